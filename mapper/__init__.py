@@ -1,0 +1,1 @@
+"""mapper: declarative data mapping between JSON Schemas with JMESPath rules."""

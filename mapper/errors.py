@@ -1,0 +1,215 @@
+"""The one exception hierarchy of `mapper`.
+
+::
+
+    MapperError                      base of everything mapper raises
+    ├── MappingError (ValueError)    the mapping file or what it references is wrong
+    │   ├── MappingSyntaxError       not valid YAML / JSON
+    │   ├── MappingFormatError       breaks the mapping-file format
+    │   ├── ExpressionError          a JMESPath expression does not compile
+    │   ├── UnknownNameError         an unknown lookup table or function
+    │   └── SchemaError              a schema file is missing, unreadable or not a JSON Schema
+    ├── PayloadError (ValueError)    an input payload cannot be read
+    │   ├── PayloadSyntaxError       malformed JSON / NDJSON / XML (line and column)
+    │   └── HostileInputError        refused on purpose: entities, DTDs, too deep
+    └── RecordError                  one record could not be turned into a valid output
+                                     (``.problems`` lists every reason)
+
+Every error carries structured fields; ``str()`` only formats them. Inner code
+raises the bare fact and outer layers fill in where it happened (file, rule,
+record number), so a message always says *where*.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a text file: 1-based line and column."""
+
+    file: str | None
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        parts = [self.file or "<string>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+
+class MapperError(Exception):
+    """Base class of every error raised by mapper."""
+
+
+class MappingError(MapperError, ValueError):
+    """A mapping file, or a file it references, is wrong.
+
+    ``location`` points into the file at fault (mapping file or schema file).
+    """
+
+    def __init__(self, message: str, location: Location | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+
+    def __str__(self) -> str:
+        if self.location is None:
+            return self.message
+        return f"{self.location}: {self.message}"
+
+
+class MappingSyntaxError(MappingError):
+    """The mapping file is not valid YAML or JSON."""
+
+
+class MappingFormatError(MappingError):
+    """The mapping file parses but breaks the mapping-file format."""
+
+
+class SchemaError(MappingError):
+    """A schema file is missing, unreadable or not a valid JSON Schema."""
+
+
+class UnknownNameError(MappingError):
+    """A rule names a lookup table or function that does not exist."""
+
+
+class ExpressionError(MappingError):
+    """A JMESPath expression does not compile.
+
+    ``expression`` is the text and ``offset`` the 0-based column inside it, so
+    ``str()`` can draw a caret under the fault.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        expression: str,
+        offset: int | None = None,
+        location: Location | None = None,
+    ) -> None:
+        super().__init__(message, location)
+        self.expression = expression
+        self.offset = offset
+
+    def __str__(self) -> str:
+        head = super().__str__()
+        if self.offset is None:
+            return f"{head}\n  {self.expression}"
+        column = f" (column {self.offset + 1} of the expression)"
+        caret = " " * (self.offset + 2) + "^"
+        return f"{head}{column}\n  {self.expression}\n{caret}"
+
+
+class PayloadError(MapperError, ValueError):
+    """An input payload cannot be read.
+
+    ``record_number`` is the 1-based position of the record in its input when
+    known; ``line`` and ``column`` point into the payload text.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        record_number: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.source = source
+        self.line = line
+        self.column = column
+        self.record_number = record_number
+
+    def __str__(self) -> str:
+        where = []
+        if self.source is not None:
+            where.append(str(Location(self.source, self.line, self.column)))
+        elif self.line is not None:
+            where.append(f"line {self.line}" + (f", column {self.column}" if self.column else ""))
+        if self.record_number is not None:
+            where.append(f"record {self.record_number}")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+class PayloadSyntaxError(PayloadError):
+    """Malformed JSON, NDJSON or XML."""
+
+
+class HostileInputError(PayloadError):
+    """Input refused on purpose: entity expansion, external entities, DTDs, depth."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason why a record failed.
+
+    ``pointer`` is the JSON pointer of the field in the output record (or in the
+    input record when ``stage`` is ``"source"``); ``rule`` names the mapping rule
+    that produced the value (dotted target path) and ``rule_location`` where it
+    is written; ``source_path`` is what the rule read.
+    """
+
+    message: str
+    stage: str  # "source" (input validation), "rule" (evaluation) or "target" (output validation)
+    pointer: str = ""
+    rule: str | None = None
+    rule_location: Location | None = None
+    source_path: str | None = None
+    schema_path: str | None = None
+
+    def __str__(self) -> str:
+        parts = [f"{self.pointer or '/'}: {self.message}"]
+        if self.rule is not None:
+            at = f" ({self.rule_location})" if self.rule_location else ""
+            parts.append(f"rule '{self.rule}'{at}")
+        if self.source_path:
+            parts.append(f"read {self.source_path}")
+        return "; ".join(parts)
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready form, as written to reject files."""
+        data: dict[str, object] = {"stage": self.stage, "pointer": self.pointer, "message": self.message}
+        if self.rule is not None:
+            data["rule"] = self.rule
+        if self.rule_location is not None:
+            data["rule_location"] = str(self.rule_location)
+        if self.source_path is not None:
+            data["source_path"] = self.source_path
+        if self.schema_path is not None:
+            data["schema_path"] = self.schema_path
+        return data
+
+
+@dataclass
+class RecordError(MapperError):
+    """A record could not be mapped to a valid output; ``problems`` lists every reason."""
+
+    problems: Sequence[Problem]
+    record_number: int | None = None
+    mapping: str | None = None
+    output: object = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.problems)
+
+    def __str__(self) -> str:
+        head = f"record {self.record_number}" if self.record_number is not None else "record"
+        if self.mapping:
+            head += f" (mapping {self.mapping})"
+        count = len(self.problems)
+        lines = [f"{head} failed with {count} problem{'s' if count != 1 else ''}:"]
+        lines.extend(f"  - {problem}" for problem in self.problems)
+        return "\n".join(lines)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (tuple(self.problems), self.record_number, self.mapping, self.output))
