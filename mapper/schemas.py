@@ -1,0 +1,380 @@
+"""Load JSON Schemas from disk, resolve ``$ref`` across files, and walk them.
+
+``load_schema`` reads a schema file (draft 2020-12 or draft-07, chosen by its
+``$schema``), checks it against its meta-schema, and resolves every ``$ref``
+once, at load time, relative to the schema's own location, so a missing
+referenced file is reported when the mapping is loaded, not per record.
+Nothing is ever fetched from the network: a ``$ref`` to an ``http(s)`` URI is
+looked up on disk beside the schema whose ``$id`` shares its base.
+
+``SchemaNode`` is a subschema together with the resolver of its place, with the
+questions the rest of mapper asks of a schema: allowed types, properties,
+required names, items, the ``xml`` hints.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+
+import jsonschema
+import jsonschema.exceptions
+import jsonschema.validators
+import referencing
+import referencing.exceptions
+import referencing.jsonschema
+from referencing import Registry, Resource
+
+from .documents import Document, DocPath, load_document
+from .errors import Location, MappingSyntaxError, SchemaError
+
+JSON_TYPES = frozenset({"null", "boolean", "object", "array", "number", "integer", "string"})
+
+
+@dataclass
+class Schema:
+    """A loaded schema file with every schema it references.
+
+    Picklable: the registry is rebuilt from ``documents`` (URI -> contents).
+    """
+
+    uri: str
+    path: str
+    contents: Any
+    documents: dict[str, Any] = field(repr=False)
+
+    @cached_property
+    def registry(self) -> Registry[Any]:
+        resources = [
+            (uri, Resource.from_contents(contents, default_specification=referencing.jsonschema.DRAFT202012))
+            for uri, contents in self.documents.items()
+        ]
+        return Registry().with_resources(resources).crawl()
+
+    @cached_property
+    def validator_class(self) -> type[jsonschema.protocols.Validator]:
+        cls: type[jsonschema.protocols.Validator] = jsonschema.validators.validator_for(
+            self.contents, default=jsonschema.Draft202012Validator
+        )
+        return cls
+
+    def validator(self, *, check_formats: bool = True) -> jsonschema.protocols.Validator:
+        """A reference validator for this schema (reuse it: building one costs)."""
+        checker = self.validator_class.FORMAT_CHECKER if check_formats else None
+        contents = self.contents
+        if isinstance(contents, dict) and "$id" not in contents:
+            # Anchor relative $refs at the file's own location.
+            contents = {"$id": self.uri, **contents}
+        return self.validator_class(contents, registry=self.registry, format_checker=checker)
+
+    @property
+    def root(self) -> SchemaNode:
+        return SchemaNode(self.contents, self.registry.resolver(base_uri=self.uri))
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"uri": self.uri, "path": self.path, "contents": self.contents, "documents": self.documents}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+
+class SchemaNode:
+    """A subschema and the resolver for ``$ref`` at its place in the document."""
+
+    __slots__ = ("schema", "resolver")
+
+    def __init__(self, schema: Any, resolver: "referencing._core.Resolver[Any]") -> None:
+        self.schema = schema
+        self.resolver = resolver
+
+    def __repr__(self) -> str:
+        return f"SchemaNode({self.schema!r})"
+
+    def _child(self, schema: Any) -> SchemaNode:
+        resolver = self.resolver
+        if isinstance(schema, dict) and "$id" in schema:
+            resource = referencing.jsonschema.DRAFT202012.create_resource(schema)
+            resolver = resolver.in_subresource(resource)
+        return SchemaNode(schema, resolver)
+
+    def resolved(self) -> SchemaNode:
+        """Follow ``$ref`` while the schema is nothing but a reference."""
+        node = self
+        for _ in range(64):
+            schema = node.schema
+            if not (isinstance(schema, dict) and isinstance(schema.get("$ref"), str)):
+                return node
+            target = node.resolver.lookup(schema["$ref"])
+            siblings = {k: v for k, v in schema.items() if k not in ("$ref", "$schema", "$id", "$comment")}
+            resolved = SchemaNode(target.contents, target.resolver)._child(target.contents)
+            if siblings and isinstance(resolved.schema, dict):
+                # 2020-12 allows keywords beside $ref: read them as an allOf.
+                return SchemaNode({"allOf": [siblings, resolved.schema]}, resolved.resolver)
+            node = resolved
+        raise SchemaError(f"$ref chain too long at {self.schema!r}")
+
+    def parts(self) -> Iterator[SchemaNode]:
+        """This node and, recursively, its ``allOf`` members, all resolved."""
+        node = self.resolved()
+        yield node
+        if isinstance(node.schema, dict):
+            for member in node.schema.get("allOf", ()):
+                yield from node._child(member).parts()
+
+    def alternatives(self) -> list[SchemaNode]:
+        """The ``anyOf`` / ``oneOf`` branches of this node (resolved), if any."""
+        found: list[SchemaNode] = []
+        for part in self.parts():
+            if isinstance(part.schema, dict):
+                for keyword in ("anyOf", "oneOf"):
+                    found.extend(part._child(branch).resolved() for branch in part.schema.get(keyword, ()))
+        return found
+
+    def types(self) -> frozenset[str] | None:
+        """JSON types a valid instance may have, or None when any type may do.
+
+        ``integer`` is listed separately from ``number``: a set holding
+        ``number`` accepts integers too.
+        """
+        allowed: frozenset[str] | None = None
+        for part in self.parts():
+            schema = part.schema
+            if schema is False:
+                return frozenset()
+            if not isinstance(schema, dict):
+                continue
+            own: frozenset[str] | None = None
+            if "type" in schema:
+                declared = schema["type"]
+                own = frozenset([declared] if isinstance(declared, str) else declared)
+            elif "const" in schema:
+                own = frozenset([_type_of(schema["const"])])
+            elif "enum" in schema:
+                own = frozenset(_type_of(value) for value in schema["enum"])
+            if own is not None:
+                allowed = own if allowed is None else _intersect(allowed, own)
+        branches = self.alternatives()
+        if branches:
+            union: set[str] = set()
+            for branch in branches:
+                branch_types = branch.types()
+                if branch_types is None:
+                    union = set()
+                    break
+                union |= branch_types
+            else:
+                allowed = frozenset(union) if allowed is None else _intersect(allowed, frozenset(union))
+        return allowed
+
+    def property(self, name: str) -> SchemaNode | None:
+        """The schema of property ``name`` (None when nothing describes it)."""
+        for part in self.parts():
+            schema = part.schema
+            if not isinstance(schema, dict):
+                continue
+            properties = schema.get("properties", {})
+            if name in properties:
+                return part._child(properties[name])
+            for pattern, subschema in schema.get("patternProperties", {}).items():
+                if re.search(pattern, name):
+                    return part._child(subschema)
+        for branch in self.alternatives():
+            found = branch.property(name)
+            if found is not None:
+                return found
+        for part in self.parts():
+            if isinstance(part.schema, dict) and isinstance(part.schema.get("additionalProperties"), dict):
+                return part._child(part.schema["additionalProperties"])
+        return None
+
+    def property_names(self) -> list[str]:
+        """Declared property names, in the order the schema lists them."""
+        names: dict[str, None] = {}
+        for part in self.parts():
+            if isinstance(part.schema, dict):
+                names.update(dict.fromkeys(part.schema.get("properties", {})))
+        for branch in self.alternatives():
+            names.update(dict.fromkeys(branch.property_names()))
+        return list(names)
+
+    def required(self) -> frozenset[str]:
+        """Property names every valid instance must have."""
+        names: set[str] = set()
+        for part in self.parts():
+            if isinstance(part.schema, dict):
+                names.update(part.schema.get("required", ()))
+        return frozenset(names)
+
+    def allows_additional(self) -> bool:
+        """Whether properties not declared in ``properties`` may appear."""
+        for part in self.parts():
+            if isinstance(part.schema, dict):
+                if part.schema.get("additionalProperties") is False:
+                    return False
+                if part.schema.get("unevaluatedProperties") is False:
+                    return False
+        return True
+
+    def items(self) -> SchemaNode | None:
+        """The schema of array items (2020-12 ``items``, or draft-07 single-schema ``items``)."""
+        for part in self.parts():
+            schema = part.schema
+            if isinstance(schema, dict) and isinstance(schema.get("items"), (dict, bool)):
+                return part._child(schema["items"])
+        for branch in self.alternatives():
+            found = branch.items()
+            if found is not None:
+                return found
+        return None
+
+    def keyword(self, name: str) -> Any:
+        """The first value of a keyword across this node's ``allOf`` parts (e.g. ``xml``)."""
+        for part in self.parts():
+            if isinstance(part.schema, dict) and name in part.schema:
+                return part.schema[name]
+        return None
+
+
+def _type_of(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "integer" if value.is_integer() else "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _intersect(left: frozenset[str], right: frozenset[str]) -> frozenset[str]:
+    both = set(left & right)
+    if "number" in left and "integer" in right or "number" in right and "integer" in left:
+        both.add("integer")
+    return frozenset(both)
+
+
+def load_schema(path: str | Path, *, referenced_from: Location | None = None) -> Schema:
+    """Load a schema file and every file its ``$ref`` reach; check each.
+
+    Raises ``SchemaError`` (with file, line and column where known) when a file
+    is missing, does not parse, is not a valid schema, or a ``$ref`` does not
+    resolve.
+    """
+    path = Path(path).resolve()
+    documents: dict[str, Any] = {}
+    loaded: dict[str, Document] = {}
+    root_uri = path.as_uri()
+
+    def read(uri: str, at: Location | None) -> Document:
+        file_path = Path(unquote(urlsplit(uri).path))
+        try:
+            document = load_document(file_path)
+        except FileNotFoundError:
+            raise SchemaError(f"schema file not found: {file_path}", at) from None
+        except MappingSyntaxError as error:
+            raise SchemaError(f"schema file does not parse: {error.message}", error.location) from error
+        except OSError as error:
+            raise SchemaError(f"cannot read schema file {file_path}: {error.strerror}", at) from error
+        if not isinstance(document.data, (dict, bool)):
+            raise SchemaError("a JSON Schema must be an object or a boolean", document.locate())
+        check_schema(document)
+        loaded[uri] = document
+        documents[uri] = document.data
+        if isinstance(document.data, dict) and isinstance(document.data.get("$id"), str):
+            documents[urldefrag(urljoin(uri, document.data["$id"]))[0]] = document.data
+        id_bases.extend(_id_bases(uri, document.data))
+        return document
+
+    id_bases: list[tuple[str, str]] = []
+    root = read(root_uri, referenced_from)
+    pending = [root_uri]
+    while pending:
+        uri = pending.pop()
+        document = loaded[uri]
+        for ref, base, doc_path in _refs(document.data, _base_of(uri, document.data)):
+            target = urldefrag(urljoin(base, ref))[0]
+            if not target or target in documents:
+                continue
+            local = _local_uri(target, id_bases)
+            if local is None:
+                raise SchemaError(
+                    f"$ref {ref!r} points outside the local schema files (mapper never fetches schemas)",
+                    document.locate(doc_path),
+                )
+            if local not in loaded:
+                read(local, document.locate(doc_path))
+                pending.append(local)
+            documents[target] = loaded[local].data
+    schema = Schema(uri=root_uri, path=str(path), contents=root.data, documents=documents)
+    _check_refs_resolve(schema, loaded)
+    return schema
+
+
+def check_schema(document: Document) -> None:
+    """Check a document against the meta-schema its ``$schema`` names."""
+    cls = jsonschema.validators.validator_for(document.data, default=jsonschema.Draft202012Validator)
+    error = jsonschema.exceptions.best_match(cls(cls.META_SCHEMA).iter_errors(document.data))
+    if error is not None:
+        path: DocPath = tuple(error.absolute_path)
+        raise SchemaError(f"not a valid JSON Schema: {error.message}", document.locate(path))
+
+
+def _base_of(uri: str, contents: Any) -> str:
+    if isinstance(contents, dict) and isinstance(contents.get("$id"), str):
+        return urljoin(uri, str(contents["$id"]))
+    return uri
+
+
+def _id_bases(file_uri: str, contents: Any) -> list[tuple[str, str]]:
+    """Pairs (base of $id, directory URI on disk) to map http $refs to local files."""
+    if isinstance(contents, dict) and isinstance(contents.get("$id"), str):
+        id_uri = urljoin(file_uri, contents["$id"])
+        return [(id_uri.rsplit("/", 1)[0] + "/", file_uri.rsplit("/", 1)[0] + "/")]
+    return []
+
+
+def _local_uri(target: str, id_bases: list[tuple[str, str]]) -> str | None:
+    if target.startswith("file:"):
+        return target
+    for id_base, directory in id_bases:
+        if target.startswith(id_base):
+            return directory + target[len(id_base):]
+    return None
+
+
+def _refs(contents: Any, base: str, path: DocPath = ()) -> Iterator[tuple[str, str, DocPath]]:
+    """Every ``$ref`` in a document with the base URI in force at its place."""
+    if isinstance(contents, dict):
+        if isinstance(contents.get("$id"), str) and path:
+            base = urljoin(base, contents["$id"])
+        ref = contents.get("$ref")
+        if isinstance(ref, str):
+            yield ref, base, path + ("$ref",)
+        for key, value in contents.items():
+            if key in ("const", "enum", "examples", "default"):
+                continue
+            yield from _refs(value, base, path + (key,))
+    elif isinstance(contents, list):
+        for index, value in enumerate(contents):
+            yield from _refs(value, base, path + (index,))
+
+
+def _check_refs_resolve(schema: Schema, loaded: dict[str, Document]) -> None:
+    """Resolve every ``$ref`` once now, so a dangling one fails at load time."""
+    registry = schema.registry
+    for uri, document in loaded.items():
+        for ref, base, doc_path in _refs(document.data, _base_of(uri, document.data)):
+            try:
+                registry.resolver(base_uri=base).lookup(ref)
+            except referencing.exceptions.Unresolvable as error:
+                raise SchemaError(f"$ref {ref!r} does not resolve: {error}", document.locate(doc_path)) from None
