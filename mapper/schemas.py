@@ -278,13 +278,13 @@ def load_schema(path: str | Path, *, referenced_from: Location | None = None) ->
     def read(uri: str, at: Location | None) -> Document:
         file_path = Path(unquote(urlsplit(uri).path))
         try:
-            document = load_document(file_path)
+            document = load_document(file_path, label=display_path(file_path))
         except FileNotFoundError:
-            raise SchemaError(f"schema file not found: {file_path}", at) from None
+            raise SchemaError(f"schema file not found: {display_path(file_path)}", at) from None
         except MappingSyntaxError as error:
             raise SchemaError(f"schema file does not parse: {error.message}", error.location) from error
         except OSError as error:
-            raise SchemaError(f"cannot read schema file {file_path}: {error.strerror}", at) from error
+            raise SchemaError(f"cannot read schema file {display_path(file_path)}: {error.strerror}", at) from error
         if not isinstance(document.data, (dict, bool)):
             raise SchemaError("a JSON Schema must be an object or a boolean", document.locate())
         check_schema(document)
@@ -320,10 +320,21 @@ def load_schema(path: str | Path, *, referenced_from: Location | None = None) ->
     return schema
 
 
+def display_path(path: Path) -> str:
+    """A path as users like to read it: relative to the working directory when inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def check_schema(document: Document) -> None:
     """Check a document against the meta-schema its ``$schema`` names."""
     cls = jsonschema.validators.validator_for(document.data, default=jsonschema.Draft202012Validator)
     error = jsonschema.exceptions.best_match(cls(cls.META_SCHEMA).iter_errors(document.data))
+    while error is not None and error.context:
+        # "not valid under any of the given schemas" says little: show the closest branch's reason.
+        error = jsonschema.exceptions.best_match(error.context)
     if error is not None:
         path: DocPath = tuple(error.absolute_path)
         raise SchemaError(f"not a valid JSON Schema: {error.message}", document.locate(path))

@@ -5,6 +5,8 @@ never care which format they hold. Readers stream: they yield records one by
 one and keep memory flat however large the input. A reader that meets a fault
 raises ``PayloadError`` (line, column, record number) *after* yielding every
 record that came before it, so nothing converted before the fault is lost.
+Where one record is unreadable but the stream can go on (a bad NDJSON line),
+the reader yields the ``PayloadError`` itself in that record's place.
 """
 
 from __future__ import annotations

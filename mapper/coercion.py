@@ -1,0 +1,154 @@
+"""Lossless type coercion guided by the target schema.
+
+A value whose JSON type the target allows is never touched, so ``"01234"``
+stays a string where the target says string. Otherwise one conversion is
+tried, and only if it loses nothing:
+
+=========  =====================================================  =====================
+target     converts                                               refuses
+=========  =====================================================  =====================
+integer    ``"42"`` -> 42, ``42.0`` -> 42                          ``"4.2"``, ``"abc"``, 4.5
+number     ``"12.50"`` -> 12.5, ``"7"`` -> 7                       ``"1,5"``, digits a float cannot hold
+string     ``42`` -> ``"42"``, ``12.5`` -> ``"12.5"``              booleans, arrays, objects
+boolean    ``"true"`` / ``"false"``                                ``"yes"``, 1 (use ``to_bool()``)
+=========  =====================================================  =====================
+
+A conversion that applies but would lose information raises ``CoercionError``;
+a value for which no conversion exists is left for target validation to report.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+Coercer = Callable[[Any], Any]
+
+_INTEGER_TEXT = re.compile(r"[-+]?[0-9]+\Z")
+_NUMBER_TEXT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?\Z")
+
+
+class CoercionError(ValueError):
+    """A value could not be converted to the target type without loss."""
+
+
+def json_type(value: Any) -> str:
+    """The JSON type name of a Python value (``integer`` for ints)."""
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def _allows(types: frozenset[str], value: Any) -> bool:
+    kind = json_type(value)
+    if kind in types:
+        return True
+    if kind == "integer":
+        return "number" in types
+    # 3.0 is a valid integer in JSON Schema, but is converted to 3 (nothing lost).
+    return False
+
+
+def _to_integer(value: Any) -> Any:
+    if isinstance(value, str) and _INTEGER_TEXT.match(value):
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, (str, float)):
+        raise CoercionError(f"cannot convert {value!r} to an integer without losing information")
+    return value
+
+
+def _to_number(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    if not _NUMBER_TEXT.match(value):
+        raise CoercionError(f"cannot read {value!r} as a number")
+    if _INTEGER_TEXT.match(value):
+        return int(value)
+    number = float(value)
+    try:
+        exact = Decimal(repr(number)) == Decimal(value)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+        exact = False
+    if not exact:
+        raise CoercionError(f"{value!r} has more digits than a JSON number keeps; map it to a string")
+    return number
+
+
+def _to_string(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    return str(value) if isinstance(value, int) else repr(value)
+
+
+def _to_boolean(value: Any) -> Any:
+    if value == "true":
+        return True
+    if value == "false":
+        return False
+    if isinstance(value, str):
+        raise CoercionError(f"cannot convert {value!r} to a boolean; only \"true\" and \"false\" convert "
+                            "(use to_bool() for other spellings)")
+    return value
+
+
+_CONVERSIONS: tuple[tuple[str, Coercer], ...] = (
+    ("integer", _to_integer),
+    ("number", _to_number),
+    ("boolean", _to_boolean),
+    ("string", _to_string),
+)
+
+
+def coercer_for(types: frozenset[str] | None) -> Coercer | None:
+    """The coercion for a target that allows ``types``; None when nothing is ever converted."""
+    if types is None:
+        return None
+    conversions = [convert for name, convert in _CONVERSIONS if name in types]
+    if not conversions:
+        return None
+    fast = _python_types(types)
+
+    def coerce(value: Any) -> Any:
+        if type(value) in fast or _allows(types, value):
+            return value
+        if value is None:
+            return None
+        failure: CoercionError | None = None
+        for convert in conversions:
+            try:
+                converted = convert(value)
+            except CoercionError as error:
+                failure = failure or error
+                continue
+            if converted is not value:
+                return converted
+        if failure is not None:
+            raise failure
+        return value
+
+    return coerce
+
+
+def _python_types(types: frozenset[str]) -> frozenset[type]:
+    python: set[type] = set()
+    for name, kinds in (("string", (str,)), ("boolean", (bool,)), ("integer", (int,)), ("number", (int, float)),
+                        ("array", (list,)), ("object", (dict,)), ("null", (type(None),))):
+        if name in types:
+            python.update(kinds)
+    return frozenset(python)

@@ -1,0 +1,158 @@
+"""The front door: load a mapping file once, apply it to many records.
+
+A ``Mapping`` holds everything compiled at load time. It is reusable,
+thread-safe (nothing per record is shared) and picklable (it is rebuilt from
+its parsed spec and schemas in the receiving process, so worker processes
+compile once each).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .compiler import CompiledMapping, Failures, compile_mapping
+from .documents import load_document
+from .errors import MappingError, Problem, RecordError
+from .expressions import Scope
+from .functions import FunctionSpec, build_function_table
+from .model import MappingSpec
+from .provenance import Provenance
+from .schemas import Schema, load_schema
+from .spec import parse_mapping
+from .validation import RecordValidator
+
+UserFunction = Callable[..., Any] | FunctionSpec
+
+
+@dataclass(frozen=True)
+class Result:
+    """What became of one input record: an output, or the problems that stopped it."""
+
+    record_number: int
+    output: Any = None
+    problems: tuple[Problem, ...] = ()
+    input: Any = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def error(self, mapping: str | None = None) -> RecordError:
+        """The failure as an exception (for results that are not ``ok``)."""
+        return RecordError(self.problems, self.record_number, mapping, self.output)
+
+
+class Mapping:
+    """A compiled mapping. Build with ``mapper.load(path)``."""
+
+    def __init__(
+        self,
+        spec: MappingSpec,
+        source_schema: Schema,
+        target_schema: Schema,
+        *,
+        functions: Sequence[UserFunction] = (),
+        validate_source: bool | None = None,
+    ) -> None:
+        self.spec = spec
+        self.source_schema = source_schema
+        self.target_schema = target_schema
+        self.functions = tuple(functions)
+        self.validate_source = spec.source.validate if validate_source is None else validate_source
+        self.function_table = build_function_table(self.functions)
+        self._compiled: CompiledMapping = compile_mapping(spec, target_schema.root, self.function_table)
+        self._provenance = Provenance(spec.rules)
+        self._target_validator = RecordValidator(target_schema)
+        self._source_validator = RecordValidator(source_schema) if self.validate_source else None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def __repr__(self) -> str:
+        return f"<Mapping {self.name!r} from {self.spec.file}>"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (self.spec, self.source_schema, self.target_schema, self.functions, self.validate_source))
+
+    def apply(self, record: Any, *, record_number: int = 1) -> Any:
+        """Map one record and validate it; raise ``RecordError`` with every problem on failure."""
+        result = self.result(record, record_number)
+        if result.problems:
+            raise result.error(self.name)
+        return result.output
+
+    def apply_many(self, records: Iterable[Any], *, start: int = 1) -> Iterator[Result]:
+        """One ``Result`` per input record, in order; never stops on a bad record."""
+        result = self.result
+        for record_number, record in enumerate(records, start):
+            yield result(record, record_number)
+
+    def result(self, record: Any, record_number: int = 1) -> Result:
+        """Map and validate one record into a ``Result``."""
+        if self._source_validator is not None:
+            source_problems = self._source_problems(record)
+            if source_problems:
+                return Result(record_number, None, source_problems, record)
+        failures: Failures = []
+        compiled = self._compiled
+        scope = Scope.top(record) if compiled.uses_scope else None
+        output = compiled.build(record, scope, (), failures)
+        problems = self._problems(output, failures)
+        if problems:
+            return Result(record_number, output, problems, record)
+        return Result(record_number, output, (), record)
+
+    def _problems(self, output: Any, failures: Failures) -> tuple[Problem, ...]:
+        provenance = self._provenance
+        found = [provenance.problem("rule", path, _describe_failure(error)) for path, error in failures]
+        failed_paths = [path for path, _ in failures]
+        for violation in self._target_validator.violations(output):
+            if any(violation.path[: len(failed)] == failed for failed in failed_paths):
+                continue  # already explained by the rule that failed there
+            found.append(provenance.problem("target", violation.path, violation.message, violation.schema_path))
+        # In the order of the mapping file, as a reader goes through it.
+        found.sort(key=lambda problem: problem.rule_location.line or 0 if problem.rule_location else 1 << 30)
+        return tuple(found)
+
+    def _source_problems(self, record: Any) -> tuple[Problem, ...]:
+        assert self._source_validator is not None
+        return tuple(
+            Problem(message=violation.message, stage="source",
+                    pointer="".join(f"/{part}" for part in violation.path), schema_path=violation.schema_path)
+            for violation in self._source_validator.violations(record)
+        )
+
+
+def _describe_failure(error: Exception) -> str:
+    text = str(error)
+    if isinstance(error, (LookupError, ValueError, TypeError)) and text:
+        return text.strip("'\"") if isinstance(error, KeyError) else text
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _rebuild(spec: MappingSpec, source: Schema, target: Schema, functions: Sequence[UserFunction],
+             validate_source: bool) -> Mapping:
+    return Mapping(spec, source, target, functions=functions, validate_source=validate_source)
+
+
+def load(path: str | Path, *, functions: Sequence[UserFunction] = (), validate_source: bool | None = None) -> Mapping:
+    """Load, check and compile a mapping file.
+
+    ``functions`` are extra JMESPath functions (see ``mapper.jmespath_function``).
+    Raises a ``MappingError`` subclass, located in the file at fault, when the
+    mapping file or a schema it names is wrong.
+    """
+    try:
+        document = load_document(path)
+    except FileNotFoundError:
+        raise MappingError(f"mapping file not found: {path}") from None
+    except OSError as error:
+        raise MappingError(f"cannot read mapping file {path}: {error.strerror}") from error
+    spec = parse_mapping(document)
+    source_schema = load_schema(spec.source.schema_path, referenced_from=spec.source.schema_location)
+    target_schema = load_schema(spec.target.schema_path, referenced_from=spec.target.schema_location)
+    return Mapping(spec, source_schema, target_schema, functions=functions, validate_source=validate_source)

@@ -1,0 +1,102 @@
+"""Which rule produced which part of the output, and what it read.
+
+Built once per mapping. Given a path in an output record (keys and array
+indexes), ``Provenance`` finds the rule that wrote it and describes the source
+it read, so that every problem of a record names its rule, the rule's place in
+the mapping file and the source path, e.g. ``postal_addresses[1].street``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .documents import path_to_pointer
+from .errors import Problem
+from .model import EachRule, ObjectRule, Rule, ValueRule
+
+_ITEM = "[]"
+_SIMPLE_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
+_SIMPLE_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:\[[0-9]+\])?\Z")
+
+OutputPath = tuple[str | int, ...]
+
+
+class Provenance:
+    """Index of rules by output path (array items under ``[]``)."""
+
+    def __init__(self, root: ObjectRule) -> None:
+        self._rules: dict[tuple[str, ...], Rule] = {}
+        self._add((), root)
+
+    def _add(self, path: tuple[str, ...], rule: Rule) -> None:
+        self._rules[path] = rule
+        if isinstance(rule, ObjectRule):
+            for key, child in rule.fields:
+                self._add(path + (key,), child)
+        elif isinstance(rule, EachRule):
+            self._add(path + (_ITEM,), rule.item)
+
+    def rule_at(self, path: Sequence[str | int]) -> tuple[Rule | None, list[tuple[EachRule, int]]]:
+        """The deepest rule that wrote ``path``, and the ``each`` items on the way."""
+        key: tuple[str, ...] = ()
+        found: Rule | None = self._rules.get(())
+        items: list[tuple[EachRule, int]] = []
+        for part in path:
+            current = self._rules.get(key)
+            if isinstance(part, int) and isinstance(current, EachRule):
+                items.append((current, part))
+                key += (_ITEM,)
+            else:
+                key += (str(part),)
+            rule = self._rules.get(key)
+            if rule is None:
+                break
+            found = rule
+        return found, items
+
+    def problem(self, stage: str, path: Sequence[str | int], message: str,
+                schema_path: str | None = None) -> Problem:
+        """A problem at ``path`` of the output, attributed to its rule."""
+        rule, items = self.rule_at(path)
+        if rule is not None and rule.name == "<record>":
+            rule = None
+        return Problem(
+            message=message,
+            stage=stage,
+            pointer=path_to_pointer(tuple(path)),
+            rule=rule.name if rule else None,
+            rule_location=rule.location if rule else None,
+            source_path=source_path(rule, items) if rule else None,
+            schema_path=schema_path,
+        )
+
+
+def source_path(rule: Rule, items: list[tuple[EachRule, int]]) -> str | None:
+    """What the rule read, with the positions of the items it ran in."""
+    if isinstance(rule, ValueRule):
+        own = rule.source.text if rule.source else None
+    elif isinstance(rule, EachRule):
+        own = rule.each.text
+    else:
+        own = rule.scope.text if rule.scope else None
+    if isinstance(rule, ValueRule) and rule.has_const:
+        return None
+    parts: list[str] = []
+    for each_rule, index in items:
+        if each_rule is rule:
+            break
+        parts.append(_item_text(each_rule.each.text, index))
+    if own is not None and own != "@":
+        parts.append(own)
+    if not parts:
+        return None
+    if all(_SIMPLE_PART.match(part) for part in parts):
+        return ".".join(parts)
+    return " then ".join(part if _SIMPLE_PART.match(part) else f"`{part}`" for part in parts)
+
+
+def _item_text(expression: str, index: int) -> str:
+    if _SIMPLE_PATH.match(expression):
+        return f"{expression}[{index}]"
+    return f"item {index} of {expression}"

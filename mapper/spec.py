@@ -1,0 +1,245 @@
+"""Read a mapping document into the model, checking the mapping-file format.
+
+The document is first checked against ``mapping.schema.json`` (the same schema
+editors use for completion); what a schema cannot say well (which rule keys go
+together, unknown lookup names) is checked here, each error located at the
+offending key or value.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import jsonschema.exceptions
+
+from .documents import Document, DocPath
+from .errors import Location, MappingFormatError, UnknownNameError
+from .model import EachRule, Expr, Lookup, MappingSpec, ObjectRule, Rule, Side, ValueRule, lookup_key
+
+RULE_KEYS = ("from", "const", "each", "rules", "lookup", "default", "when")
+
+
+@cache
+def mapping_file_schema() -> dict[str, Any]:
+    """The JSON Schema of the mapping-file format (shipped as ``schemas/mapping.schema.json``)."""
+    text = resources.files("mapper").joinpath("data/mapping.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@cache
+def _format_validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(mapping_file_schema())
+
+
+def parse_mapping(document: Document) -> MappingSpec:
+    """Build a ``MappingSpec`` from a loaded mapping document.
+
+    Raises ``MappingFormatError`` or ``UnknownNameError`` located in the file.
+    """
+    data = document.data
+    if not isinstance(data, dict):
+        raise MappingFormatError("a mapping file must hold an object (mapping:, source:, target:, rules:)",
+                                 document.locate())
+    _check_format(document)
+    base = Path(document.file).resolve().parent
+    lookups = {
+        name: _lookup(name, table, document.locate(("lookups", name), key=True))
+        for name, table in data.get("lookups", {}).items()
+    }
+    parser = _RuleParser(document, lookups)
+    rules = parser.object_rule("", ("rules",), data["rules"], scope=None, when=None)
+    return MappingSpec(
+        name=data["mapping"],
+        file=document.file,
+        description=data.get("description", ""),
+        source=_side(document, "source", base),
+        target=_side(document, "target", base),
+        rules=rules,
+        lookups=lookups,
+    )
+
+
+def _check_format(document: Document) -> None:
+    errors = list(_format_validator().iter_errors(document.data))
+    if not errors:
+        return
+    error = min(errors, key=_error_rank)
+    path: DocPath = tuple(error.absolute_path)
+    raise MappingFormatError(_describe(error, document), _error_location(error, document, path))
+
+
+def _error_rank(error: jsonschema.exceptions.ValidationError) -> int:
+    # The deepest error is the most specific one; ties keep document order.
+    return -len(error.absolute_path)
+
+
+def _error_location(error: jsonschema.exceptions.ValidationError, document: Document, path: DocPath) -> Location:
+    if error.validator == "additionalProperties":
+        unexpected = _unexpected_keys(error)
+        if unexpected:
+            return document.locate(path + (unexpected[0],), key=True)
+    return document.locate(path)
+
+
+def _unexpected_keys(error: jsonschema.exceptions.ValidationError) -> list[str]:
+    allowed = set(error.schema.get("properties", {})) if isinstance(error.schema, dict) else set()
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    return [key for key in instance if key not in allowed]
+
+
+def _describe(error: jsonschema.exceptions.ValidationError, document: Document) -> str:
+    path = tuple(error.absolute_path)
+    where = _describe_place(path)
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {})) if isinstance(error.schema, dict) else []
+        key = _unexpected_keys(error)[0]
+        hint = _did_you_mean(key, allowed)
+        text = f"unknown key {key!r} in {where}{hint}; allowed: {', '.join(allowed)}"
+        if set(allowed) >= {"from", "each", "rules"}:
+            text += " (to build a nested object with such a field, put its fields under `rules:`)"
+        return text
+    if error.validator == "required":
+        return f"{where} needs {error.message.split(' is a required')[0]}"
+    if error.validator == "anyOf" and set(RULE_KEYS) & set(error.instance if isinstance(error.instance, dict) else ()):
+        return f"{where} needs one of from, const, each or rules"
+    if error.validator == "enum":
+        return f"{where}: {error.instance!r} is not one of {', '.join(map(repr, error.validator_value))}"
+    if error.validator == "minProperties":
+        return f"{where} is empty: give at least one field"
+    if error.validator == "pattern":
+        return f"{where}: {error.instance!r} is not a valid name (letters, digits, '_', '-', '.')"
+    if error.validator == "minLength":
+        return f"{where}: an expression cannot be empty"
+    return f"{where}: {error.message}"
+
+
+def _describe_place(path: tuple[Any, ...]) -> str:
+    if not path:
+        return "the mapping file"
+    if path[0] == "rules":
+        fields = [str(part) for part in path[1:] if part != "rules"]
+        return f"rule {'.'.join(fields)!r}" if fields else "rules"
+    return ".".join(str(part) for part in path)
+
+
+def _did_you_mean(name: str, candidates: list[str]) -> str:
+    close = difflib.get_close_matches(name, candidates, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _lookup(name: str, table: dict[str, Any], location: Location) -> Lookup:
+    values = {lookup_key(key): value for key, value in table["values"].items()}
+    return Lookup(name, values, location, has_default="default" in table, default=table.get("default"))
+
+
+def _side(document: Document, which: str, base: Path) -> Side:
+    data = document.data[which]
+    return Side(
+        schema_path=str((base / data["schema"]).resolve()),
+        schema_location=document.locate((which, "schema")),
+        format=data.get("format", "json"),
+        records=data.get("records"),
+        namespaces=dict(data.get("namespaces", {})),
+        validate=data.get("validate", which == "target"),
+        xml=dict(data.get("xml", {})),
+    )
+
+
+class _RuleParser:
+    """Turns the ``rules`` tree into rule objects, checking key combinations."""
+
+    def __init__(self, document: Document, lookups: dict[str, Lookup]) -> None:
+        self.document = document
+        self.lookups = lookups
+
+    def expr(self, path: DocPath, text: str) -> Expr:
+        return Expr(text, self.document.locate(path))
+
+    def rule(self, name: str, path: DocPath, value: Any) -> Rule:
+        if isinstance(value, str):
+            return ValueRule(name, self.document.locate(path, key=True), source=self.expr(path, value))
+        if not any(key in value for key in RULE_KEYS):
+            return self.object_rule(name, path, value, scope=None, when=None)
+        return self.rule_object(name, path, value)
+
+    def rule_object(self, name: str, path: DocPath, spec: dict[str, Any]) -> Rule:
+        location = self.document.locate(path, key=True)
+        self._check_combination(name, path, spec)
+        when = self.expr(path + ("when",), spec["when"]) if "when" in spec else None
+        has_default, default = "default" in spec, spec.get("default")
+        if "each" in spec:
+            item_name = f"{name}[]"
+            if "rules" in spec:
+                item: ValueRule | ObjectRule = self.object_rule(item_name, path + ("rules",), spec["rules"],
+                                                                scope=None, when=None)
+            else:
+                source = self.expr(path + ("from",), spec["from"]) if "from" in spec else Expr("@", location)
+                item = ValueRule(item_name, location, source=source, lookup=self._lookup_name(path, spec))
+            return EachRule(name, location, self.expr(path + ("each",), spec["each"]), item,
+                            default=default, has_default=has_default, when=when)
+        if "rules" in spec:
+            scope = self.expr(path + ("from",), spec["from"]) if "from" in spec else None
+            return self.object_rule(name, path + ("rules",), spec["rules"], scope=scope, when=when,
+                                    has_default=has_default, default=default, location=location)
+        if "const" in spec:
+            return ValueRule(name, location, const=spec["const"], has_const=True, when=when)
+        return ValueRule(
+            name, location, source=self.expr(path + ("from",), spec["from"]),
+            lookup=self._lookup_name(path, spec), default=default, has_default=has_default, when=when,
+        )
+
+    def object_rule(
+        self,
+        name: str,
+        path: DocPath,
+        fields: dict[str, Any],
+        *,
+        scope: Expr | None,
+        when: Expr | None,
+        has_default: bool = False,
+        default: Any = None,
+        location: Location | None = None,
+    ) -> ObjectRule:
+        children = tuple(
+            (key, self.rule(f"{name}.{key}" if name else key, path + (key,), value))
+            for key, value in fields.items()
+        )
+        return ObjectRule(
+            name or "<record>", location or self.document.locate(path, key=True), children,
+            scope=scope, when=when, has_default=has_default, default=default,
+        )
+
+    def _lookup_name(self, path: DocPath, spec: dict[str, Any]) -> str | None:
+        name = spec.get("lookup")
+        if name is not None and name not in self.lookups:
+            known = sorted(self.lookups)
+            hint = _did_you_mean(name, known)
+            listed = f"; defined: {', '.join(known)}" if known else "; the file defines no lookups:"
+            raise UnknownNameError(f"unknown lookup {name!r}{hint}{listed}", self.document.locate(path + ("lookup",)))
+        return name if isinstance(name, str) else None
+
+    def _check_combination(self, name: str, path: DocPath, spec: dict[str, Any]) -> None:
+        keys = set(spec)
+
+        def fail(message: str, key: str) -> None:
+            raise MappingFormatError(f"rule {name!r}: {message}", self.document.locate(path + (key,), key=True))
+
+        if "const" in keys:
+            for other in ("from", "each", "rules", "lookup", "default"):
+                if other in keys:
+                    fail(f"`const` cannot go with `{other}`: a constant has no source to read", other)
+        if "rules" in keys and "lookup" in keys:
+            fail("`lookup` translates values, it cannot go with `rules` (an object)", "lookup")
+        if "each" in keys and "rules" in keys and "from" in keys:
+            fail("with `each`, the items are the scope of `rules`: drop `from`", "from")
+        if "each" in keys and not keys & {"rules", "from", "lookup"}:
+            fail("`each` needs `rules` (objects), or `from` / `lookup` (one value per item); "
+                 "to copy an array as it is, use `from`", "each")
+
