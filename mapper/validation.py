@@ -50,15 +50,17 @@ def _violations(error: jsonschema.exceptions.ValidationError) -> list[Violation]
     path: Path = tuple(error.absolute_path)
     schema_path = "/" + "/".join(str(part) for part in error.absolute_schema_path)
     keyword = str(error.validator)
+    required: Any = error.validator_value
     if keyword == "required" and isinstance(error.instance, dict):
-        missing = [name for name in error.validator_value if name not in error.instance and repr(name) in error.message]
+        missing = [name for name in required if name not in error.instance and repr(name) in error.message]
         return [Violation(path + (name,), "required property is missing", schema_path, keyword)
                 for name in missing[:1]]
     return [Violation(path, _message(error), schema_path, keyword)]
 
 
 def _message(error: jsonschema.exceptions.ValidationError) -> str:
-    keyword, expected, instance = error.validator, error.validator_value, error.instance
+    keyword, instance = error.validator, error.instance
+    expected: Any = error.validator_value
     shown = _json(instance)
     if keyword == "type":
         names = expected if isinstance(expected, list) else [expected]

@@ -1,0 +1,177 @@
+"""The library API on the shipped CRM example: apply, apply_many, errors, pickling, threads."""
+
+from __future__ import annotations
+
+import copy
+import json
+import pickle
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import mapper
+
+ROOT = Path(__file__).parent.parent
+CRM_MAPPING = ROOT / "mappings" / "crm-contact-to-member.yaml"
+CONTACT: dict[str, Any] = json.loads((ROOT / "mappings" / "examples" / "crm-contact.json").read_text("utf-8"))
+
+
+@pytest.fixture(scope="module")
+def crm() -> mapper.Mapping:
+    return mapper.load(CRM_MAPPING)
+
+
+def test_apply_builds_the_member(crm: mapper.Mapping) -> None:
+    member = crm.apply(CONTACT)
+    assert member["email_address"] == "jose.nunez@acme.example"
+    assert member["status"] == "subscribed"
+    assert member["merge_fields"]["ADDRESS"] == {
+        "addr1": "1 Market St", "addr2": "Suite 400", "city": "San Francisco",
+        "state": "CA", "zip": "02134", "country": "US",
+    }
+    assert member["merge_fields"]["BIRTHDAY"] == "07/14"
+    assert member["tags"] == ["crm:Web", "crm:Manufacturing"]
+    assert member["interests"] == ["Outdoor", "Wellness", "Other"]
+    assert member["timestamp_signup"] == "2024-03-05T14:30:00+00:00"
+    assert list(member) == ["email_address", "status", "email_type", "merge_fields", "language", "vip",
+                            "tags", "interests", "timestamp_signup", "source", "external_id"]
+
+
+def test_opted_out_contact_is_unsubscribed_and_optional_parts_are_left_out(crm: mapper.Mapping) -> None:
+    contact = {"Id": "0035g00000XyZ99AAB", "LastName": "Doe", "HasOptedOutOfEmail": True,
+               "Emails": [{"Address": "doe@example.com"}], "CreatedDate": "2024-01-01T00:00:00.000+0100"}
+    member = crm.apply(contact)
+    assert member == {
+        "email_address": "doe@example.com", "status": "unsubscribed", "email_type": "html",
+        "merge_fields": {"LNAME": "Doe"}, "language": "en", "vip": False,
+        "tags": [], "timestamp_signup": "2024-01-01T00:00:00+01:00", "source": "crm",
+        "external_id": "0035g00000XyZ99AAB",
+    }
+
+
+def test_apply_raises_record_error_with_every_problem(crm: mapper.Mapping) -> None:
+    contact = copy.deepcopy(CONTACT)
+    contact["Emails"] = [{"Address": "not-an-email"}]
+    contact["Birthdate"] = "14.07.1985"
+    with pytest.raises(mapper.RecordError) as raised:
+        crm.apply(contact, record_number=7)
+    error = raised.value
+    assert error.record_number == 7
+    by_pointer = {problem.pointer: problem for problem in error.problems}
+    assert set(by_pointer) == {"/email_address", "/merge_fields/BIRTHDAY"}
+    email = by_pointer["/email_address"]
+    assert (email.stage, email.rule, email.message) == ("target", "email_address", '"not-an-email" is not a valid email')
+    assert str(email.rule_location).endswith("crm-contact-to-member.yaml:17:3")
+    birthday = by_pointer["/merge_fields/BIRTHDAY"]
+    assert (birthday.stage, birthday.rule) == ("rule", "merge_fields.BIRTHDAY")
+    assert str(error).startswith("record 7 (mapping crm-contact-to-member) failed with 2 problems:\n  - /email_address")
+
+
+def test_apply_many_gives_one_result_per_record_and_goes_on(crm: mapper.Mapping) -> None:
+    bad = {"Id": "x", "LastName": "Nobody"}  # no email: the required email_address is null
+    results = list(crm.apply_many([CONTACT, bad, CONTACT, "not even an object"]))
+    assert [result.record_number for result in results] == [1, 2, 3, 4]
+    assert [result.ok for result in results] == [True, False, True, False]
+    assert results[1].problems[0].pointer == "/email_address"
+    assert results[1].input is bad
+
+
+def test_a_mapping_is_picklable_and_works_in_worker_processes(crm: mapper.Mapping) -> None:
+    clone = pickle.loads(pickle.dumps(crm))
+    assert clone.apply(CONTACT) == crm.apply(CONTACT)
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        outputs = list(pool.map(crm.apply, [CONTACT] * 4))
+    assert outputs == [crm.apply(CONTACT)] * 4
+
+
+def test_a_mapping_is_safe_to_share_between_threads(crm: mapper.Mapping) -> None:
+    contacts = []
+    for number in range(200):
+        contact = copy.deepcopy(CONTACT)
+        contact["Id"] = f"0035g00000XyZ{number:03d}AB"
+        contact["Emails"] = [{"Address": f"person{number}@example.com", "IsPrimary": True}]
+        contacts.append(contact)
+    expected = [crm.apply(contact) for contact in contacts]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(crm.apply, contacts)) == expected
+
+
+def test_record_errors_pickle_with_their_problems(crm: mapper.Mapping) -> None:
+    error = next(iter(crm.apply_many([{"Id": "x", "LastName": "Doe"}]))).error("m")
+    clone = pickle.loads(pickle.dumps(error))
+    assert str(clone) == str(error)
+
+
+def test_source_validation_reports_input_pointers(tmp_path: Path) -> None:
+    mapping = mapper.load(CRM_MAPPING, validate_source=True)
+    contact = copy.deepcopy(CONTACT)
+    contact["Phones"][1]["Type"] = "Pager"
+    result = mapping.result(contact, 3)
+    assert [(p.stage, p.pointer) for p in result.problems] == [("source", "/Phones/1/Type")]
+    assert "Pager" in result.problems[0].message
+
+
+@mapper.jmespath_function()
+def mask(value: str, keep: int = 4) -> str:
+    return "*" * (len(value) - keep) + value[-keep:]
+
+
+def test_user_functions_are_callable_from_rules(tmp_path: Path) -> None:
+    (tmp_path / "any.schema.json").write_text('{"type": "object"}')
+    (tmp_path / "m.yaml").write_text(
+        "mapping: masked\nsource: {schema: any.schema.json}\ntarget: {schema: any.schema.json}\n"
+        "rules:\n  card: \"mask(card_number)\"\n  short: \"mask(card_number, `2`)\"\n"
+    )
+    mapping = mapper.load(tmp_path / "m.yaml", functions=[mask])
+    assert mapping.apply({"card_number": "4242424242424242"}) == {
+        "card": "************4242", "short": "**************42"}
+    assert pickle.loads(pickle.dumps(mapping)).apply({"card_number": "12345"}) == {"card": "*2345", "short": "***45"}
+    with pytest.raises(mapper.UnknownNameError):
+        mapper.load(tmp_path / "m.yaml")
+
+
+# -- property: whatever valid source records come in, one result per record, nothing raised --
+
+_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+_email = st.fixed_dictionaries({"Address": _text}, optional={"Type": st.sampled_from(["Work", "Personal", "Other"]),
+                                                            "IsPrimary": st.booleans()})
+_phone = st.fixed_dictionaries({"Number": _text, "Type": st.sampled_from(["Mobile", "Work", "Home", "Fax"])})
+_contacts = st.fixed_dictionaries(
+    {"Id": st.from_regex(r"\A[a-zA-Z0-9]{18}\Z"), "LastName": _text.filter(bool)},
+    optional={
+        "FirstName": st.none() | _text,
+        "Emails": st.lists(_email, max_size=3),
+        "Phones": st.lists(_phone, max_size=3),
+        "MailingAddress": st.none() | st.fixed_dictionaries(
+            {}, optional={key: st.none() | _text for key in ("Street", "City", "State", "PostalCode")}),
+        "Account": st.none() | st.fixed_dictionaries(
+            {"Id": _text, "Name": _text},
+            optional={"Tier__c": st.sampled_from(["Strategic", "Enterprise", "SMB", None])}),
+        "HasOptedOutOfEmail": st.booleans(),
+        "EmailStatus__c": st.none() | st.sampled_from(["A", "U", "B", "P", "Z"]),
+        "PreferredLanguage__c": st.none() | _text,
+        "Birthdate": st.none() | st.dates().map(str),
+        "LeadSource": st.none() | _text,
+        "Interests": st.lists(_text, max_size=4),
+        "CreatedDate": st.datetimes().map(lambda moment: moment.strftime("%Y-%m-%dT%H:%M:%S.000+0000")),
+    },
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_contacts, max_size=5))
+def test_apply_many_returns_one_result_per_valid_source_record(crm: mapper.Mapping, contacts: list[Any]) -> None:
+    results = list(crm.apply_many(contacts))
+    assert len(results) == len(contacts)
+    source_validator = crm.source_schema.validator()
+    target_validator = crm.target_schema.validator()
+    for contact, result in zip(contacts, results):
+        assert source_validator.is_valid(contact)
+        if result.ok:
+            assert target_validator.is_valid(result.output)
+        else:
+            assert all(problem.message for problem in result.problems)
