@@ -1,0 +1,102 @@
+"""The ``mapper`` command: a thin shell over the library.
+
+Only this package prints or exits. ``run(argv, stdin, stdout, stderr)`` returns
+the exit code, so tests can call it without a subprocess; ``main()`` is the
+console-script entry point. Each command lives in a module of its own that
+offers ``add_parser(commands)`` and ``execute(args, streams) -> int``.
+
+Exit codes: 0 success; 1 some records rejected (or checks failed); 2 usage or
+mapping-file error; 3 input unreadable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import IO, NoReturn
+
+from .. import __version__
+from ..errors import MapperError, MappingError, PayloadError
+from . import convert
+from ._common import EXIT_INPUT, EXIT_USAGE, Streams, UsageError
+
+COMMANDS = (convert,)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that raises instead of exiting, so ``run`` stays testable."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        if message:
+            sys.stderr.write(message)
+        raise _Exit(status)
+
+
+class _Exit(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="mapper", description="Declarative data mapping between JSON Schemas.")
+    parser.add_argument("--version", action="version", version=f"mapper {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
+    for command in COMMANDS:
+        sub = command.add_parser(commands)
+        sub.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    return parser
+
+
+def run(argv: Sequence[str], stdin: IO[bytes], stdout: IO[bytes], stderr: IO[str]) -> int:
+    """Run the command line ``argv``; return the exit code."""
+    streams = Streams(stdin, stdout, stderr)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(argv))
+    except UsageError as error:
+        stderr.write(f"{error}\n(see mapper --help)\n")
+        return EXIT_USAGE
+    except _Exit as done:
+        return done.status
+    try:
+        status: int = args.execute(args, streams)
+        return status
+    except UsageError as error:
+        stderr.write(f"mapper: error: {error}\n")
+        return EXIT_USAGE
+    except MappingError as error:
+        _report(stderr, error, args.debug)
+        return EXIT_USAGE
+    except (PayloadError, OSError) as error:
+        _report(stderr, error, args.debug)
+        return EXIT_INPUT
+    except MapperError as error:
+        _report(stderr, error, args.debug)
+        return EXIT_USAGE
+
+
+def _report(stderr: IO[str], error: BaseException, debug: bool) -> None:
+    if debug:
+        stderr.write("".join(traceback.format_exception(error)))
+    if isinstance(error, OSError) and error.filename:
+        stderr.write(f"mapper: error: {error.filename}: {error.strerror}\n")
+    else:
+        stderr.write(f"mapper: error: {error}\n")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        sys.exit(run(sys.argv[1:], sys.stdin.buffer, sys.stdout.buffer, sys.stderr))
+    except KeyboardInterrupt:
+        sys.stderr.write("mapper: interrupted\n")
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(141)
+
