@@ -143,7 +143,9 @@ def _construct(
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            if key_node.tag == "tag:yaml.org,2002:merge" or (
+                isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<" and not key_node.style
+            ):
                 line, column = _mark(key_node)
                 raise MappingSyntaxError(
                     "YAML merge keys (<<) are not supported; write the keys out",

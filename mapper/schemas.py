@@ -388,4 +388,4 @@ def _check_refs_resolve(schema: Schema, loaded: dict[str, Document]) -> None:
             try:
                 registry.resolver(base_uri=base).lookup(ref)
             except referencing.exceptions.Unresolvable as error:
-                raise SchemaError(f"$ref {ref!r} does not resolve: {error}", document.locate(doc_path)) from None
+                raise SchemaError(f"$ref {ref!r} does not resolve", document.locate(doc_path)) from error
