@@ -15,7 +15,7 @@ from mapper.cli import run
 
 ROOT = Path(__file__).parent.parent
 MAPPING = str(ROOT / "mappings" / "crm-contact-to-member.yaml")
-CONTACT_FILE = ROOT / "mappings" / "examples" / "crm-contact.json"
+CONTACT_FILE = ROOT / "mappings" / "crm-contact-to-member.fixtures" / "full-contact.input.json"
 
 
 def _run(argv: list[str], stdin: bytes = b"") -> tuple[int, str, str]:

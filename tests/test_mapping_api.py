@@ -17,7 +17,7 @@ import mapper
 
 ROOT = Path(__file__).parent.parent
 CRM_MAPPING = ROOT / "mappings" / "crm-contact-to-member.yaml"
-CONTACT: dict[str, Any] = json.loads((ROOT / "mappings" / "examples" / "crm-contact.json").read_text("utf-8"))
+CONTACT: dict[str, Any] = json.loads((ROOT / "mappings" / "crm-contact-to-member.fixtures" / "full-contact.input.json").read_text("utf-8"))
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from ._common import EXIT_OK, EXIT_REJECTS, Streams, UsageError
 
 EXAMPLE = """\
 examples:
-  mapper convert mappings/crm-contact-to-member.yaml mappings/examples/crm-contact.json
+  mapper convert mappings/crm-contact-to-member.yaml mappings/crm-contact-to-member.fixtures/full-contact.input.json
   mapper convert mappings/crm-contact-to-member.yaml contacts.ndjson --from ndjson --to ndjson -o members.ndjson
 """
 
