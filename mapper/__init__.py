@@ -1,1 +1,59 @@
-"""mapper: declarative data mapping between JSON Schemas with JMESPath rules."""
+"""mapper: declarative data mapping between JSON Schemas with JMESPath rules.
+
+The front door::
+
+    import mapper
+
+    mapping = mapper.load("mappings/crm-contact-to-member.yaml")
+    member = mapping.apply(contact)            # a valid target record, or RecordError
+    for result in mapping.apply_many(contacts):  # one Result per input, never lost
+        ...
+
+``load`` reads a mapping file (YAML or JSON) with its two schemas and compiles
+its rules once; the ``Mapping`` it returns is immutable, thread-safe and
+picklable. Register your own JMESPath functions with ``@jmespath_function``
+and pass them as ``load(path, functions=[...])``. Every error is a
+``MapperError``; ``mapper.errors`` draws the hierarchy.
+"""
+
+from .errors import (
+    ExpressionError,
+    HostileInputError,
+    Location,
+    MapperError,
+    MappingError,
+    MappingFormatError,
+    MappingSyntaxError,
+    PayloadError,
+    PayloadSyntaxError,
+    Problem,
+    RecordError,
+    SchemaError,
+    UnknownNameError,
+)
+from .functions import FunctionSpec, jmespath_function
+from .mapping import Mapping, Result, load
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ExpressionError",
+    "FunctionSpec",
+    "HostileInputError",
+    "Location",
+    "MapperError",
+    "Mapping",
+    "MappingError",
+    "MappingFormatError",
+    "MappingSyntaxError",
+    "PayloadError",
+    "PayloadSyntaxError",
+    "Problem",
+    "RecordError",
+    "Result",
+    "SchemaError",
+    "UnknownNameError",
+    "__version__",
+    "jmespath_function",
+    "load",
+]

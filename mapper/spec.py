@@ -110,8 +110,8 @@ def _describe(error: jsonschema.exceptions.ValidationError, document: Document) 
     if error.validator == "anyOf" and set(RULE_KEYS) & set(error.instance if isinstance(error.instance, dict) else ()):
         return f"{where} needs one of from, const, each or rules"
     if error.validator == "enum":
-        allowed: Any = error.validator_value
-        return f"{where}: {error.instance!r} is not one of {', '.join(map(repr, allowed))}"
+        choices: Any = error.validator_value
+        return f"{where}: {error.instance!r} is not one of {', '.join(map(repr, choices))}"
     if error.validator == "minProperties":
         return f"{where} is empty: give at least one field"
     if error.validator == "pattern":

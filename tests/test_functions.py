@@ -1,0 +1,475 @@
+"""The JMESPath function library, the function table and user functions.
+
+The library's behaviour is a table (tests/data/functions/library.yaml): calls
+and their exact results or exact error messages, since those messages are what
+users read when a record is rejected. jmespath's built-ins are checked against
+jmespath's own compliance cases and, with Hypothesis, against jmespath itself.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import pickle
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import jmespath
+import jmespath.functions
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from jmespath.exceptions import (
+    ArityError,
+    JMESPathError,
+    JMESPathTypeError,
+    ParseError,
+    UnknownFunctionError,
+    VariadictArityError,
+)
+
+import mapper.functions
+from mapper.documents import parse_yaml
+from mapper.errors import MappingError
+from mapper.functions import (
+    BUILTIN_FUNCTIONS,
+    CONTEXT_FUNCTIONS,
+    LIBRARY_FUNCTIONS,
+    ArgumentTypeError,
+    FunctionError,
+    FunctionSpec,
+    FunctionTable,
+    ParamSpec,
+    build_function_table,
+    jmespath_function,
+)
+
+DATA = Path(__file__).parent / "data" / "functions"
+DOCS = Path(__file__).parent.parent / "docs" / "functions.md"
+TABLE = build_function_table()
+OPTIONS = jmespath.Options(custom_functions=TABLE)
+
+LIBRARY_CASES: dict[str, list[dict[str, Any]]] = parse_yaml(
+    (DATA / "library.yaml").read_text(encoding="utf-8"), "library.yaml").data
+
+
+def _library_cases() -> list[Any]:
+    return [pytest.param(name, case, id=f"{name}-{index}")
+            for name, cases in LIBRARY_CASES.items() for index, case in enumerate(cases)]
+
+
+def _same(result: Any, expected: Any) -> bool:
+    """Equal, with ints and floats kept apart (12 is not 12.0 here), recursively."""
+    if isinstance(expected, list):
+        return isinstance(result, list) and len(result) == len(expected) and all(map(_same, result, expected))
+    return bool(result == expected) and type(result) is type(expected)
+
+
+# -- the library table -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "case"), _library_cases())
+def test_library_function(name: str, case: dict[str, Any]) -> None:
+    if "error" in case:
+        with pytest.raises(ValueError) as raised:  # JMESPathError and MappingError are ValueErrors
+            TABLE.call_function(name, case["args"])
+        assert isinstance(raised.value, JMESPathError)
+        assert str(raised.value) == case["error"]
+        return
+    result = TABLE.call_function(name, case["args"])
+    assert _same(result, case["result"]), f"{name}{tuple(case['args'])} returned {result!r}"
+
+
+def test_every_library_function_has_cases_including_null() -> None:
+    assert set(LIBRARY_CASES) == set(LIBRARY_FUNCTIONS)
+    for name, spec in LIBRARY_FUNCTIONS.items():
+        if "null" in spec.params[0].types and name not in ("coalesce", "concat"):
+            assert any(case.get("args", [0])[0] is None and case.get("result", 0) is None
+                       for case in LIBRARY_CASES[name]), f"{name}: no case for a null subject"
+
+
+def test_library_functions_return_what_they_declare() -> None:
+    python: dict[str, type | tuple[type, ...]] = {"string": str, "number": (int, float), "boolean": bool, "array": list, "object": dict,
+              "null": type(None)}
+    for name, cases in LIBRARY_CASES.items():
+        returns = LIBRARY_FUNCTIONS[name].returns
+        for case in cases:
+            if "result" in case and "any" not in returns:
+                assert any(isinstance(case["result"], python[kind]) for kind in returns), (name, case)
+
+
+def test_library_functions_are_reachable_from_expressions() -> None:
+    data = {"first": "  Marie ", "last": "Curie", "work": "", "home": "Marie@Example.FR",
+            "created": "05/03/2024 14:30", "amount": "1.234,50", "street": "1 Main St\nApt 4"}
+    assert jmespath.search(
+        "{name: concat(trim(first), ' ', upper(last)), email: lower(coalesce(work, home)),"
+        " signed_up: to_utc(parse_datetime(created, '%d/%m/%Y %H:%M', 'Europe/Paris')),"
+        " cents: to_minor_units(parse_number(amount, ',', '.'), 'EUR'), line2: split(street, '\n')[1],"
+        " missing: split(nothing, ',')[0]}", data, options=OPTIONS) == {
+        "name": "Marie CURIE", "email": "marie@example.fr", "signed_up": "2024-03-05T13:30:00Z",
+        "cents": 123450, "line2": "Apt 4", "missing": None}
+
+
+def test_coalesce_differs_from_not_null_on_empty_strings() -> None:
+    assert jmespath.search("not_null(a, b)", {"a": "", "b": "x"}, options=OPTIONS) == ""
+    assert jmespath.search("coalesce(a, b)", {"a": "", "b": "x"}, options=OPTIONS) == "x"
+
+
+# -- properties ------------------------------------------------------------------------------------
+
+_CURRENCIES = st.sampled_from(["USD", "EUR", "JPY", "BHD", "KWD", "CLF", "ISK", "GBP"])
+
+
+@given(st.integers(min_value=-10**15, max_value=10**15), _CURRENCIES)
+def test_minor_units_round_trip_from_minor(minor: int, currency: str) -> None:
+    major = TABLE.call_function("from_minor_units", [minor, currency])
+    assert TABLE.call_function("to_minor_units", [major, currency]) == minor
+
+
+@given(st.data(), _CURRENCIES)
+def test_minor_units_round_trip_from_major(data: st.DataObject, currency: str) -> None:
+    places = mapper.functions._MINOR_UNITS[currency]
+    amount = data.draw(st.decimals(min_value=-10**9, max_value=10**9, places=places))
+    number = int(amount) if places == 0 else float(amount)
+    minor = TABLE.call_function("to_minor_units", [number, currency])
+    assert minor == int(amount.scaleb(places))
+    assert Decimal(repr(TABLE.call_function("from_minor_units", [minor, currency]))) == amount
+
+
+@given(st.decimals(min_value=-10**12, max_value=10**12, places=2),
+       st.sampled_from([(".", ","), (",", "."), (",", " "), (".", "'"), (".", "")]))
+def test_parse_number_reads_formatted_numbers(amount: Decimal, separators: tuple[str, str]) -> None:
+    decimal, thousands = separators
+    text = f"{amount:,.2f}".replace(",", "\0").replace(".", decimal).replace("\0", thousands)
+    assert TABLE.call_function("parse_number", [text, decimal, thousands]) == float(amount)
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e15, max_value=1e15),
+       st.integers(min_value=0, max_value=6))
+def test_round_is_half_away_from_zero_on_the_written_number(number: float, digits: int) -> None:
+    expected = Decimal(repr(number)).quantize(Decimal(1).scaleb(-digits), rounding="ROUND_HALF_UP")
+    result = TABLE.call_function("round", [number, digits])
+    assert Decimal(repr(result)) == expected if digits else result == int(expected)
+
+
+# -- jmespath's built-ins --------------------------------------------------------------------------
+
+_COMPLIANCE = json.loads((Path(__file__).parent / "data" / "jmespath-compliance" / "functions.json")
+                         .read_text(encoding="utf-8"))
+_ERRORS = {"invalid-type": JMESPathTypeError, "invalid-arity": ArityError, "unknown-function": UnknownFunctionError,
+           "syntax": ParseError}
+
+
+@pytest.mark.parametrize(("given_data", "case"), [
+    pytest.param(suite["given"], case, id=f"{index}-{case['expression']}")
+    for index, suite in enumerate(_COMPLIANCE) for case in suite["cases"]])
+def test_builtins_pass_jmespath_compliance_through_the_table(given_data: Any, case: dict[str, Any]) -> None:
+    if "error" in case:
+        with pytest.raises(_ERRORS[case["error"]]):
+            jmespath.search(case["expression"], given_data, options=OPTIONS)
+    else:
+        assert jmespath.search(case["expression"], given_data, options=OPTIONS) == case["result"]
+
+
+def test_every_builtin_is_in_the_table_with_jmespaths_signature() -> None:
+    builtins = jmespath.functions.Functions.FUNCTION_TABLE
+    assert set(BUILTIN_FUNCTIONS) == set(builtins)
+    for name, entry in builtins.items():
+        spec = TABLE.specs[name]
+        assert [(list(p.types), p.variadic) for p in spec.params] == [
+            (argument["types"] or ["any"], bool(argument.get("variadic"))) for argument in entry["signature"]]
+        assert spec.returns and spec.doc
+
+
+_json = st.recursive(st.none() | st.booleans() | st.integers(-5, 5) | st.floats(-5, 5) | st.text(max_size=3),
+                     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=2),
+                                                                                      children, max_size=3),
+                     max_leaves=6)
+_REFERENCE = jmespath.functions.Functions()
+_NO_EXPREF = sorted(name for name, spec in BUILTIN_FUNCTIONS.items()
+                    if not any("expref" in param.types for param in spec.params))
+
+
+@given(st.sampled_from(_NO_EXPREF), st.lists(_json, max_size=3))
+def test_builtins_behave_as_in_jmespath(name: str, args: list[Any]) -> None:
+    try:
+        expected: Any = _REFERENCE.call_function(name, args)
+    except Exception as error:  # noqa: BLE001 - compared below
+        expected = error
+    try:
+        result: Any = TABLE.call_function(name, args)
+    except Exception as error:  # noqa: BLE001 - compared below
+        result = error
+    if isinstance(expected, JMESPathError):
+        assert isinstance(result, type(expected))
+    elif name == "merge" and isinstance(result, JMESPathTypeError):
+        pass  # jmespath type-checks only the first argument of merge(); we check them all
+    else:
+        assert not isinstance(result, Exception), result
+        assert result == expected or (math.isnan(result) and math.isnan(expected))
+
+
+def test_type_errors_keep_jmespaths_fields_and_read_well() -> None:
+    with pytest.raises(JMESPathTypeError) as raised:
+        TABLE.call_function("sum", [[1, "a"]])
+    error = raised.value
+    assert isinstance(error, ArgumentTypeError)
+    assert (error.function_name, error.current_value, error.actual_type, error.expected_types,
+            error.position, error.in_array) == ("sum", "a", "string", ["array-number"], 1, True)
+    assert str(error) == 'sum(): argument 1 must be an array of numbers, but it holds the string "a"'
+    with pytest.raises(ArgumentTypeError, match=re.escape('merge(): argument 2 must be an object, not the number 1')):
+        TABLE.call_function("merge", [{}, 1])
+    with pytest.raises(ArgumentTypeError, match="argument 1 must be an expression reference"):
+        jmespath.search("map(`1`, @)", [], options=OPTIONS)
+    long = "x" * 100
+    assert str(pytest.raises(ArgumentTypeError, TABLE.call_function, "abs", [long]).value) == (
+        f'abs(): argument 1 must be a number, not the string "{"x" * 58}…')
+
+
+def test_arity_errors_are_jmespaths() -> None:
+    with pytest.raises(ArityError, match=r"^Expected 1 argument for function abs\(\), received 2$"):
+        TABLE.call_function("abs", [1, 2])
+    with pytest.raises(VariadictArityError, match=r"^Expected at least 1 argument for function not_null\(\)"):
+        TABLE.call_function("not_null", [])
+    with pytest.raises(UnknownFunctionError, match=r"^Unknown function: nope\(\)$"):
+        TABLE.call_function("nope", [])
+
+
+def test_values_are_checked_as_jmespath_types() -> None:
+    from collections import OrderedDict
+
+    assert TABLE.call_function("keys", [OrderedDict(a=1)]) == ["a"]
+    assert TABLE.call_function("avg", [[1, 2.5]]) == 1.75
+    with pytest.raises(ArgumentTypeError, match="not a value of Python type tuple"):
+        TABLE.call_function("length", [(1, 2)])
+
+
+# -- the table -------------------------------------------------------------------------------------
+
+
+def test_table_holds_every_kind_of_function() -> None:
+    assert set(TABLE.specs) == set(BUILTIN_FUNCTIONS) | set(LIBRARY_FUNCTIONS) | set(CONTEXT_FUNCTIONS)
+    assert TABLE.FUNCTION_TABLE is TABLE.specs and "lower" in TABLE.FUNCTION_TABLE
+    assert not set(BUILTIN_FUNCTIONS) & set(LIBRARY_FUNCTIONS)
+    for spec in TABLE.specs.values():
+        assert spec.returns, spec.name
+        assert all(kind in mapper.functions.RETURN_TYPES for kind in spec.returns)
+
+
+def test_context_functions_are_declared_but_not_callable_through_the_table() -> None:
+    assert {name: (spec.context, spec.min_args, spec.max_args, spec.returns)
+            for name, spec in CONTEXT_FUNCTIONS.items()} == {
+        "root": (True, 0, 0, ("any",)), "parent": (True, 0, 1, ("any",)), "index": (True, 0, 0, ("number", "null"))}
+    with pytest.raises(FunctionError) as raised:
+        jmespath.search("root()", {}, options=OPTIONS)
+    assert str(raised.value) == ("root(): works only inside mapping rules, which know the record being mapped; "
+                                 "it cannot be called through a bare function table")
+
+
+def test_check_arity_matches_call_function() -> None:
+    spec = TABLE.specs["pad_left"]
+    assert (spec.min_args, spec.max_args) == (2, 3)
+    spec.check_arity(2)
+    spec.check_arity(3)
+    with pytest.raises(ArityError, match=r"^Expected 2 to 3 arguments for function pad_left\(\), received 4$"):
+        spec.check_arity(4)
+    assert TABLE.specs["concat"].max_args is None
+
+
+def test_caller_is_call_function_without_the_lookup() -> None:
+    assert TABLE.caller("upper")(["a"]) == "A"
+    with pytest.raises(UnknownFunctionError):
+        TABLE.caller("nope")
+
+
+def test_errors_pickle() -> None:
+    calls: tuple[tuple[str, list[Any]], ...] = (("abs", ["x"]), ("sum", [["x"]]), ("split", ["a"]), ("lower", []), ("parse_number", ["x"]),
+             ("concat", []))
+    for name, args in calls:
+        with pytest.raises(JMESPathError) as raised:
+            TABLE.call_function(name, args)
+        error = raised.value
+        clone = pickle.loads(pickle.dumps(error))
+        assert type(clone) is type(error) and str(clone) == str(error)
+
+
+# -- user functions --------------------------------------------------------------------------------
+
+
+@jmespath_function()
+def mask(value: str, keep: int = 4) -> str:
+    """Hide all but the last ``keep`` characters."""
+    return "*" * (len(value) - keep) + value[-keep:]
+
+
+@jmespath_function
+def initials(*names: Optional[str]) -> str:  # noqa: UP045 - typing.Optional must be understood too
+    return "".join(name[0] for name in names if name)
+
+
+@jmespath_function("vat", returns="number")
+def add_vat(amount: float, rate: Union[int, float] = 20) -> Any:  # noqa: UP007, PYI041
+    return round(amount * (1 + rate / 100), 2)
+
+
+def untyped(a, b=None):  # type: ignore[no-untyped-def]
+    return [a, b]
+
+
+def test_jmespath_function_infers_the_signature_from_annotations() -> None:
+    spec: FunctionSpec = mask.__jmespath_function__  # type: ignore[attr-defined]
+    assert spec == FunctionSpec("mask", mask, (ParamSpec(("string",), name="value"),
+                                               ParamSpec(("number",), optional=True, name="keep")),
+                                ("string",), doc="Hide all but the last ``keep`` characters.")
+    spec = initials.__jmespath_function__  # type: ignore[attr-defined]
+    assert spec.params == (ParamSpec(("string", "null"), optional=True, variadic=True, name="names"),)
+    assert (spec.min_args, spec.max_args, spec.returns) == (0, None, ("string",))
+    spec = add_vat.__jmespath_function__  # type: ignore[attr-defined]
+    assert (spec.name, spec.returns, spec.params[1].types) == ("vat", ("number",), ("number",))
+
+
+@pytest.mark.parametrize(("annotation", "types"), [
+    (str, ("string",)), (int, ("number",)), (float, ("number",)), (bool, ("boolean",)), (list, ("array",)),
+    (list[str], ("array-string",)), (list[float], ("array-number",)),
+    (list[int | float], ("array-number",)),
+    (list[dict[str, Any]], ("array",)), (dict, ("object",)), (dict[str, int], ("object",)),
+    (None, ("null",)), (str | None, ("string", "null")), (Optional[int], ("number", "null")),  # noqa: UP045
+    (Any, ("any",)), (str | Any, ("any",)), (int | float, ("number",)),
+])
+def test_annotations_map_to_jmespath_types(annotation: Any, types: tuple[str, ...]) -> None:
+    def function(value):  # type: ignore[no-untyped-def]
+        return value
+
+    function.__annotations__ = {"value": annotation}
+    spec = jmespath_function()(function).__jmespath_function__  # type: ignore[attr-defined]
+    assert spec.params[0].types == types
+
+
+def test_user_functions_are_called_with_checked_arguments() -> None:
+    table = build_function_table([mask, initials, add_vat, untyped])
+    options = jmespath.Options(custom_functions=table)
+    assert jmespath.search("mask(card)", {"card": "4242424242424242"}, options=options) == "************4242"
+    assert jmespath.search("mask(card, `2`)", {"card": "12345"}, options=options) == "***45"
+    assert jmespath.search("initials(a, b, c)", {"a": "Ada", "c": "Lovelace"}, options=options) == "AL"
+    assert jmespath.search("initials()", {}, options=options) == ""
+    assert jmespath.search("vat(`100`)", {}, options=options) == 120.0
+    assert jmespath.search("untyped(`[1]`)", {}, options=options) == [[1], None]
+    with pytest.raises(ArgumentTypeError, match=r"^mask\(\): argument 1 must be a string, not null$"):
+        jmespath.search("mask(card)", {}, options=options)
+    with pytest.raises(ArityError):
+        jmespath.search("mask(a, b, c)", {}, options=options)
+
+
+def test_user_function_specs_and_plain_callables_register() -> None:
+    spec = FunctionSpec("double", lambda x: x * 2, (ParamSpec(("number",)),), ("number",))
+    table = build_function_table([spec, untyped])
+    assert table.call_function("double", [21]) == 42
+    assert table.specs["untyped"].params == (ParamSpec(("any",), name="a"),
+                                             ParamSpec(("any",), optional=True, name="b"))
+    assert not hasattr(untyped, "__jmespath_function__")  # plain callables are not modified
+
+
+@pytest.mark.parametrize(("function", "message"), [
+    (jmespath_function("lower")(lambda value: value),
+     "function lower() is already a function of mapper's library; give yours another name"),
+    (FunctionSpec("length", len, (ParamSpec(("any",)),), ("number",)),
+     "function length() is already a JMESPath built-in function; give yours another name"),
+    (FunctionSpec("root", len, (), ("any",)),
+     "function root() is already a mapper context function; give yours another name"),
+])
+def test_a_name_already_taken_is_refused(function: Any, message: str) -> None:
+    with pytest.raises(MappingError) as raised:
+        build_function_table([function])
+    assert str(raised.value) == message
+
+
+def test_two_user_functions_with_one_name_are_refused() -> None:
+    with pytest.raises(MappingError, match=r"^function mask\(\) is already another of your functions"):
+        build_function_table([mask, FunctionSpec("mask", len, (), ("any",))])
+
+
+def _keyword_only(a: str, *, b: str) -> str:
+    return a + b
+
+
+def _complex(a: complex) -> str:
+    return str(a)
+
+
+_NO_CALL = (ParamSpec(("any",), variadic=True), ParamSpec(("any",)))
+
+
+@pytest.mark.parametrize(("declare", "message"), [
+    (lambda: jmespath_function()(_keyword_only),
+     "function _keyword_only(): keyword-only parameter 'b' needs a default (JMESPath passes arguments by position)"),
+    (lambda: jmespath_function()(_complex),
+     ("function _complex(), parameter 'a': cannot tell the JMESPath type of <class 'complex'>; annotate with str, "
+      "int, float, bool, list, dict, None, Any or unions of them, or declare jmespath_function(params=..., "
+      "returns=...)")),
+    (lambda: build_function_table([lambda x: x]),
+     "'<lambda>' cannot be a JMESPath function name (letters, digits and _, not starting with a digit)"),
+    (lambda: build_function_table([FunctionSpec("c", len, (), ("any",), context=True)]),
+     "function c(): context functions are provided by mapper, not by users"),
+    (lambda: build_function_table([42]),  # type: ignore[list-item]
+     "a function must be a callable or a FunctionSpec, not 42"),
+    (lambda: ParamSpec(("strng",)),
+     ("unknown JMESPath type 'strng' in a parameter; expected some of any, array, array-array, array-boolean, "
+      "array-null, array-number, array-object, array-string, boolean, expref, null, number, object, string")),
+    (lambda: FunctionSpec("f", len, _NO_CALL, ("any",)), "function f(): only the last parameter can be variadic"),
+    (lambda: FunctionSpec("f", len, (ParamSpec(("any",), optional=True), ParamSpec(("any",))), ("any",)),
+     "function f(): a required parameter cannot follow an optional one"),
+    (lambda: FunctionSpec("f", len, (), ("array-string",)),
+     ("function f(): unknown return type 'array-string'; expected some of any, array, boolean, expref, null, "
+      "number, object, string")),
+])
+def test_declaration_errors_are_mapping_errors(declare: Any, message: str) -> None:
+    with pytest.raises(MappingError) as raised:
+        declare()
+    assert str(raised.value) == message
+
+
+def test_the_table_pickles_with_its_user_functions() -> None:
+    table = build_function_table([mask, add_vat])
+    clone = pickle.loads(pickle.dumps(table))
+    assert isinstance(clone, FunctionTable)
+    assert set(clone.specs) == set(table.specs)
+    assert clone.call_function("mask", ["123456"]) == "**3456"
+    assert clone.call_function("vat", [10]) == 12.0
+    assert "user functions: mask, vat" in repr(clone)
+
+
+# -- docs/functions.md -----------------------------------------------------------------------------
+
+_DOC = DOCS.read_text(encoding="utf-8")
+_EXAMPLE = re.compile(r"^(.+?)\s+→\s+(.+)$")
+
+
+def _doc_examples() -> list[Any]:
+    examples = []
+    for block in re.findall(r"```jmespath\n(.*?)```", _DOC, re.DOTALL):
+        for line in block.splitlines():
+            match = _EXAMPLE.match(line)
+            if match:
+                examples.append(pytest.param(match[1], match[2], id=match[1]))
+    return examples
+
+
+def test_every_function_is_documented() -> None:
+    headings = set(re.findall(r"^#### `(\w+)\(", _DOC, re.MULTILINE))
+    assert headings == set(LIBRARY_FUNCTIONS) | set(CONTEXT_FUNCTIONS)
+    builtins = set(re.findall(r"^\| `(\w+)\(", _DOC, re.MULTILINE))
+    assert builtins == set(BUILTIN_FUNCTIONS)
+    examples = {re.match(r"\w+", param.values[0])[0] for param in _doc_examples()}  # type: ignore[index]
+    assert set(LIBRARY_FUNCTIONS) <= examples
+
+
+@pytest.mark.parametrize(("expression", "expected"), _doc_examples())
+def test_doc_example(expression: str, expected: str) -> None:
+    if expected.startswith("error: "):
+        with pytest.raises(JMESPathError) as raised:
+            jmespath.search(expression, {}, options=OPTIONS)
+        assert str(raised.value) == expected.removeprefix("error: ")
+    else:
+        assert json.dumps(jmespath.search(expression, {}, options=OPTIONS), ensure_ascii=False) == expected
