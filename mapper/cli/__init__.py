@@ -19,10 +19,10 @@ from typing import IO, NoReturn
 
 from .. import __version__
 from ..errors import MapperError, MappingError, PayloadError
-from . import convert
+from . import check, convert, fuzz, test
 from ._common import EXIT_INPUT, EXIT_USAGE, Streams, UsageError
 
-COMMANDS = (convert,)
+COMMANDS = (convert, check, test, fuzz)
 
 
 class _Parser(argparse.ArgumentParser):

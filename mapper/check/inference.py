@@ -1,0 +1,695 @@
+"""Walk a JMESPath syntax tree through the source schema: what can it yield?
+
+``ExpressionTyper.infer(ast, current)`` follows jmespath 1.1.0's semantics
+node by node: a field of a non-object is null; an index or slice of a
+non-array is null; projections drop null results; filters keep items;
+``flatten`` merges one level; ``||`` and ``&&`` yield one of their operands
+by truthiness; functions return their declared types (refined for the
+built-ins whose result follows their argument, such as ``sort_by`` or
+``not_null``, and for the context functions ``root()``, ``parent()``,
+``index()``).
+
+On the way it reports what cannot work whatever the record: a field the
+source schema does not have, a step on the wrong kind of value, a call with
+the wrong number of arguments or an argument of a kind the function never
+takes. Each report carries the offset of the culprit in the expression text.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import jmespath.lexer
+from jmespath.exceptions import JMESPathError
+
+from ..functions import FunctionSpec
+from .shapes import (
+    ANY,
+    BOOLEAN,
+    INTEGER,
+    NULL,
+    STRING,
+    ObjectShape,
+    Shape,
+    array_of,
+    find_properties,
+    is_open,
+    is_required,
+    kind_of,
+    matches_pattern_property,
+    narrow,
+    of_schema,
+    of_value,
+    property_names,
+    union,
+)
+
+Node = dict[str, Any]
+#: report(code, message, offset in the expression or None)
+Report = Callable[[str, str, "int | None"], None]
+
+_SCALAR_PARAM = {"string", "number", "boolean", "null", "object", "array", "expref"}
+
+
+@dataclass
+class Scope:
+    """Where an expression runs: the enclosing values (the record first) and whether inside ``each``."""
+
+    stack: tuple[Shape, ...]
+    in_each: bool = False
+    #: Source paths a ``when`` has found truthy where the rule runs: not null there.
+    truthy: frozenset[str] = frozenset()
+
+    def enter(self, shape: Shape, *, item: bool = False) -> Scope:
+        return Scope(self.stack + (shape,), self.in_each or item, self.truthy)
+
+    def knowing(self, paths: frozenset[str]) -> Scope:
+        return Scope(self.stack, self.in_each, self.truthy | paths)
+
+
+@dataclass
+class Observations:
+    """What the expressions do with source paths (``Emails[].Address``).
+
+    ``read``: every property path read (for the unread-fields warning).
+    ``constants``: values a path is compared with, looked up by, or must be
+    one of in the target. ``calls``: functions a path is passed to, with the
+    argument position and the literal arguments (None where not literal).
+    ``formats``: target formats a path's value ends up under. The last three
+    guide ``mapper fuzz`` towards records that exercise the mapping.
+    """
+
+    read: set[str] = field(default_factory=set)
+    constants: dict[str, set[Any]] = field(default_factory=dict)
+    calls: dict[str, list[tuple[str, int, tuple[Any, ...]]]] = field(default_factory=dict)
+    formats: dict[str, set[str]] = field(default_factory=dict)
+
+    def add(self, path: str) -> None:
+        self.read.add(path)
+
+    def constant(self, path: str | None, values: Iterable[Any]) -> None:
+        if path is not None:
+            self.constants.setdefault(path, set()).update(
+                value for value in values if isinstance(value, (str, int, float)) and not isinstance(value, bool))
+
+
+class _Tokens:
+    """Offsets of names in the expression text, handed out in reading order."""
+
+    def __init__(self, text: str) -> None:
+        self.offsets: dict[str, list[int]] = {}
+        self.brackets: dict[str, list[int]] = {"filter": [], "flatten": [], "index": []}
+        try:
+            tokens = list(jmespath.lexer.Lexer().tokenize(text))
+        except JMESPathError:
+            return
+        for token, following in zip(tokens, tokens[1:] + [tokens[-1]]):
+            kind = token["type"]
+            if kind in ("unquoted_identifier", "quoted_identifier"):
+                self.offsets.setdefault(str(token["value"]), []).append(int(token["start"]))
+            elif kind in ("filter", "flatten"):
+                self.brackets[kind].append(int(token["start"]))
+            elif kind == "lbracket" and following["type"] in ("number", "colon"):
+                self.brackets["index"].append(int(token["start"]))
+
+    def take(self, name: str) -> int | None:
+        """The offset of the next use of ``name`` (a field or a function)."""
+        found = self.offsets.get(name)
+        return found.pop(0) if found else None
+
+    def take_bracket(self, kind: str) -> int | None:
+        """The offset of the next ``[?`` (filter), ``[]`` (flatten) or ``[n`` / ``[n:m`` (index)."""
+        found = self.brackets[kind]
+        return found.pop(0) if found else None
+
+
+class ExpressionTyper:
+    """Infers shapes of the expressions of one mapping; reports through ``report``."""
+
+    def __init__(self, functions: Mapping[str, FunctionSpec], observations: Observations) -> None:
+        self.functions = functions
+        self.observations = observations
+
+    def infer_text(self, text: str, ast: Node, current: Shape, scope: Scope, report: Report) -> Shape:
+        return _Walk(self, _Tokens(text), scope, report).infer(ast, current)
+
+    def truthy_paths(self, ast: Node, current: Shape) -> frozenset[str]:
+        """Source paths that are truthy (so not null) wherever condition ``ast`` holds.
+
+        Understood: plain field paths (``a.b``), ``&&`` of conditions, and ``path ==
+        literal`` with a literal that is not null.
+        """
+        kind = ast["type"]
+        if kind == "and_expression":
+            return self.truthy_paths(ast["children"][0], current) | self.truthy_paths(ast["children"][1], current)
+        if kind == "comparator" and ast["value"] == "eq":
+            left, right = ast["children"]
+            for path_node, other in ((left, right), (right, left)):
+                if other["type"] == "literal" and other["value"] is not None:
+                    return self.truthy_paths(path_node, current)
+            return frozenset()
+        chain = _field_chain(ast)
+        if chain is None or current.path is None:
+            return frozenset()
+        prefix = f"{current.path}." if current.path else ""
+        return frozenset({prefix + ".".join(chain[:end]) for end in range(1, len(chain) + 1)})
+
+
+class _Walk:
+    def __init__(self, typer: ExpressionTyper, tokens: _Tokens, scope: Scope, report: Report) -> None:
+        self.typer = typer
+        self.tokens = tokens
+        self.scope = scope
+        self.report = report
+        self.piped: Shape | None = None  # the value a pipe passes on, while its right side runs
+        self.projecting = 0  # inside the right side of a projection
+
+    def infer(self, node: Node, current: Shape) -> Shape:
+        method: Callable[[Node, Shape], Shape] = getattr(self, f"_{node['type']}", self._unknown)
+        return method(node, current)
+
+    def _unknown(self, node: Node, current: Shape) -> Shape:
+        for child in node.get("children", ()):
+            if isinstance(child, dict):
+                self.infer(child, ANY)
+        return ANY
+
+    # -- paths ----------------------------------------------------------------------------------
+
+    def _field(self, node: Node, current: Shape) -> Shape:
+        name: str = node["value"]
+        offset = self.tokens.take(name)
+        return self.field(current, name, offset)
+
+    def field(self, current: Shape, name: str, offset: int | None) -> Shape:
+        results: list[Shape] = []
+        if current.kinds - {"object"} or current.unknown:
+            results.append(NULL)  # a field of anything but an object is null
+        unknown_in: list[ObjectShape] = []
+        for object_ in current.objects:
+            if object_.fields is not None:
+                found = dict(object_.fields).get(name)
+                results.append(found if found is not None else NULL)
+                continue
+            assert object_.node is not None
+            path = f"{object_.path}.{name}" if object_.path else name
+            overridden = dict(object_.overrides).get(name)
+            if overridden is not None:
+                results.append(overridden)
+                continue
+            property_nodes = find_properties(object_.node, name, object_.branches)
+            if not property_nodes:
+                if is_open(object_.node) or matches_pattern_property(object_.node, name):
+                    results.append(ANY)
+                else:
+                    unknown_in.append(object_)
+                    results.append(NULL)
+                continue
+            self.typer.observations.add(path)
+            optional = not is_required(object_.node, name) and path not in self.scope.truthy
+            shapes = [of_schema(property_node, path, optional=optional) for property_node in property_nodes]
+            shape = union(shapes)
+            results.append(shape.without_null() if path in self.scope.truthy else shape)
+        if current.unknown and not current.objects:
+            results.append(ANY)
+        if unknown_in and len(unknown_in) == len(current.objects) and not current.unknown:
+            self._report_unknown_field(name, unknown_in, offset)
+            return ANY  # reported once; do not cascade
+        if not current.unknown and not current.objects and current.definite_kinds():
+            self._report_wrong_step(current, f"field {name!r}", "an object", offset)
+            return ANY
+        return union(results)
+
+    def _report_unknown_field(self, name: str, objects: list[ObjectShape], offset: int | None) -> None:
+        candidates: list[str] = []
+        for object_ in objects:
+            assert object_.node is not None
+            candidates.extend(property_names(object_.node))
+        where = " or ".join(sorted({object_.path or "" for object_ in objects}))
+        place = f"at {where}" if where else "record"
+        lowered = {candidate.lower(): candidate for candidate in candidates}
+        close = ([lowered[name.lower()]] if name.lower() in lowered
+                 else difflib.get_close_matches(name, candidates, n=1, cutoff=0.6))
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        self.report("M301", f"the source schema has no field {name!r} in the source {place}{hint}", offset)
+
+    def _report_wrong_step(self, current: Shape, step: str, needs: str, offset: int | None,
+                           hint: str = "") -> None:
+        where = f"{current.path} is" if current.path else "the value here is"
+        if current is self.piped:
+            where = "the value `|` passes on is"
+            hint = hint or (" (everything right of `|` reads the result of its left side; "
+                            "group with parentheses, e.g. `(a | [0].b) || c`)")
+        elif needs == "an object" and current.kinds - {"null"} == {"array"}:
+            hint = hint or " (project it with [] or pick an item with [0])"
+        self.report("M302", f"{step} always gives null: {where} {current.without_null().describe()}, "
+                            f"not {needs}{hint}", offset)
+
+    def _subexpression(self, node: Node, current: Shape) -> Shape:
+        for child in node["children"]:
+            current = self.infer(child, current)
+        return current
+
+    _index_expression = _subexpression
+
+    def _pipe(self, node: Node, current: Shape) -> Shape:
+        left = self.infer(node["children"][0], current)
+        outer, self.piped = self.piped, left
+        projecting, self.projecting = self.projecting, 0  # a pipe ends projections
+        try:
+            return self.infer(node["children"][1], left)
+        finally:
+            self.piped, self.projecting = outer, projecting
+
+    def _current(self, node: Node, current: Shape) -> Shape:
+        return current
+
+    _identity = _current
+
+    def _index(self, node: Node, current: Shape) -> Shape:
+        offset = self.tokens.take_bracket("index")
+        if not current.can_be("array"):
+            if current.definite_kinds():
+                self._report_wrong_step(current, f"index [{node['value']}]", "an array", offset)
+                return ANY
+            return NULL
+        item = current.items if current.items is not None else ANY
+        return item.with_absence()  # past the end: null
+
+    def _slice(self, node: Node, current: Shape) -> Shape:
+        offset = self.tokens.take_bracket("index")
+        if not current.can_be("array"):
+            if current.definite_kinds():
+                self._report_wrong_step(current, "a slice", "an array", offset)
+                return ANY
+            return NULL
+        result = array_of(current.items)
+        return result.with_absence() if current.kinds != {"array"} or current.unknown else result
+
+    def _items_of(self, base: Shape, what: str, offset: int | None = None, hint: str = "") -> Shape | None:
+        """The items a projection runs over; None when it can never run."""
+        if not base.can_be("array"):
+            if base.definite_kinds():
+                self._report_wrong_step(base, what, "an array", offset, hint)
+            return None
+        return base.items if base.items is not None else ANY
+
+    def _projected(self, base: Shape, results: Shape) -> Shape:
+        projected = array_of(results.without_null() if not results.only_null else None)
+        if base.unknown or base.kinds - {"array"}:
+            return projected.with_absence()
+        return projected
+
+    def _projection(self, node: Node, current: Shape) -> Shape:
+        base = self.infer(node["children"][0], current)
+        items = self._items_of(base, "a projection")
+        if items is None:
+            return ANY if base.definite_kinds() else NULL
+        return self._projected(base, self._project(node["children"][1], items))
+
+    def _project(self, node: Node, items: Shape) -> Shape:
+        self.projecting += 1
+        try:
+            return self.infer(node, items)
+        finally:
+            self.projecting -= 1
+
+    def _filter_projection(self, node: Node, current: Shape) -> Shape:
+        left, right, condition = node["children"]
+        base = self.infer(left, current)
+        hint = ""
+        if left["type"] == "identity" and self.projecting:
+            hint = (" (a filter right after a projection runs on each of its items; "
+                    "end the projection with `|` first: `... | [?...]`)")
+        items = self._items_of(base, "a filter", self.tokens.take_bracket("filter"), hint)
+        if items is None:
+            return ANY if base.definite_kinds() else NULL
+        self.infer(condition, items)
+        items = self._narrowed(items, condition)
+        return self._projected(base, self._project(right, items))
+
+    def _narrowed(self, items: Shape, condition: Node) -> Shape:
+        """The items a filter keeps, when its condition tells their kind (``[?type=='A']``)."""
+        if condition["type"] == "and_expression":
+            for child in condition["children"]:
+                items = self._narrowed(items, child)
+            return items
+        if condition["type"] != "comparator" or condition["value"] != "eq":
+            return items
+        left, right = condition["children"]
+        for path_node, other in ((left, right), (right, left)):
+            chain = _field_chain(path_node)
+            if chain is not None and other["type"] == "literal":
+                return self._knowing(items, chain, other["value"])
+        return items
+
+    def _knowing(self, shape: Shape, chain: list[str], value: Any) -> Shape:
+        objects: list[ObjectShape] = []
+        for object_ in shape.objects:
+            if object_.node is None:
+                objects.append(object_)
+            elif len(chain) == 1:
+                objects.append(narrow(object_, chain[0], value))
+            else:
+                silent = _Walk(self.typer, _Tokens(""), self.scope, lambda code, message, offset: None)
+                inner = silent.field(Shape(frozenset({"object"}), objects=(object_,)), chain[0], None)
+                refined = self._knowing(inner, chain[1:], value)
+                overrides = tuple(item for item in object_.overrides if item[0] != chain[0])
+                objects.append(replace(object_, overrides=overrides + ((chain[0], refined),)))
+        return replace(shape, objects=tuple(objects))
+
+    def _value_projection(self, node: Node, current: Shape) -> Shape:
+        base = self.infer(node["children"][0], current)
+        if not base.can_be("object"):
+            return NULL
+        values: list[Shape] = []
+        for object_ in base.objects:
+            if object_.fields is not None:
+                values.extend(shape for _, shape in object_.fields)
+            else:
+                values.append(ANY)
+        item = union(values) if values and not base.unknown else ANY
+        return self._projected(base, self._project(node["children"][1], item))
+
+    def _flatten(self, node: Node, current: Shape) -> Shape:
+        base = self.infer(node["children"][0], current)
+        items = self._items_of(base, "flattening ([])", self.tokens.take_bracket("flatten"))
+        if items is None:
+            return ANY if base.definite_kinds() else NULL
+        merged: list[Shape] = []
+        if items.unknown:
+            merged.append(ANY)
+        else:
+            if "array" in items.kinds:
+                merged.append(items.items if items.items is not None else ANY)
+            rest = items.kinds - {"array"}
+            if rest:
+                merged.append(_restrict(items, rest))
+        flat = array_of(union(merged) if merged else None)
+        return flat.with_absence() if base.unknown or base.kinds - {"array"} else flat
+
+    # -- values ---------------------------------------------------------------------------------
+
+    def _literal(self, node: Node, current: Shape) -> Shape:
+        return of_value(node["value"])
+
+    def _multi_select_list(self, node: Node, current: Shape) -> Shape:
+        shapes = [self.infer(child, current) for child in node["children"]]
+        result = array_of(union(shapes))
+        return result.with_absence() if current.nullable else result
+
+    def _multi_select_dict(self, node: Node, current: Shape) -> Shape:
+        fields = tuple((child["value"], self.infer(child["children"][0], current)) for child in node["children"])
+        result = Shape(frozenset({"object"}), objects=(ObjectShape(fields=fields),))
+        return result.with_absence() if current.nullable else result
+
+    def _or_expression(self, node: Node, current: Shape) -> Shape:
+        left = self.infer(node["children"][0], current)
+        right = self.infer(node["children"][1], current)
+        if not _can_be_falsy(left):
+            return left
+        return union([_truthy_part(left), right])
+
+    def _and_expression(self, node: Node, current: Shape) -> Shape:
+        left = self.infer(node["children"][0], current)
+        right = self.infer(node["children"][1], current)
+        if not _can_be_falsy(left):
+            return right
+        return union([_falsy_part(left), right])
+
+    def _not_expression(self, node: Node, current: Shape) -> Shape:
+        self.infer(node["children"][0], current)
+        return BOOLEAN
+
+    def _comparator(self, node: Node, current: Shape) -> Shape:
+        left = self.infer(node["children"][0], current)
+        right = self.infer(node["children"][1], current)
+        for shape, other in ((left, node["children"][1]), (right, node["children"][0])):
+            if other["type"] == "literal":
+                self.typer.observations.constant(shape.path, [other["value"]])
+        if node["value"] in ("eq", "ne"):
+            return BOOLEAN
+        numbers = frozenset({"integer", "number"})
+        if not left.unknown and not right.unknown and left.kinds <= numbers and right.kinds <= numbers:
+            return BOOLEAN
+        return BOOLEAN.with_absence()  # ordering anything but numbers gives null
+
+    def _expref(self, node: Node, current: Shape) -> Shape:
+        return self._expref_result(node, current)
+
+    # -- functions ------------------------------------------------------------------------------
+
+    def _function_expression(self, node: Node, current: Shape) -> Shape:
+        name: str = node["value"]
+        offset = self.tokens.take(name)
+        children: list[Node] = node["children"]
+        spec = self.typer.functions.get(name)
+        if spec is None:
+            known = sorted(self.typer.functions)
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f" (did you mean {close[0]}()?)" if close else ""
+            self.report("M104", f"unknown function {name}(){hint}", offset)
+            for child in children:
+                self.infer(child, ANY)
+            return ANY
+        try:
+            spec.check_arity(len(children))
+        except JMESPathError:
+            self.report("M105", f"{name}() takes {_arity(spec)}, not {len(children)}", offset)
+            for child in children:
+                self.infer(child, ANY)
+            return ANY
+        arguments = self._arguments(name, children, current)
+        for position, (argument, param) in enumerate(zip(arguments, _params_for(spec, len(arguments))), 1):
+            self._check_argument(name, position, argument, param.types, offset)
+        self._observe_call(name, children, arguments)
+        result = self._returns(spec, arguments, children)
+        if name in _PASS_THROUGH:
+            paths = {argument.path for argument in arguments if not argument.only_null}
+            if len(paths) == 1 and None not in paths:
+                result = replace(result, path=paths.pop())
+        return result
+
+    def _observe_call(self, name: str, children: list[Node], arguments: list[Shape]) -> None:
+        observations = self.typer.observations
+        literals = tuple(child["value"] if child["type"] == "literal" else None for child in children)
+        for position, argument in enumerate(arguments):
+            if argument.path is not None:
+                observations.calls.setdefault(argument.path, []).append((name, position, literals))
+        if name == "contains" and len(children) == 2 and isinstance(literals[0], list):
+            observations.constant(arguments[1].path, literals[0])
+
+    def _arguments(self, name: str, children: list[Node], current: Shape) -> list[Shape]:
+        # An expression reference runs against the items of the function's array argument,
+        # which is typed first (map takes the reference first).
+        array_position = {"sort_by": 0, "max_by": 0, "min_by": 0, "map": 1}.get(name)
+        order = list(range(len(children)))
+        if array_position is not None and array_position < len(children):
+            order.remove(array_position)
+            order.insert(0, array_position)
+        shapes: dict[int, Shape] = {}
+        for position in order:
+            child = children[position]
+            if child["type"] == "expref":
+                base = shapes.get(array_position) if array_position is not None else None
+                items = base.items if base is not None and base.items is not None else ANY
+                shapes[position] = self._expref_result(child, items)
+            else:
+                shapes[position] = self.infer(child, current)
+        return [shapes[position] for position in range(len(children))]
+
+    def _expref_result(self, node: Node, items: Shape) -> Shape:
+        # An expression reference is no JSON value: unknown, carrying what the reference yields
+        # per item in ``items`` (for map()).
+        result = self.infer(node["children"][0], items)
+        return Shape(frozenset(), unknown=True, items=result)
+
+    def _check_argument(self, name: str, position: int, argument: Shape, accepted: Sequence[str],
+                        offset: int | None) -> None:
+        if "any" in accepted or argument.unknown or "expref" in accepted:
+            return
+        kinds = argument.definite_kinds()
+        if not kinds:
+            return  # only null: reported, if at all, as a rule that yields null
+        if any(_accepts(kind, argument, accepted) for kind in kinds):
+            return
+        wanted = " or ".join(_PARAM_WORDS.get(kind, kind) for kind in accepted if kind != "null")
+        where = f" ({argument.path})" if argument.path else ""
+        self.report("M106", f"{name}() argument {position} must be {wanted}, but it is always "
+                            f"{argument.without_null().describe()}{where}", offset)
+
+    def _returns(self, spec: FunctionSpec, arguments: list[Shape], children: list[Node]) -> Shape:
+        name = spec.name
+        first = arguments[0] if arguments else ANY
+        if spec.context:
+            return self._context(name, children)
+        if name in ("not_null", "coalesce"):
+            present = [argument.without_null() for argument in arguments if not argument.only_null]
+            absent = all(argument.nullable or argument.can_be("string") for argument in arguments)
+            result = union(present) if present else NULL
+            return result.with_absence() if absent else result
+        if name in ("sort", "sort_by", "reverse"):
+            return first.without_null() if not first.unknown else ANY
+        if name in ("max", "min", "max_by", "min_by"):
+            items = first.items if first.items is not None else ANY
+            return items.with_absence()
+        if name == "to_array":
+            if first.unknown:
+                return array_of(None)
+            wrapped = first.kinds - {"array"}
+            parts = [_restrict(first, frozenset({"array"}))] if "array" in first.kinds else []
+            if wrapped:
+                parts.append(array_of(_restrict(first, wrapped)))
+            return union(parts)
+        if name == "map" and len(arguments) == 2:
+            reference = arguments[0].items
+            return array_of(reference)
+        if name == "split":
+            return array_of(STRING).with_absence()
+        if name == "keys":
+            return array_of(STRING)
+        if name in ("length", "ceil", "floor"):
+            return INTEGER
+        shape = _declared(spec.returns)
+        if shape.nullable:
+            # Library functions give null for a null subject: a declared null goes through.
+            declared = next((argument.null_from for argument in arguments if argument.null_from), None)
+            if declared is not None:
+                return Shape(shape.kinds, unknown=shape.unknown, items=shape.items, null_from=declared)
+        return shape
+
+    def _context(self, name: str, children: list[Node]) -> Shape:
+        stack = self.scope.stack
+        if name == "root":
+            return stack[0]
+        if name == "index":
+            return INTEGER if self.scope.in_each else NULL
+        levels: int | None = 1
+        if children:
+            literal = children[0]
+            levels = literal["value"] if literal["type"] == "literal" and isinstance(literal["value"], int) else None
+        if levels is None:
+            return union(list(stack) + [NULL])
+        if 0 <= levels < len(stack):
+            return stack[-1 - levels]
+        return NULL
+
+
+#: Functions whose result is their argument's text, changed: a target's format says what that text is.
+_PASS_THROUGH = frozenset({"lower", "upper", "trim", "trim_left", "trim_right", "title", "coalesce", "not_null"})
+
+
+def _field_chain(node: Node) -> list[str] | None:
+    if node["type"] == "field":
+        return [node["value"]]
+    if node["type"] == "subexpression":
+        names: list[str] = []
+        for child in node["children"]:
+            chain = _field_chain(child)
+            if chain is None:
+                return None
+            names.extend(chain)
+        return names
+    return None
+
+
+def _arity(spec: FunctionSpec) -> str:
+    low, high = spec.min_args, spec.max_args
+    plural = "s" if (high if high is not None else low) != 1 else ""
+    if high is None:
+        return f"at least {low} argument{plural}"
+    if low == high:
+        return f"{low} argument{plural}"
+    if high == low + 1:
+        return f"{low} or {high} arguments"
+    return f"{low} to {high} arguments"
+
+
+def _params_for(spec: FunctionSpec, count: int) -> list[Any]:
+    params = list(spec.params)
+    if params and params[-1].variadic:
+        params.extend([params[-1]] * (count - len(params)))
+    return params[:count]
+
+
+_PARAM_WORDS = {"string": "a string", "number": "a number", "boolean": "a boolean", "array": "an array",
+                "object": "an object", "array-string": "an array of strings",
+                "array-number": "an array of numbers", "array-boolean": "an array of booleans",
+                "array-object": "an array of objects", "array-array": "an array of arrays",
+                "array-null": "an array of nulls"}
+
+
+def _accepts(kind: str, argument: Shape, accepted: Sequence[str]) -> bool:
+    jmespath_kind = "number" if kind == "integer" else kind
+    if jmespath_kind in accepted:
+        return True
+    if kind != "array":
+        return False
+    for param in accepted:
+        if param.startswith("array-"):
+            items = argument.items
+            if items is None or items.unknown or not items.definite_kinds():
+                return True
+            wanted = param[len("array-"):]
+            if any(("number" if item == "integer" else item) == wanted for item in items.definite_kinds()):
+                return True
+    return False
+
+
+def _declared(returns: Sequence[str]) -> Shape:
+    if "any" in returns:
+        return ANY
+    kinds = {kind for kind in returns if kind != "expref"}
+    if not kinds:
+        return ANY
+    return Shape(frozenset(kinds))
+
+
+def _restrict(shape: Shape, kinds: frozenset[str]) -> Shape:
+    return Shape(kinds, objects=shape.objects if "object" in kinds else (),
+                 items=shape.items if "array" in kinds else None,
+                 values=shape.values, formats=shape.formats,
+                 null_from=shape.null_from if "null" in kinds else None, path=shape.path)
+
+
+def _can_be_falsy(shape: Shape) -> bool:
+    if shape.unknown:
+        return True
+    if shape.kinds & {"null", "boolean", "array", "object"}:
+        return True
+    if "string" in shape.kinds:
+        return shape.values is None or "" in shape.values
+    return False
+
+
+def _truthy_part(shape: Shape) -> Shape:
+    if shape.unknown:
+        return ANY
+    kinds = shape.kinds - {"null"}
+    values = shape.values
+    if values is not None:
+        values = tuple(value for value in values if value not in ("", False))
+        kinds = frozenset(kind_of(value) for value in values) | (kinds & {"array", "object"}) if values else \
+            kinds & {"array", "object"}
+    return Shape(kinds, objects=shape.objects, items=shape.items, values=values or None,
+                 formats=shape.formats, path=shape.path)
+
+
+def _falsy_part(shape: Shape) -> Shape:
+    if shape.unknown:
+        return ANY
+    falsy: list[Shape] = []
+    if "null" in shape.kinds:
+        falsy.append(Shape(frozenset({"null"}), null_from=shape.null_from))
+    if "boolean" in shape.kinds:
+        falsy.append(of_value(False))
+    if "string" in shape.kinds and (shape.values is None or "" in shape.values):
+        falsy.append(of_value(""))
+    if "array" in shape.kinds:
+        falsy.append(array_of(None))
+    if "object" in shape.kinds:
+        falsy.append(of_value({}))
+    return union(falsy)

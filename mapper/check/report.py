@@ -1,0 +1,88 @@
+"""Diagnostics and the formats ``mapper check`` writes them in.
+
+``text``: ``path:line:col: M201 error: message``, one per line.
+``json``: a JSON array of objects (file, line, column, code, severity, message, rule).
+``github``: workflow commands, so each problem shows on the pull request's diff:
+``::error file=path,line=3,col=5,title=M201::message``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ..errors import Location
+from .codes import CODES
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem found in a mapping file."""
+
+    code: str
+    message: str
+    location: Location
+    rule: str | None = None
+
+    @property
+    def severity(self) -> str:
+        return CODES[self.code].severity
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.code} {self.severity}: {self.message}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "file": self.location.file,
+            "line": self.location.line,
+            "column": self.location.column,
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "rule": self.rule,
+        }
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.location.file or "", self.location.line or 0, self.location.column or 0, self.code)
+
+
+def format_text(diagnostics: Sequence[Diagnostic]) -> str:
+    return "".join(f"{diagnostic}\n" for diagnostic in diagnostics)
+
+
+def format_json(diagnostics: Sequence[Diagnostic]) -> str:
+    return json.dumps([diagnostic.to_dict() for diagnostic in diagnostics], indent=2, ensure_ascii=False) + "\n"
+
+
+def format_github(diagnostics: Sequence[Diagnostic]) -> str:
+    lines = []
+    for diagnostic in diagnostics:
+        where = diagnostic.location
+        properties = [f"file={_property(where.file or '')}"]
+        if where.line is not None:
+            properties.append(f"line={where.line}")
+            if where.column is not None:
+                properties.append(f"col={where.column}")
+        properties.append(f"title={diagnostic.code}")
+        lines.append(f"::{diagnostic.severity} {','.join(properties)}::{_data(diagnostic.message)}\n")
+    return "".join(lines)
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+FORMATS: dict[str, Callable[[Sequence[Diagnostic]], str]] = {
+    "text": format_text,
+    "json": format_json,
+    "github": format_github,
+}

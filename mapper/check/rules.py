@@ -1,0 +1,350 @@
+"""Check a parsed mapping's rules against its source and target schemas.
+
+The rule tree is walked in step with the target schema (what may be written,
+what must be) while every expression is typed through the source schema
+(``inference``), each in its scope: the record, the item of an ``each``, the
+value of an object rule's ``from``. A rule's value shape is then held against
+its target property, taking into account what ``mapper`` converts on the way
+(``coercion``: ``"42"`` becomes ``42`` for an integer field, so a string is no
+mismatch there, but an array or a boolean is).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import jsonschema.exceptions
+
+from ..coercion import CoercionError, coercer_for
+from ..documents import Document
+from ..errors import Location
+from ..model import EachRule, Expr, Lookup, MappingSpec, ObjectRule, Rule, ValueRule
+from ..schemas import Schema, SchemaNode
+from ..validation import _message as violation_message
+from .inference import ExpressionTyper, Observations, Scope
+from .shapes import (
+    ANY,
+    TEXT_FORMATS,
+    Shape,
+    find_property,
+    of_schema,
+    of_value,
+    property_names,
+    union,
+)
+
+#: report(code, message, location, rule name)
+Report = Callable[[str, str, Location, "str | None"], None]
+#: Parsed expressions by text (None when it did not compile: already reported).
+Parsed = dict[str, "dict[str, Any] | None"]
+
+_NUMBER_TEXT = re.compile(r"\s*[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\s*\Z")
+
+
+class RuleChecker:
+    """Checks every rule of ``spec``; reports through ``report``."""
+
+    def __init__(self, spec: MappingSpec, document: Document, source: Schema, target: Schema,
+                 typer: ExpressionTyper, parsed: Parsed, report: Report,
+                 unchecked: frozenset[Location] = frozenset()) -> None:
+        self.spec = spec
+        #: Rules whose value is not checked against the target (their lookup is unknown, already reported).
+        self.unchecked = unchecked
+        self.document = document
+        self.source = source
+        self.target = target
+        self.typer = typer
+        self.parsed = parsed
+        self.report = report
+        # descend() checks a value against a subschema in place, resolving its $refs.
+        self._target_validator: Any = target.validator(check_formats=True)
+
+    def check(self) -> None:
+        record = of_schema(self.source.root, "")
+        self.object_fields(self.spec.rules, self.target.root, record.without_null(), Scope((record,)))
+
+    # -- expressions ----------------------------------------------------------------------------
+
+    def shape_of(self, expr: Expr, current: Shape, scope: Scope, rule: Rule) -> tuple[Shape, bool]:
+        """The shape of ``expr``'s value, and whether reading it reported anything."""
+        ast = self.parsed.get(expr.text)
+        if ast is None:
+            return ANY, True
+        reported = False
+
+        def report(code: str, message: str, offset: int | None) -> None:
+            nonlocal reported
+            reported = True
+            self.report(code, message, expression_location(self.document, expr, offset), rule.name)
+
+        shape = self.typer.infer_text(expr.text, ast, current, scope, report)
+        return shape, reported
+
+    # -- rules ----------------------------------------------------------------------------------
+
+    def rule(self, rule: Rule, target: SchemaNode | None, required: bool, current: Shape, scope: Scope) -> None:
+        if rule.when is not None:
+            self.shape_of(rule.when, current, scope, rule)
+            condition = self.parsed.get(rule.when.text)
+            if condition is not None:
+                scope = scope.knowing(self.typer.truthy_paths(condition, current))
+        if isinstance(rule, ValueRule):
+            self.value_rule(rule, target, required, current, scope)
+        elif isinstance(rule, ObjectRule):
+            self.object_rule(rule, target, current, scope)
+        else:
+            self.each_rule(rule, target, current, scope)
+
+    def object_rule(self, rule: ObjectRule, target: SchemaNode | None, current: Shape, scope: Scope) -> None:
+        self._expect_kind(rule, target, "object", "builds an object")
+        if rule.has_default and target is not None:
+            self._check_value(rule, target, rule.default, "its default")
+        if rule.scope is not None:
+            value, reported = self.shape_of(rule.scope, current, scope, rule)
+            if not reported and not value.can_be("object") and value.definite_kinds():
+                self.report("M304", f"`from` gives {value.without_null().describe()}, never an object, "
+                                    "so the rules below have no fields to read", rule.location, rule.name)
+                value = ANY
+            current = value.without_null()
+            scope = scope.enter(value)
+        self.object_fields(rule, target, current, scope)
+
+    def object_fields(self, rule: ObjectRule, target: SchemaNode | None, current: Shape, scope: Scope) -> None:
+        required = target.required() if target is not None else frozenset()
+        written = {key for key, _ in rule.fields}
+        if target is not None:
+            missing = [name for name in _ordered(target, required) if name not in written]
+            if missing:
+                names = ", ".join(repr(name) for name in missing)
+                which = "property" if len(missing) == 1 else "properties"
+                where = f"in {rule.name!r} " if rule.name != "<record>" else ""
+                self.report("M202", f"the target requires {which} {names} {where}but no rule writes "
+                                    f"{'it' if len(missing) == 1 else 'them'}", rule.location, None)
+        for key, child in rule.fields:
+            child_target = find_property(target, key) if target is not None else None
+            if target is not None and child_target is None and not target.allows_additional():
+                known = property_names(target)
+                close = difflib.get_close_matches(key, known, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                where = f" in {rule.name!r}" if rule.name != "<record>" else ""
+                self.report("M201", f"the target schema does not allow property {key!r}{where}{hint}",
+                            child.location, child.name)
+            self.rule(child, child_target, key in required, current, scope)
+
+    def each_rule(self, rule: EachRule, target: SchemaNode | None, current: Shape, scope: Scope) -> None:
+        self._expect_kind(rule, target, "array", "builds an array")
+        if rule.has_default and target is not None:
+            self._check_value(rule, target, rule.default, "its default")
+        value, reported = self.shape_of(rule.each, current, scope, rule)
+        if not reported and not value.can_be("array") and value.definite_kinds():
+            self.report("M303", f"`each` needs an array, but {rule.each.text!r} gives "
+                                f"{value.without_null().describe()}", rule.each.location, rule.name)
+            value = ANY
+        items = value.items if value.items is not None and not value.unknown else ANY
+        item_target = target.items() if target is not None else None
+        item_scope = scope.enter(items, item=True)
+        if isinstance(rule.item, ObjectRule):
+            self.object_fields(rule.item, item_target, items.without_null(), item_scope)
+        else:
+            # Null items stay in the array: an item is as good as required.
+            self.value_rule(rule.item, item_target, True, items, item_scope)
+
+    def value_rule(self, rule: ValueRule, target: SchemaNode | None, required: bool, current: Shape,
+                   scope: Scope) -> None:
+        if rule.has_const:
+            if target is not None:
+                self._check_value(rule, target, rule.const, "its constant")
+            return
+        assert rule.source is not None
+        value, reported = self.shape_of(rule.source, current, scope, rule)
+        if rule.has_default and target is not None:
+            self._check_value(rule, target, rule.default, "its default")
+        self._observe(value, target, rule)
+        if rule.lookup is not None:
+            lookup = self.spec.lookups[rule.lookup]
+            if not reported and not value.unknown and value.definite_kinds() <= {"array", "object"} \
+                    and value.definite_kinds():
+                self.report("M107", f"lookup {lookup.name!r} translates single values, but the value is "
+                                    f"always {value.without_null().describe()}", rule.location, rule.name)
+                reported = True
+            if target is not None:
+                self._check_lookup(rule, target, lookup)
+            translated = [of_value(result) for result in lookup.values.values()]
+            if lookup.has_default:
+                translated.append(of_value(lookup.default))
+            if value.nullable:
+                translated.append(Shape(frozenset({"null"}), null_from=value.null_from))
+            value = union(translated)
+        if rule.has_default:
+            value = union([value.without_null(), of_value(rule.default)]) if value.nullable else value
+        if reported or rule.location in self.unchecked:
+            return
+        if value.only_null:
+            self.report("W402", f"the rule can only ever yield null ({rule.source.text!r})",
+                        rule.location, rule.name)
+            return
+        if target is not None:
+            self._fit(rule, value, target, required, from_lookup=rule.lookup is not None)
+
+    def _observe(self, value: Shape, target: SchemaNode | None, rule: ValueRule) -> None:
+        """Note what values of the source path would make the rule work (for ``mapper fuzz``)."""
+        observations = self.typer.observations
+        if value.path is None:
+            return
+        if rule.lookup is not None:
+            observations.constant(value.path, self.spec.lookups[rule.lookup].values)
+            return
+        if target is None:
+            return
+        format_ = target.keyword("format")
+        if isinstance(format_, str):
+            observations.formats.setdefault(value.path, set()).add(format_)
+        allowed = target.keyword("enum")
+        if isinstance(allowed, list):
+            observations.constant(value.path, allowed)
+
+    # -- target checks --------------------------------------------------------------------------
+
+    def _expect_kind(self, rule: Rule, target: SchemaNode | None, kind: str, builds: str) -> None:
+        if target is None:
+            return
+        types = target.types()
+        if types is not None and kind not in types:
+            self.report("M203", f"the rule {builds}, but the target property takes "
+                                f"{Shape(types).describe()}", rule.location, rule.name)
+
+    def _fit(self, rule: ValueRule, value: Shape, target: SchemaNode, required: bool, *, from_lookup: bool) -> None:
+        types = target.types()
+        if types is None or value.unknown:
+            return
+        wrong = [kind for kind in sorted(value.definite_kinds()) if not _fits(kind, value, types)]
+        if wrong:
+            where = f" (read from {value.path})" if value.path else ""
+            self.report("M203", f"the value can be {Shape(frozenset(wrong)).describe()}{where}, but the target "
+                                f"property takes {Shape(types).describe()}", rule.location, rule.name)
+            return
+        if required and value.null_from and "null" not in types and not rule.has_default:
+            self.report("M204", f"the source schema allows null at {value.null_from}, but the target requires "
+                                "this property and does not take null: give the rule a default",
+                        rule.location, rule.name)
+            return
+        if value.values is not None and not from_lookup:
+            for candidate in value.values:
+                problem = self._violation(target, candidate)
+                if problem is not None:
+                    self.report("M205", f"the value can be {_json(candidate)}, which the target does not "
+                                        f"take: {problem}", rule.location, rule.name)
+                    return
+
+    def _check_value(self, rule: Rule, target: SchemaNode, value: Any, what: str) -> None:
+        problem = self._violation(target, value)
+        if problem is not None:
+            self.report("M205", f"{what} {_json(value)} is invalid for the target: {problem}",
+                        rule.location, rule.name)
+
+    def _check_lookup(self, rule: ValueRule, target: SchemaNode, lookup: Lookup) -> None:
+        results = list(lookup.values.items())
+        if lookup.has_default:
+            results.append(("(default)", lookup.default))
+        for key, result in results:
+            problem = self._violation(target, result)
+            if problem is not None:
+                given = "as its default" if key == "(default)" else f"for {key!r}"
+                self.report("M205", f"lookup {lookup.name!r} gives {_json(result)} {given}, which the target "
+                                    f"does not take: {problem}", rule.location, rule.name)
+                return
+
+    def _violation(self, target: SchemaNode, value: Any) -> str | None:
+        """Why ``value`` (converted as the engine would) is invalid under ``target``; None when valid."""
+        coerce = coercer_for(target.types())
+        try:
+            converted = coerce(value) if coerce is not None and value is not None else value
+        except CoercionError as error:
+            return str(error)
+        errors = list(self._target_validator.descend(converted, target.schema, resolver=target.resolver))
+        if not errors:
+            return None
+        best = jsonschema.exceptions.best_match(errors)
+        return violation_message(best) if best is not None else "invalid"
+
+
+def unread_fields(source: Schema, reads: Observations, depth: int = 12) -> list[str]:
+    """Source property paths no expression reads, below the objects the rules navigate into."""
+    navigated = {""}
+    for path in reads.read:
+        for end in range(len(path)):
+            if path[end] in ".[" and path[:end]:
+                navigated.add(path[:end])
+    unread: list[str] = []
+
+    def walk(node: SchemaNode | None, path: str, level: int) -> None:
+        if node is None or level > depth or path not in navigated:
+            return
+        items = node.items()
+        if items is not None:
+            walk(items, f"{path}[]", level + 1)
+        for name in property_names(node):
+            child_path = f"{path}.{name}" if path else name
+            if child_path not in reads.read:
+                unread.append(child_path)
+            else:
+                walk(find_property(node, name), child_path, level + 1)
+
+    walk(source.root, "", 0)
+    return unread
+
+
+def expression_location(document: Document, expr: Expr, offset: int | None) -> Location:
+    """Where offset ``offset`` of ``expr`` is in the mapping file (the expression's start when unsure)."""
+    start = expr.location
+    if offset is None or start.line is None or start.column is None:
+        return start
+    lines = document.text.splitlines()
+    if start.line > len(lines):
+        return start
+    line = lines[start.line - 1]
+    column = start.column - 1
+    if line[column:column + 1] in ("'", '"'):
+        column += 1
+    # Trust the position only where the text really is there (no escapes before it, same line).
+    if line[column:column + offset] == expr.text[:offset] and line[column + offset:].startswith(
+            expr.text[offset:offset + 1]):
+        return Location(start.file, start.line, column + offset + 1)
+    return start
+
+
+def _ordered(target: SchemaNode, required: frozenset[str]) -> list[str]:
+    declared = [name for name in property_names(target) if name in required]
+    return declared + sorted(required - set(declared))
+
+
+def _fits(kind: str, value: Shape, types: frozenset[str]) -> bool:
+    """Whether a value of ``kind`` can be written where ``types`` are allowed (maybe converted)."""
+    if kind in types or (kind == "integer" and "number" in types):
+        return True
+    if kind == "number" and "integer" in types:
+        return True  # 42.0 converts; 4.5 is refused record by record
+    if kind in ("integer", "number") and "string" in types:
+        return True
+    if kind == "string":
+        if types & {"integer", "number"} and _may_read_as(value, _NUMBER_TEXT.match):
+            return True
+        if "boolean" in types and _may_read_as(value, lambda text: text in ("true", "false")):
+            return True
+    return False
+
+
+def _may_read_as(value: Shape, reads: Callable[[str], Any]) -> bool:
+    if value.values is not None:
+        return any(isinstance(candidate, str) and reads(candidate) for candidate in value.values)
+    return not (value.formats & TEXT_FORMATS)
+
+
+def _json(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+

@@ -1,0 +1,227 @@
+"""``mapper check`` against the corpus of broken mappings in tests/data/check/, and the shipped mappings.
+
+A corpus case is one YAML file: the mapping text, its schemas (a file name in
+tests/data/check/schemas/ or an inline schema; person and member by default),
+options, and ``expected``: the exact lines ``mapper check`` prints for it
+(empty for a clean mapping). Each line holds file:line:column, the code and
+the message, so a case pins the code, the place and the wording at once.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mapper.check import CODES, check_file
+from mapper.check.report import Diagnostic, format_github, format_json
+from mapper.cli import run
+from mapper.documents import parse_yaml
+from mapper.errors import Location
+
+ROOT = Path(__file__).parent.parent
+CORPUS = Path(__file__).parent / "data" / "check"
+CASES = sorted(CORPUS.glob("*.yaml"))
+SHIPPED = sorted((ROOT / "mappings").glob("*.yaml"))
+
+
+def _write_case(case: dict[str, Any], directory: Path) -> None:
+    (directory / "mapping.yaml").write_text(case["mapping"], encoding="utf-8")
+    for side, default in (("source", "person"), ("target", "member")):
+        schema = case.get(f"{side}_schema", default)
+        if isinstance(schema, str):
+            shutil.copy(CORPUS / "schemas" / f"{schema}.schema.json", directory / f"{side}.schema.json")
+        else:
+            (directory / f"{side}.schema.json").write_text(json.dumps(schema), encoding="utf-8")
+
+
+def _case(path: Path) -> dict[str, Any]:
+    case: dict[str, Any] = parse_yaml(path.read_text(encoding="utf-8"), path.name).data
+    return case
+
+
+@pytest.mark.parametrize("case_file", CASES, ids=[path.stem for path in CASES])
+def test_corpus_case(case_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    case = _case(case_file)
+    _write_case(case, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    found = check_file("mapping.yaml", **case.get("options", {}))
+    assert [str(diagnostic) for diagnostic in found] == (case.get("expected") or "").splitlines()
+
+
+def test_the_corpus_covers_every_code() -> None:
+    expected = "\n".join(_case(path).get("expected") or "" for path in CASES)
+    missing = [code for code in CODES if f" {code} " not in expected and code != "M109"]
+    assert missing == []
+
+
+@pytest.mark.parametrize("case_file", CASES, ids=[path.stem for path in CASES])
+def test_corpus_case_is_described_and_named_by_its_code(case_file: Path) -> None:
+    case = _case(case_file)
+    assert case.get("description")
+    code = case_file.stem.split("-")[0].upper()
+    if code != "CLEAN":
+        assert f" {code} " in case["expected"]
+    else:
+        assert not case.get("expected")
+
+
+@pytest.mark.parametrize("mapping", SHIPPED, ids=[path.stem for path in SHIPPED])
+def test_shipped_mapping_checks_clean(mapping: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    found = check_file(mapping.relative_to(ROOT))
+    assert [str(diagnostic) for diagnostic in found] == []
+
+
+# -- output formats and the command line ----------------------------------------------------------
+
+DIAGNOSTICS = [
+    Diagnostic("M301", "the source schema has no field 'frist' in the source at name (did you mean 'first'?)",
+               Location("mappings/a.yaml", 7, 23), "display_name"),
+    Diagnostic("W402", "the rule can only ever yield null ('index()')", Location("mappings/a.yaml", 9, 5), "age"),
+]
+
+
+def test_github_format_is_workflow_commands() -> None:
+    assert format_github(DIAGNOSTICS).splitlines() == [
+        ("::error file=mappings/a.yaml,line=7,col=23,title=M301::the source schema has no field 'frist' in the "
+         "source at name (did you mean 'first'?)"),
+        "::warning file=mappings/a.yaml,line=9,col=5,title=W402::the rule can only ever yield null ('index()')",
+    ]
+
+
+def test_github_format_escapes_what_workflow_commands_reserve() -> None:
+    diagnostic = Diagnostic("M102", "100% wrong\nreally", Location("a,b:c.yaml", 1, 2))
+    assert format_github([diagnostic]) == "::error file=a%2Cb%3Ac.yaml,line=1,col=2,title=M102::100%25 wrong%0Areally\n"
+
+
+def test_json_format_is_a_list_of_objects() -> None:
+    assert json.loads(format_json(DIAGNOSTICS))[0] == {
+        "file": "mappings/a.yaml", "line": 7, "column": 23, "code": "M301", "severity": "error",
+        "message": "the source schema has no field 'frist' in the source at name (did you mean 'first'?)",
+        "rule": "display_name",
+    }
+
+
+def _run(argv: list[str]) -> tuple[int, str, str]:
+    stdout, stderr = io.BytesIO(), io.StringIO()
+    code = run(argv, io.BytesIO(), stdout, stderr)
+    return code, stdout.getvalue().decode("utf-8"), stderr.getvalue()
+
+
+@pytest.fixture
+def corpus_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A mappings/ folder with one broken and one clean mapping (with a warning)."""
+    folder = tmp_path / "mappings"
+    folder.mkdir()
+    for name in ("m301-unknown-source-field", "w402-always-null"):
+        _write_case(_case(CORPUS / f"{name}.yaml"), folder)
+        (folder / "mapping.yaml").rename(folder / f"{name}.yaml")
+    monkeypatch.chdir(tmp_path)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "lines"),
+    [
+        (["check"], 1, 7),
+        (["check", "mappings/w402-always-null.yaml"], 0, 2),
+        (["check", "mappings/w402-always-null.yaml", "--strict"], 1, 2),
+        (["check", "--format", "github"], 1, 7),
+    ],
+)
+def test_check_command_exit_codes(corpus_dir: Path, argv: list[str], code: int, lines: int) -> None:
+    result, out, _ = _run(argv)
+    assert (result, len(out.splitlines())) == (code, lines)
+
+
+def test_check_command_text_output_ends_with_a_summary(corpus_dir: Path) -> None:
+    _, out, err = _run(["check"])
+    assert out.splitlines()[0] == ("mappings/m301-unknown-source-field.yaml:5:7: M301 error: the source schema has "
+                                   "no field 'ID' in the source record (did you mean 'id'?)")
+    assert err == "2 mappings checked: 5 errors, 2 warnings\n"
+
+
+def test_check_command_json_output(corpus_dir: Path) -> None:
+    _, out, _ = _run(["check", "--format", "json", "mappings/w402-always-null.yaml"])
+    assert [item["code"] for item in json.loads(out)] == ["W402", "W402"]
+
+
+def test_check_command_without_mappings_folder_is_a_usage_error(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _run(["check"])
+    assert (code, err) == (2, "mapper: error: no mappings/ directory here: name the mapping files to check\n")
+
+
+def test_a_missing_mapping_file_is_reported_as_m100(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = _run(["check", "nope.yaml"])
+    assert (code, out) == (1, "nope.yaml: M100 error: mapping file not found\n")
+
+
+# -- documentation --------------------------------------------------------------------------------
+
+CI_DOC = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("code", sorted(CODES))
+def test_every_code_is_documented_with_an_example(code: str) -> None:
+    section = CI_DOC.split(f"#### {code}: ", 1)
+    assert len(section) == 2, f"docs/ci.md has no section for {code}"
+    body = section[1].split("\n#### ", 1)[0]
+    assert code == "M109" or f" {code} " in body
+
+
+def test_the_documented_output_lines_are_what_check_prints() -> None:
+    corpus = "\n".join(_case(path).get("expected") or "" for path in CASES).splitlines()
+    documented = [line for line in CI_DOC.splitlines() if line.startswith("mapping.yaml:")]
+    assert documented
+    assert [line for line in documented if line not in corpus] == []
+
+
+def _commands(text: str) -> list[list[str]]:
+    import shlex
+
+    found = []
+    for line in text.splitlines():
+        line = line.strip().removeprefix("- run: ")
+        for part in line.split(";"):
+            part = part.strip().removeprefix("do ").split("#")[0].split("||")[0].strip()
+            if part.startswith("mapper ") and "$" not in part:
+                found.append(shlex.split(part)[1:])
+    return found
+
+
+def test_the_documented_commands_parse() -> None:
+    from mapper.cli import build_parser
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci_section = readme.split("## In CI", 1)[1].split("\n## ", 1)[0]
+    hooks = parse_yaml((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"), "hooks").data
+    commands = _commands(CI_DOC) + _commands(ci_section) + [hook["entry"].split()[1:] for hook in hooks]
+    assert len(commands) > 10
+    parser = build_parser()
+    for argv in commands:
+        parser.parse_args(argv)
+    assert {hook["id"] for hook in hooks} == {"mapper-check", "mapper-test"}
+
+
+def test_user_functions_are_known_with_the_functions_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    case = _case(CORPUS / "m104-unknown-function.yaml")
+    case["mapping"] = case["mapping"].replace("uppercase(name.last)", "shout(name.last)")
+    _write_case(case, tmp_path)
+    (tmp_path / "my_functions.py").write_text(
+        "from mapper.functions import jmespath_function\n\n"
+        "@jmespath_function()\n"
+        "def shout(value: str) -> str:\n"
+        "    return value.upper() + '!'\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert _run(["check", "mapping.yaml"])[:2] == (
+        1, "mapping.yaml:6:18: M104 error: unknown function shout() (did you mean sort()?)\n")
+    assert _run(["check", "mapping.yaml", "--functions", "my_functions"])[:2] == (0, "")

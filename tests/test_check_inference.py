@@ -1,0 +1,111 @@
+"""The expression typer is sound: what jmespath really returns fits the inferred shape.
+
+For a table of expressions covering every kind of syntax node, records are
+generated from the corpus's source schema and each expression is evaluated
+with jmespath (and mapper's functions); the JSON kind of every result (and of
+the items of array results, and the value where the shape knows the possible
+values) must be one the typer allows. A typer that claims too little would
+give false alarms in ``mapper check``; this test finds such a claim with a
+concrete record.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jmespath
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from mapper.check.inference import ExpressionTyper, Observations, Scope
+from mapper.check.shapes import Shape, kind_of, of_schema
+from mapper.functions import build_function_table
+from mapper.schemas import load_schema
+from mapper.strategies import from_schema
+
+SCHEMA = load_schema(Path(__file__).parent / "data" / "check" / "schemas" / "person.schema.json")
+TABLE = build_function_table()
+OPTIONS = jmespath.Options(custom_functions=TABLE)
+
+EXPRESSIONS = [
+    "id", "name", "name.first", "nickname", "age", "vip", "kind", "tags", "emails", "address", "labels",
+    "labels.team", "codes", "codes.\"x-rank\"", "phone.number", "phone.extension", "anything", "anything.x",
+    "emails[0]", "emails[-1].address", "emails[0:2]", "emails[*].address", "emails[].primary", "emails[?primary]",
+    "emails[?primary].address", "emails[?address == 'a'] | [0]", "tags[]", "[tags, tags][]", "[id, age]",
+    "{i: id, n: name.last}", "name.*", "labels.*", "id || age", "nickname || name.first", "vip && id",
+    "vip && 'yes' || 'no'", "!vip", "age > `3`", "id == 'x'", "nickname < id", "`[1, 2]`", "`null`", "'raw'",
+    "@", "emails | [0].address", "length(tags)", "sort(tags)", "sort_by(emails, &address)", "max(tags)",
+    "max_by(emails, &address)", "to_array(id)", "to_array(tags)", "not_null(nickname, id)",
+    "coalesce(nickname, name.first)", "map(&address, emails)", "keys(name)", "values(name)", "split(id, '-')",
+    "upper(nickname)", "to_string(age)", "to_number(id)", "reverse(tags)", "merge(name, phone)", "type(anything)",
+    "join(',', tags)", "contains(tags, 'x')", "sum(`[1.5, 2]`)", "abs(age)", "round(age, `1`)",
+    "address.city || 'none'", "emails[?primary] | length(@)", "tags[?@ != ''] | [0]",
+]
+
+
+def _kind_allowed(value: Any, shape: Shape) -> bool:
+    if shape.unknown:
+        return True
+    kind = kind_of(value)
+    return kind in shape.kinds or (kind == "integer" and "number" in shape.kinds) or (
+        kind == "number" and "integer" in shape.kinds and float(value).is_integer())
+
+
+def _fits(value: Any, shape: Shape) -> bool:
+    if not _kind_allowed(value, shape):
+        return False
+    if shape.values is not None and value is not None and not isinstance(value, (list, dict)):
+        if value not in shape.values:
+            return False
+    if isinstance(value, list) and shape.items is not None:
+        return all(_fits(item, shape.items) for item in value)
+    return True
+
+
+def _shape(text: str) -> Shape:
+    record = of_schema(SCHEMA.root, "")
+    ast = jmespath.compile(text).parsed
+    reports: list[str] = []
+    typer = ExpressionTyper(TABLE.specs, Observations())
+    shape = typer.infer_text(text, ast, record.without_null(), Scope((record,)),
+                             lambda code, message, offset: reports.append(f"{code} {message}"))
+    assert reports == [], f"{text}: {reports}"
+    return shape
+
+
+@pytest.mark.parametrize("text", EXPRESSIONS)
+def test_the_inferred_shape_holds_every_result(text: str) -> None:
+    shape = _shape(text)
+
+    @settings(max_examples=40, database=None, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    @given(from_schema(SCHEMA))
+    def holds(record: Any) -> None:
+        try:
+            value = jmespath.search(text, record, options=OPTIONS)
+        except (jmespath.exceptions.JMESPathError, ValueError, TypeError):
+            return  # a call refused at run time is the engine's business, not a shape
+        assert _fits(value, shape), f"{text} gave {value!r}, inferred {shape.describe()}"
+
+    holds()
+
+
+@pytest.mark.parametrize(
+    ("text", "described"),
+    [
+        ("name.first", "a string or null"),
+        ("name.last", "a string"),
+        ("emails[*].address", "an array of strings or null"),
+        ("emails[0]", "an object or null"),
+        ("vip && 'yes' || 'no'", "a string"),
+        ("[id, age]", "an array of integers or strings"),
+        ("length(tags)", "an integer"),
+        ("split(id, '-')", "an array of strings or null"),
+        ("sort_by(emails, &address)", "an array of objects"),
+        ("kind", "a string or null"),
+        ("age > `3`", "a boolean or null"),
+    ],
+)
+def test_shapes_are_precise(text: str, described: str) -> None:
+    assert _shape(text).describe() == described

@@ -1,0 +1,149 @@
+"""``mapper fuzz`` and ``mapper.fuzzing.check_mapping``: generated records against the mapping.
+
+Every shipped mapping passes at a fixed seed (50 records each, to keep CI
+time modest); small mappings with a known flaw fail with the minimal record,
+the rule and the problem; the classification of rejections is a table.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mapper.cli import run
+from mapper.errors import Problem
+from mapper.fuzzing import MappingInconsistency, check_mapping, is_stated_rejection
+
+ROOT = Path(__file__).parent.parent
+SHIPPED = sorted((ROOT / "mappings").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("mapping", SHIPPED, ids=[path.stem for path in SHIPPED])
+def test_shipped_mapping_is_consistent_with_its_schemas(mapping: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    report = check_mapping(mapping.relative_to(ROOT), examples=50, seed=20261123)
+    assert report.records >= 50
+
+
+def _mapping(tmp_path: Path, rules: str, source: dict[str, Any], target: dict[str, Any] | None = None,
+             lookups: str = "") -> Path:
+    (tmp_path / "source.schema.json").write_text(json.dumps(source))
+    (tmp_path / "target.schema.json").write_text(json.dumps(target or {"type": "object"}))
+    path = tmp_path / "mapping.yaml"
+    path.write_text("mapping: fuzzed\nsource: {schema: source.schema.json}\ntarget: {schema: target.schema.json}\n"
+                    + lookups + "rules:\n" + rules)
+    return path
+
+
+NUMBER_SOURCE = {"type": "object", "required": ["n"], "properties": {"n": {"type": "integer"}}}
+
+
+def test_an_inconsistency_is_shrunk_to_a_minimal_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    # A number into a string function: the schemas allow what the function never takes.
+    _mapping(tmp_path, '  label: "upper(to_string(n) || n)"\n  code: "lower(n)"\n', NUMBER_SOURCE)
+    with pytest.raises(MappingInconsistency) as raised:
+        check_mapping("mapping.yaml", examples=30, seed=7)
+    failure = raised.value
+    assert failure.record == {"n": 0}
+    assert [problem.rule for problem in failure.problems] == ["code"]
+    assert str(failure) == (
+        "mapping 'fuzzed' (mapping.yaml): a valid source record was rejected for a reason the mapping does not state\n"
+        f"  problem: {failure.problems[0]}\n"
+        "  rule at fault: code at mapping.yaml:6:3\n"
+        "minimal source record (valid under the source schema):\n"
+        "  {\n"
+        '    "n": 0\n'
+        "  }\n"
+        "reproduce: mapper fuzz mapping.yaml --seed 7"
+    )
+
+
+def test_rejections_the_mapping_states_are_counted_not_failed(tmp_path: Path) -> None:
+    source = {"type": "object", "required": ["code"], "properties": {"code": {"type": "string", "maxLength": 3}}}
+    lookups = "lookups:\n  codes: {values: {A: alpha}}\n"
+    path = _mapping(tmp_path, "  name: {from: code, lookup: codes}\n", source, lookups=lookups)
+    report = check_mapping(path, examples=40, seed=1)
+    assert report.converted > 0 and report.rejected > 0
+    assert report.converted + report.rejected == report.records
+    assert list(report.reasons) == [("name", "<value> is not in lookup 'codes' and the lookup has no default")]
+
+
+def test_strict_fails_on_any_rejection(tmp_path: Path) -> None:
+    source = {"type": "object", "required": ["code"], "properties": {"code": {"type": "string"}}}
+    path = _mapping(tmp_path, "  name: {from: code, lookup: codes}\n", source,
+                    lookups="lookups:\n  codes: {values: {A: alpha}}\n")
+    with pytest.raises(MappingInconsistency) as raised:
+        check_mapping(path, examples=40, seed=1, strict=True)
+    assert raised.value.record == {"code": ""}
+    assert str(raised.value).endswith("--seed 1 --strict")
+
+
+def test_a_seed_makes_runs_repeatable(tmp_path: Path) -> None:
+    source = {"type": "object", "properties": {"code": {"type": "string"}, "n": {"type": "number"}}}
+    path = _mapping(tmp_path, "  name: code\n  size: n\n", source)
+    first, second = (check_mapping(path, examples=30, seed=99) for _ in range(2))
+    assert (first.records, first.converted, first.reasons) == (second.records, second.converted, second.reasons)
+
+
+def test_values_the_mapping_compares_with_are_drawn(tmp_path: Path) -> None:
+    # Random text would never be 'gold'; the mapping's own constants are drawn for the path it compares.
+    source = {"type": "object", "required": ["tier"], "properties": {"tier": {"type": "string"}}}
+    target = {"type": "object", "required": ["vip"], "properties": {"vip": {"const": True}}}
+    path = _mapping(tmp_path, "  vip: {from: \"tier == 'gold'\", when: \"tier == 'gold'\"}\n", source, target)
+    report = check_mapping(path, examples=30, seed=3)
+    assert report.converted > 0
+
+
+PROBLEMS = [
+    (Problem("'X' is not in lookup 'codes' and the lookup has no default", "rule"), True),
+    (Problem('parse_datetime(): cannot read "abc" with the format "%Y"', "rule"), True),
+    (Problem("sort_by(): argument 1 must be an array, not null", "rule"), True),
+    (Problem("cannot convert '4.5' to an integer without losing information", "rule"), True),
+    (Problem("upper(): argument 1 must be a string, not 12", "rule"), False),
+    (Problem("`each` needs an array, got an object", "rule"), False),
+    (Problem("lookup 'codes' needs a single value, got an array", "rule"), False),
+    (Problem("KeyError: 'x'", "rule"), False),
+    (Problem("required property is missing", "target"), True),
+    (Problem("null is not of type string", "target"), True),
+    (Problem('"abc" is not a valid email', "target"), True),
+    (Problem('"abc" does not match the pattern \'^[0-9]+$\'', "target"), True),
+    (Problem("[1] is not of type string", "target"), False),
+    (Problem("Additional properties are not allowed ('x' was unexpected)", "target"), False),
+    (Problem("1 is not of type string", "source"), False),
+]
+
+
+@pytest.mark.parametrize(("problem", "stated"), PROBLEMS, ids=[problem.message[:40] for problem, _ in PROBLEMS])
+def test_which_rejections_the_mapping_states(problem: Problem, stated: bool) -> None:
+    assert is_stated_rejection(problem) is stated
+
+
+def _run(argv: list[str]) -> tuple[int, str, str]:
+    stdout, stderr = io.BytesIO(), io.StringIO()
+    code = run(argv, io.BytesIO(), stdout, stderr)
+    return code, stdout.getvalue().decode("utf-8"), stderr.getvalue()
+
+
+def test_fuzz_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _mapping(tmp_path, "  label: n\n", NUMBER_SOURCE, {"type": "object", "properties": {"label": {"type": "string"}}})
+    code, out, _ = _run(["fuzz", "mapping.yaml", "--examples", "20", "--seed", "5"])
+    assert (code, out) == (0, ("fuzzed: 20 generated records, 20 converted, 0 rejected as the mapping states "
+                               "(seed 5)\nno inconsistency found\n"))
+    _mapping(tmp_path, '  label: "lower(n)"\n', NUMBER_SOURCE)
+    code, out, _ = _run(["fuzz", "mapping.yaml", "--examples", "20", "--seed", "5"])
+    assert code == 1 and out.startswith("FAILED mapping 'fuzzed' (mapping.yaml): ")
+    assert _run(["fuzz", "mapping.yaml", "--examples", "0"])[0] == 2
+
+
+def test_users_call_it_from_their_own_pytest_suite(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's example: one line per mapping in a user's test suite."""
+    monkeypatch.chdir(ROOT)
+    from mapper.fuzzing import check_mapping as fuzz  # as a user would write it
+
+    fuzz("mappings/crm-contact-to-member.yaml", examples=20, seed=1)
