@@ -122,7 +122,7 @@ def coercer_for(types: frozenset[str] | None) -> Coercer | None:
     conversions = [convert for name, convert in _CONVERSIONS if name in types]
     if not conversions:
         return None
-    fast = _python_types(types)
+    fast = python_types(types)
 
     def coerce(value: Any) -> Any:
         if type(value) in fast or _allows(types, value):
@@ -145,7 +145,8 @@ def coercer_for(types: frozenset[str] | None) -> Coercer | None:
     return coerce
 
 
-def _python_types(types: frozenset[str]) -> frozenset[type]:
+def python_types(types: frozenset[str]) -> frozenset[type]:
+    """The Python types of values that need no conversion for a target of JSON ``types``."""
     python: set[type] = set()
     for name, kinds in (("string", (str,)), ("boolean", (bool,)), ("integer", (int,)), ("number", (int, float)),
                         ("array", (list,)), ("object", (dict,)), ("null", (type(None),))):

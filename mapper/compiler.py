@@ -2,35 +2,49 @@
 
 Everything that can be decided once is decided here: expressions are compiled,
 lookup tables and constants resolved, the target schema walked to find each
-field's coercion, whether it is required, and the order of output keys. The
-per-record path is a loop over prepared steps.
+field's coercion, whether it is required, and the order of output keys. Then
+Python source is generated: one function per target object, in which every
+field's JMESPath expression is inlined (``codegen.py``) with its default,
+lookup and coercion, so the per-record path is straight-line code.
 
-A step that fails (an expression raising, a lookup miss, a lossy coercion) is
+A field that fails (an expression raising, a lookup miss, a lossy coercion) is
 recorded with its output path and the record goes on being built, so one run
 reports every problem of a record.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .coercion import Coercer, coercer_for, json_type
+from .codegen import RUNTIME, Emitter, build_function
+from .coercion import coercer_for, json_type, python_types
 from .errors import ExpressionError, MappingError
 from .expressions import Expression, Scope, compile_expression
 from .functions import FunctionTable
-from .model import EachRule, Expr, Lookup, MappingSpec, ObjectRule, Rule, ValueRule, lookup_key
+from .model import (
+    EachRule,
+    Expr,
+    Lookup,
+    MappingSpec,
+    ObjectRule,
+    Rule,
+    ValueRule,
+    expressions_of,
+    lookup_key,
+    walk_rules,
+)
 from .schemas import SchemaNode
 
 #: Output path of a field: object keys and array indexes.
 Path = tuple[str | int, ...]
 #: (path, exception) pairs collected while building one record.
 Failures = list[tuple[Path, Exception]]
-#: What a field step returns when the field must be left out.
+#: The value of a field whose ``when`` is false: the field is left out.
 OMIT: Any = object()
 
-Step = Callable[[Any, "Scope | None", Path, Failures], Any]
 Builder = Callable[[Any, "Scope | None", Path, Failures], dict[str, Any]]
 
 
@@ -40,165 +54,186 @@ class LookupMiss(LookupError):
 
 @dataclass(frozen=True)
 class CompiledMapping:
-    """The result of compiling: the record builder and what it needs."""
+    """The result of compiling: the record builder and what it needs.
+
+    ``build(record, scope, path, failures)`` returns the target record;
+    ``source`` is the generated Python of every builder, for debugging.
+    """
 
     build: Builder
     expressions: tuple[Expression, ...]
     uses_scope: bool
+    source: str
 
 
 def compile_mapping(spec: MappingSpec, target: SchemaNode | None, functions: FunctionTable) -> CompiledMapping:
     """Compile ``spec`` against the target schema's root node."""
-    compiler = _Compiler(spec.lookups, functions)
+    expressions: dict[str, Expression] = {}
+    for rule in walk_rules(spec.rules):
+        for expr in expressions_of(rule):
+            if expr.text not in expressions:
+                expressions[expr.text] = _compile(expr, functions)
+    uses_scope = any(expression.uses_context for expression in expressions.values())
+    compiler = _Compiler(spec.lookups, functions, expressions, uses_scope)
     root = compiler.object_builder(spec.rules, target)
-    uses_scope = any(expression.uses_context for expression in compiler.expressions)
-    return CompiledMapping(root, tuple(compiler.expressions), uses_scope)
+    return CompiledMapping(root, tuple(expressions.values()), uses_scope, "\n".join(compiler.sources))
+
+
+def _compile(expr: Expr, functions: FunctionTable) -> Expression:
+    """Compile one rule expression, placing any error at the expression in the mapping file."""
+    try:
+        return compile_expression(expr.text, functions)
+    except ExpressionError as error:
+        raise ExpressionError(error.message, expr.text, error.offset, expr.location) from error
+    except MappingError as error:  # e.g. an unknown function: add where
+        raise type(error)(error.message, error.location or expr.location) from error
 
 
 class _Compiler:
-    def __init__(self, lookups: dict[str, Lookup], functions: FunctionTable) -> None:
+    """Generates one Python function per target object (the record, nested objects, ``each`` items).
+
+    Inside a function every field is a ``try`` block: the field's expression,
+    inlined, then default, lookup and coercion, then the store. A field that
+    raises is recorded in ``failures`` with its output path, and the record
+    goes on being built, so one run reports every problem of a record.
+    """
+
+    def __init__(self, lookups: dict[str, Lookup], functions: FunctionTable,
+                 expressions: dict[str, Expression], uses_scope: bool) -> None:
         self.lookups = lookups
         self.functions = functions
-        self.expressions: list[Expression] = []
+        self.expressions = expressions
+        self.uses_scope = uses_scope
+        self.namespace: dict[str, Any] = dict(RUNTIME, _OMIT=OMIT, _not_array=_not_array)
+        self.names = itertools.count(1)
+        self.sources: list[str] = []
 
-    def expression(self, expr: Expr) -> Expression:
-        try:
-            compiled = compile_expression(expr.text, self.functions)
-        except ExpressionError as error:
-            raise ExpressionError(error.message, expr.text, error.offset, expr.location) from error
-        except MappingError as error:  # e.g. an unknown function: add where
-            raise type(error)(error.message, error.location or expr.location) from error
-        self.expressions.append(compiled)
-        return compiled
+    def emitter(self) -> Emitter:
+        return Emitter(self.functions, self.namespace, self.names)
+
+    def finish(self, emitter: Emitter, result: str, what: str, parameters: str) -> Any:
+        function = build_function(emitter, result, f"<mapping builder of {what}>", parameters=parameters)
+        self.sources.append(f"# {what}\n{emitter.source}")
+        return function
+
+    # Objects and arrays ------------------------------------------------------------------------------
 
     def object_builder(self, rule: ObjectRule, node: SchemaNode | None) -> Builder:
         """A function building the object of ``rule`` (without its own scope/when/default)."""
+        emitter = self.emitter()
+        out = emitter.assign("{}")
         required = node.required() if node is not None else frozenset()
         order = node.property_names() if node is not None else []
-        fields = sorted(rule.fields, key=lambda item: _position(order, item[0]))
-        steps: list[tuple[str, Step, bool]] = []
-        for key, child in fields:
+        for key, child in sorted(rule.fields, key=lambda item: _position(order, item[0])):
             child_node = node.property(key) if node is not None else None
-            steps.append((key, self.step(child, child_node), key in required))
-        plan = tuple(steps)
+            with emitter.block("try:"):
+                value = self.field(emitter, child, child_node, "data", f"path + ({key!r},)")
+                tests = [] if key in required else [f"{value} is not None"]
+                if child.when is not None:
+                    tests.append(f"{value} is not _OMIT")
+                store = f"{out}[{key!r}] = {value}"
+                emitter.line(f"if {' and '.join(tests)}: {store}" if tests else store)
+            with emitter.block("except Exception as error:  # a rule failure rejects the record, never the run"):
+                emitter.line(f"failures.append((path + ({key!r},), error))")
+        builder: Builder = self.finish(emitter, out, rule.name or "the record", "data, scope, path, failures")
+        return builder
 
-        def build(data: Any, scope: Scope | None, path: Path, failures: Failures) -> dict[str, Any]:
-            out: dict[str, Any] = {}
-            for key, step, is_required in plan:
-                try:
-                    value = step(data, scope, path + (key,), failures)
-                except Exception as error:  # any rule failure rejects the record, never the run
-                    failures.append((path + (key,), error))
-                    continue
-                if value is None:
-                    if is_required:
-                        out[key] = None
-                elif value is not OMIT:
-                    out[key] = value
-            return out
-
-        return build
-
-    def step(self, rule: Rule, node: SchemaNode | None) -> Step:
-        if isinstance(rule, ValueRule):
-            step = self.value_step(rule, node)
-        elif isinstance(rule, ObjectRule):
-            step = self.object_step(rule, node)
-        else:
-            step = self.each_step(rule, node)
+    def field(self, emitter: Emitter, rule: Rule, node: SchemaNode | None, data: str, path: str) -> str:
+        """Emit one field's value into a variable (``_OMIT`` when its ``when`` is false)."""
         if rule.when is None:
-            return step
-        return _guarded(self.expression(rule.when), step)
+            return self.value(emitter, rule, node, data, path)
+        result = emitter.assign("_OMIT")
+        condition = self.inline(emitter, rule.when, data)
+        with emitter.block(f"if _is_true({condition}):"):
+            emitter.line(f"{result} = {self.value(emitter, rule, node, data, path)}")
+        return result
 
-    def value_step(self, rule: ValueRule, node: SchemaNode | None) -> Step:
-        coerce = coercer_for(node.types()) if node is not None else None
+    def value(self, emitter: Emitter, rule: Rule, node: SchemaNode | None, data: str, path: str) -> str:
+        if isinstance(rule, ValueRule):
+            return self.plain_value(emitter, rule, node, data)
+        if isinstance(rule, ObjectRule):
+            return self.nested_object(emitter, rule, node, data, path)
+        return self.each(emitter, rule, node, data, path)
+
+    def nested_object(self, emitter: Emitter, rule: ObjectRule, node: SchemaNode | None, data: str,
+                      path: str) -> str:
+        build = emitter.bind(self.object_builder(rule, node), "object")
+        if rule.scope is None:
+            return emitter.assign(f"{build}({data}, scope, {path}, failures) or None")
+        inner = self.inline(emitter, rule.scope, data)
+        result = emitter.assign(emitter.bind(rule.default) if rule.has_default else "None")
+        with emitter.block(f"if {inner} is not None:"):
+            scope = f"scope.enter({inner})" if self.uses_scope else "None"
+            emitter.line(f"{result} = {build}({inner}, {scope}, {path}, failures) or None")
+        return result
+
+    def each(self, emitter: Emitter, rule: EachRule, node: SchemaNode | None, data: str, path: str) -> str:
+        items_node = node.items() if node is not None else None
+        items = self.inline(emitter, rule.each, data)
+        result = emitter.assign(emitter.bind(rule.default) if rule.has_default else "None")
+        with emitter.block(f"if {items} is not None:"):
+            emitter.line(f"if not isinstance({items}, list): _not_array({items})")
+            scope = "scope.enter(_item, _index)" if self.uses_scope else "None"
+            if isinstance(rule.item, ObjectRule):
+                build = emitter.bind(self.object_builder(rule.item, items_node), "item")
+            else:
+                build = emitter.bind(self.value_item_builder(rule.item, items_node), "item")
+            emitter.line(f"{result} = [{build}(_item, {scope}, {path} + (_index,), failures) "
+                         f"for _index, _item in enumerate({items})]")
+        return result
+
+    def value_item_builder(self, rule: ValueRule, node: SchemaNode | None) -> Builder:
+        """The function making one item of an ``each`` without ``rules``: null where it fails."""
+        emitter = self.emitter()
+        result = emitter.assign("None")
+        with emitter.block("try:"):
+            emitter.line(f"{result} = {self.plain_value(emitter, rule, node, 'data')}")
+        with emitter.block("except Exception as error:"):
+            emitter.line("failures.append((path, error))")
+        builder: Builder = self.finish(emitter, result, f"the items of {rule.name}", "data, scope, path, failures")
+        return builder
+
+    # Values -------------------------------------------------------------------------------------------
+
+    def plain_value(self, emitter: Emitter, rule: ValueRule, node: SchemaNode | None, data: str) -> str:
+        """A constant, or an expression's value with default, lookup and coercion applied."""
+        types = node.types() if node is not None else None
+        coerce = coercer_for(types)
         if rule.has_const:
-            value = coerce(rule.const) if coerce is not None else rule.const
-            return lambda data, scope, path, failures: value
+            const = coerce(rule.const) if coerce is not None else rule.const
+            return emitter.assign(f"_deepcopy({emitter.bind(const)})" if isinstance(const, (list, dict))
+                                  else emitter.bind(const))
         assert rule.source is not None
-        expression = self.expression(rule.source)
-        translate = _translator(self.lookups[rule.lookup]) if rule.lookup else None
+        value = emitter.assign(self.inline(emitter, rule.source, data))
         default = rule.default
         if coerce is not None and default is not None:
             default = coerce(default)
-        return _value_step(expression, translate, coerce, rule.has_default, default)
+        steps = []
+        if rule.lookup:
+            steps.append(f"{value} = {emitter.bind(_translator(self.lookups[rule.lookup]), 'lookup')}({value})")
+        if coerce is not None and types is not None:
+            exact = emitter.bind(python_types(types), "types")
+            steps.append(f"if type({value}) not in {exact}: {value} = {emitter.bind(coerce, 'coerce')}({value})")
+        if rule.has_default:
+            with emitter.block(f"if {value} is None:"):
+                emitter.line(f"{value} = {emitter.bind(default)}")
+        if steps:
+            # A default is used as it is: it is not looked up or converted again.
+            with emitter.block("else:" if rule.has_default else f"if {value} is not None:"):
+                for step in steps:
+                    emitter.line(step)
+        return value
 
-    def object_step(self, rule: ObjectRule, node: SchemaNode | None) -> Step:
-        build = self.object_builder(rule, node)
-        scope_expression = self.expression(rule.scope) if rule.scope is not None else None
-        has_default, default = rule.has_default, rule.default
-
-        def step(data: Any, scope: Scope | None, path: Path, failures: Failures) -> Any:
-            if scope_expression is not None:
-                data = scope_expression(data, scope)
-                if data is None:
-                    return default if has_default else None
-                if scope is not None:
-                    scope = scope.enter(data)
-            built = build(data, scope, path, failures)
-            return built if built else None
-
-        return step
-
-    def each_step(self, rule: EachRule, node: SchemaNode | None) -> Step:
-        items_node = node.items() if node is not None else None
-        source = self.expression(rule.each)
-        has_default, default = rule.has_default, rule.default
-        if isinstance(rule.item, ObjectRule):
-            build = self.object_builder(rule.item, items_node)
-
-            def make(item: Any, scope: Scope | None, path: Path, failures: Failures) -> Any:
-                return build(item, scope, path, failures)
-        else:
-            value = self.value_step(rule.item, items_node)
-
-            def make(item: Any, scope: Scope | None, path: Path, failures: Failures) -> Any:
-                try:
-                    return value(item, scope, path, failures)
-                except Exception as error:
-                    failures.append((path, error))
-                    return None
-
-        def step(data: Any, scope: Scope | None, path: Path, failures: Failures) -> Any:
-            items = source(data, scope)
-            if items is None:
-                return default if has_default else None
-            if not isinstance(items, list):
-                raise TypeError(f"`each` needs an array, got {_type_name(items)}")
-            if scope is None:
-                return [make(item, None, path + (index,), failures) for index, item in enumerate(items)]
-            return [
-                make(item, scope.enter(item, index), path + (index,), failures)
-                for index, item in enumerate(items)
-            ]
-
-        return step
+    def inline(self, emitter: Emitter, expr: Expr, data: str) -> str:
+        """Emit the expression of ``expr`` reading ``data``; its result's variable."""
+        expression = self.expressions[expr.text]
+        if expression.interpreted:
+            return emitter.assign(f"{emitter.bind(expression.evaluate, 'expression')}({data}, scope)")
+        return emitter.expression(expression.ast, expr.text, data)
 
 
-def _guarded(condition: Expression, step: Step) -> Step:
-    def guarded(data: Any, scope: Scope | None, path: Path, failures: Failures) -> Any:
-        if _truthy(condition(data, scope)):
-            return step(data, scope, path, failures)
-        return OMIT
-
-    return guarded
-
-
-def _value_step(expression: Expression, translate: Callable[[Any], Any] | None, coerce: Coercer | None,
-                has_default: bool, default: Any) -> Step:
-    # The common cases get their own closures: this runs once per field per record.
-    if translate is None and coerce is None and not has_default:
-        return lambda data, scope, path, failures: expression(data, scope)
-
-    def step(data: Any, scope: Scope | None, path: Path, failures: Failures) -> Any:
-        value = expression(data, scope)
-        if value is None:
-            return default if has_default else None
-        if translate is not None:
-            value = translate(value)
-        return coerce(value) if coerce is not None else value
-
-    return step
+def _not_array(value: Any) -> None:
+    raise TypeError(f"`each` needs an array, got {_type_name(value)}")
 
 
 def _translator(lookup: Lookup) -> Callable[[Any], Any]:
@@ -216,11 +251,6 @@ def _translator(lookup: Lookup) -> Callable[[Any], Any]:
         raise LookupMiss(f"{value!r} is not in lookup {name!r} and the lookup has no default")
 
     return translate
-
-
-def _truthy(value: Any) -> bool:
-    """JMESPath truthiness: false, null, empty string, array and object are false."""
-    return not (value is None or value is False or value == "" or value == [] or value == {})
 
 
 def _type_name(value: Any) -> str:

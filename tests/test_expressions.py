@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from jmespath.exceptions import JMESPathError, JMESPathTypeError
 
 from mapper.errors import ExpressionError, UnknownNameError
-from mapper.expressions import Expression, Scope, _Compiler, compile_expression
+from mapper.codegen import Emitter
+from mapper.expressions import Expression, Scope, compile_expression
 from mapper.functions import FunctionError, build_function_table
 
 TABLE = build_function_table()
@@ -243,7 +244,7 @@ def test_a_syntax_error_draws_a_caret_under_the_fault() -> None:
 # -- fallback, pickling -----------------------------------------------------------------------------------
 
 def test_unknown_syntax_falls_back_to_jmespaths_interpreter(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delattr(_Compiler, "_comparator")
+    monkeypatch.delattr(Emitter, "_comparator")
     expression = compile_expression("lines[?sku == 'B'] | [0].concat(sku, root().id)", TABLE)
     assert expression.interpreted
     assert expression(ORDER, Scope.top(RECORD).enter(ORDER, 0)) == "Bc-1"
