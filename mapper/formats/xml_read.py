@@ -1,0 +1,420 @@
+"""Reading XML payloads into records, through the source schema.
+
+``XmlReader`` streams: with a ``records`` path (``/Export/Patients/Patient``)
+it converts each record element as soon as it ends, then clears it and drops
+the siblings parsed before it, so memory stays flat however large the
+document. Conversion follows a plan compiled once from the schema
+(``xml_plan``); what the schema does not describe falls back to the
+xmltodict convention (``@attr``, ``#text``, repeated elements as lists).
+
+Parsing is locked down: no DTD (any ``<!DOCTYPE>`` is refused), no entity
+expansion, no network, libxml2's limits on depth and amplification on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import IO, Any, Final, Protocol, cast
+
+from lxml import etree
+
+from ..errors import HostileInputError, PayloadError, PayloadSyntaxError
+from ..schemas import Schema
+from .xml_plan import (
+    NIL, OBJECT, OMIT, STRING, TEXT_KEY, TYPED, WELL_KNOWN_PREFIXES, ObjectPlan, PlanBuilder, Step, clark,
+    split_clark,
+)
+
+#: libxml2 refuses deeper documents whatever ``max_depth`` says (we never set XML_PARSE_HUGE).
+LIBXML2_MAX_DEPTH: Final = 256
+
+#: Parser options: nothing is fetched, expanded or loaded.
+_SAFE: Final[dict[str, Any]] = dict(
+    resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False, dtd_validation=False,
+    remove_comments=True, remove_pis=True, remove_blank_text=True, collect_ids=False,
+)
+_TRUE: Final = frozenset({"true", "1"})
+_HOSTILE_MESSAGES: Final = ("Excessive depth", "amplification", "entity reference loop", "Detected an entity")
+_POSITION_SUFFIX: Final = re.compile(r", line \d+, column \d+$")
+
+
+class _Side(Protocol):
+    records: str | None
+    namespaces: dict[str, str]
+
+
+class _Spec(Protocol):
+    @property
+    def source(self) -> _Side: ...
+
+
+class _MappingLike(Protocol):
+    @property
+    def spec(self) -> _Spec: ...
+
+    @property
+    def source_schema(self) -> Schema: ...
+
+
+class XmlReader:
+    """Reads records from an XML document, typed and shaped by ``schema``.
+
+    ``records`` is the path of the record element, e.g. ``/response/data/METAR``
+    or ``/hl7:ClinicalDocument``, its prefixes bound in ``namespaces`` (prefix
+    -> URI; a step without prefix is in no namespace, as in XPath). Without it
+    the document element is the one record. ``max_depth`` limits element
+    nesting (libxml2 stops at 256 anyway).
+    """
+
+    def __init__(self, schema: Schema | None = None, records: str | None = None,
+                 namespaces: Mapping[str, str] | None = None, *, max_depth: int = LIBXML2_MAX_DEPTH) -> None:
+        self.namespaces = dict(namespaces or {})
+        self.records_path = records
+        self.max_depth = max_depth
+        self._path = _parse_path(records, self.namespaces) if records else None
+        builder = PlanBuilder()
+        self._plan: ObjectPlan | None = None
+        if schema is not None:
+            root = schema.root
+            hints = root.keyword("xml")
+            namespace = hints.get("namespace") if isinstance(hints, dict) else None
+            if not isinstance(namespace, str):
+                namespace = split_clark(self._path[-1])[0] if self._path else None
+            self._plan = builder.object_plan(root, namespace)
+        prefixes = {**WELL_KNOWN_PREFIXES, **builder.prefixes, **self.namespaces}
+        self._names = _Names({uri: prefix for prefix, uri in prefixes.items()})
+
+    @classmethod
+    def for_mapping(cls, mapping: _MappingLike) -> XmlReader:
+        """The reader for a mapping's source side (schema, ``records``, ``namespaces``)."""
+        side = mapping.spec.source
+        return cls(mapping.source_schema, side.records, side.namespaces)
+
+    def records(self, stream: IO[bytes], source: str) -> Iterator[Any]:
+        """Yield each record; raise ``PayloadError`` after the last good one if the document breaks."""
+        if self._path is None:
+            yield self._whole_document(stream, source)
+        else:
+            yield from self._stream(stream, source, self._path)
+
+    def convert(self, element: etree._Element, depth: int = 1) -> Any:
+        """The record of one element (at ``depth``, the document element being 1)."""
+        left = self.max_depth - depth
+        if self._plan is None:
+            return _read_any(element, left, self._names)
+        record = _read_object(element, self._plan, left, self._names)
+        return None if record is _NILLED else record
+
+    def _whole_document(self, stream: IO[bytes], source: str) -> Any:
+        stream = _refuse_doctype_early(stream, source)
+        try:
+            tree = etree.parse(stream, etree.XMLParser(**_SAFE))
+        except etree.XMLSyntaxError as error:
+            raise _parse_error(error, source, 0) from error
+        _refuse_doctype(tree.docinfo, source)
+        return self._convert_at(tree.getroot(), 1, source)
+
+    def _stream(self, stream: IO[bytes], source: str, path: tuple[str, ...]) -> Iterator[Any]:
+        stream = _refuse_doctype_early(stream, source)
+        tags = sorted({path[0], path[-1]})
+        etree.clear_error_log()  # iterparse falls back on it for its own bare messages
+        count = 0
+        checked = False
+        try:
+            context = etree.iterparse(stream, events=("start", "end"), tag=tags, **_SAFE)
+            for event, element in context:
+                if event == "start":
+                    if not checked:
+                        _refuse_doctype(element.getroottree().docinfo, source)
+                        checked = True
+                    continue
+                if not _at(element, path):
+                    continue
+                record = self._convert_at(element, len(path), source, count + 1)
+                count += 1
+                yield record
+                _forget(element)
+            root = context.root
+        except etree.XMLSyntaxError as error:
+            raise _parse_error(error, source, count) from error
+        _refuse_doctype(root.getroottree().docinfo, source)
+        if root.tag != path[0]:
+            raise PayloadError(f"the document element is <{self._names.show(str(root.tag))}>, "
+                               f"but records {self.records_path} starts at <{self._names.show(path[0])}>",
+                               source=source, line=1)
+
+    def _convert_at(self, element: etree._Element, depth: int, source: str, number: int | None = None) -> Any:
+        try:
+            return self.convert(element, depth)
+        except _TooDeep as error:
+            raise HostileInputError(f"refused XML: elements nested deeper than {self.max_depth}",
+                                    source=source, line=error.line, record_number=number) from None
+
+
+_NILLED: Final = object()
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int | None) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+class _Names:
+    """Keys of elements and attributes the schema does not describe.
+
+    Same namespace as the parent element (or none): the local name. Otherwise
+    ``prefix:local`` with the prefix the mapping (or a schema hint) binds to
+    that URI, else ``{uri}local``. Never the document's own prefixes.
+    """
+
+    def __init__(self, prefixes: dict[str, str]) -> None:
+        self.prefixes = prefixes  # URI -> prefix
+        self._cache: dict[tuple[str, str | None], str] = {}
+
+    def key(self, tag: str, namespace: str | None) -> str:
+        found = self._cache.get((tag, namespace))
+        if found is None:
+            uri, local = split_clark(tag)
+            if uri is None or uri == namespace:
+                found = local
+            elif uri in self.prefixes:
+                found = f"{self.prefixes[uri]}:{local}"
+            else:
+                found = tag
+            self._cache[(tag, namespace)] = found
+        return found
+
+    def show(self, tag: str) -> str:
+        return self.key(tag, None)
+
+
+def _parse_path(records: str, namespaces: Mapping[str, str]) -> tuple[str, ...]:
+    """``/a/p:b`` -> Clark tags; prefixes come from the mapping, not the document."""
+    if not records.startswith("/") or records.endswith("/") or "//" in records:
+        raise PayloadError(f"records must be an absolute path of element names like /Export/Patients/Patient, "
+                           f"not {records!r}")
+    tags = []
+    for step in records[1:].split("/"):
+        prefix, _, local = step.rpartition(":")
+        if prefix and prefix not in namespaces:
+            raise PayloadError(f"records {records!r} uses the prefix {prefix!r}, which namespaces does not bind")
+        tags.append(clark(namespaces[prefix] if prefix else None, local))
+    return tuple(tags)
+
+
+def _at(element: etree._Element, path: tuple[str, ...]) -> bool:
+    """Whether ``element`` sits exactly at ``path`` (its own tag already matches)."""
+    node: etree._Element | None = element
+    for tag in reversed(path):
+        if node is None or node.tag != tag:
+            return False
+        node = node.getparent()
+    return node is None
+
+
+def _forget(element: etree._Element) -> None:
+    """Free a converted record and every sibling parsed before it (clear() alone lets memory creep)."""
+    element.clear()  # the tail too
+    parent = element.getparent()
+    if parent is not None:
+        while element.getprevious() is not None:
+            del parent[0]
+
+
+class _Replay:
+    """A binary stream whose first bytes were already read (and checked)."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self._head = head
+        self._rest = rest
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            head, self._head = self._head, b""
+            return head
+        return self._rest.read(size)
+
+
+_PROLOG_HEAD: Final = 1 << 16
+_COMMENT: Final = re.compile(r"<!--.*?-->", re.DOTALL)
+_ROOT_START: Final = re.compile(r"<[^?!]")
+
+
+def _refuse_doctype_early(stream: IO[bytes], source: str) -> IO[bytes]:
+    """Refuse a DOCTYPE before libxml2 sees it: it would otherwise try to load an external subset."""
+    head = stream.read(_PROLOG_HEAD)
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[:2] == b"\x00<" or head[1:2] == b"\x00":
+        text = head.decode("utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else
+                           "utf-16-be" if head[:1] == b"\x00" else "utf-16-le", errors="ignore")
+    else:
+        text = head.decode("latin-1")  # every ASCII-compatible encoding spells the markup alike
+    prolog = _COMMENT.sub("", text)
+    root = _ROOT_START.search(prolog)
+    if "<!DOCTYPE" in (prolog[:root.start()] if root else prolog):
+        raise HostileInputError("refused XML: a DOCTYPE (DTD, entity declarations) is not accepted",
+                                source=source, line=1)
+    return cast(IO[bytes], _Replay(head, stream))
+
+
+def _refuse_doctype(docinfo: etree.DocInfo, source: str) -> None:
+    if cast(Any, docinfo).doctype or docinfo.internalDTD is not None:
+        raise HostileInputError("refused XML: a DOCTYPE (DTD, entity declarations) is not accepted",
+                                source=source, line=1)
+
+
+def _parse_error(error: etree.XMLSyntaxError, source: str, count: int) -> PayloadError:
+    message = _POSITION_SUFFIX.sub("", error.msg or str(error))
+    line, column = error.position if error.position else (0, 0)
+    log: Any = error.error_log
+    if not line and len(log):
+        # iterparse can report a bare "no element found" where libxml2 logged the real fault.
+        message, line, column = log[-1].message, log[-1].line, log[-1].column
+    elif not line and message == "no element found":
+        message, line, column = "Document is empty", 1, 1
+    after = f" (after record {count})" if count else ""
+    if any(marker in message for marker in _HOSTILE_MESSAGES):
+        return HostileInputError(f"refused XML: {message}{after}", source=source, line=line or None,
+                                 column=column or None)
+    return PayloadSyntaxError(f"malformed XML: {message}{after}", source=source, line=line or None,
+                              column=column or None)
+
+
+def _read_object(element: etree._Element, plan: ObjectPlan, left: int, names: _Names) -> Any:
+    """An element described by an object schema (``_NILLED`` when it says ``xsi:nil="true"``).
+
+    The hot path of reading: one dict lookup per attribute and per child, the
+    scalar cases inlined.
+    """
+    if left < 0:
+        raise _TooDeep(_line(element))
+    record: dict[str, Any] = {}
+    attribute_steps = plan.attribute_steps
+    pairs: list[tuple[str, str]] = element.items()  # type: ignore[assignment]  # lxml-stubs say bytes too
+    for name, attribute_value in pairs:
+        attribute = attribute_steps.get(name)
+        if attribute is not None:
+            record[attribute[0]] = attribute_value if attribute[1] is None else attribute[1](attribute_value)
+        elif name != NIL:
+            record["@" + names.key(name, None)] = attribute_value
+        elif attribute_value in _TRUE:
+            return _NILLED
+    steps = plan.steps
+    tails: list[str] | None = None
+    for child in element:
+        tag: Any = child.tag
+        step = steps.get(tag)
+        if step is None:
+            _add(record, names.key(tag, plan.namespace), _read_any(child, left - 1, names))
+        else:
+            key, kind, is_list, arg, empty, nil, item_tag = step
+            if item_tag is not None:
+                record[key] = _read_items(child, step, left - 1, names)
+            else:
+                value: Any
+                if kind == TYPED:
+                    value = child.text
+                    value = (nil if child.get(NIL) in _TRUE else empty) if value is None else arg(value)
+                elif kind == STRING:
+                    value = child.text
+                    if value is None:
+                        value = nil if child.get(NIL) in _TRUE else empty
+                elif kind == OBJECT:
+                    value = _read_object(child, arg, left - 1, names)
+                    if value is _NILLED:
+                        value = nil
+                else:
+                    value = _read_any(child, left - 1, names)
+                if value is OMIT:
+                    pass
+                elif is_list:
+                    items = record.get(key)
+                    if items is None:
+                        record[key] = [value]
+                    else:
+                        items.append(value)
+                else:
+                    record[key] = value
+        tail = child.tail
+        if tail is not None and not tail.isspace():
+            tails = [tail] if tails is None else [*tails, tail]
+    text = element.text
+    if tails is not None or (text is not None and not text.isspace()):
+        _set_text(record, plan, text, tails)
+    return record
+
+
+def _set_text(record: dict[str, Any], plan: ObjectPlan, text: str | None, tails: list[str] | None) -> None:
+    """Text of an object element: the pieces that are not bare indentation, joined."""
+    entry = plan.text
+    if entry is not None:
+        content = "".join(piece for piece in (text, *(tails or ())) if piece and not piece.isspace())
+        record[entry.key] = content if entry.convert is None else entry.convert(content)
+
+
+def _read_items(wrapper: etree._Element, step: Step, left: int, names: _Names) -> list[Any]:
+    """The items of a wrapped array (other children of the wrapper are ignored)."""
+    items = []
+    for item in wrapper:
+        if item.tag == step[6]:
+            value = _read_value(item, step, left, names)
+            if value is not OMIT:
+                items.append(value)
+    return items
+
+
+def _read_value(element: etree._Element, step: Step, left: int, names: _Names) -> Any:
+    """One described element's value: a scalar from its text, an object, or the fallback."""
+    _, kind, _, arg, empty, nil, _ = step
+    if kind <= TYPED:
+        text = element.text
+        if text is None:
+            return nil if element.get(NIL) in _TRUE else empty
+        return text if kind == STRING else arg(text)
+    if kind == OBJECT:
+        value = _read_object(element, arg, left, names)
+        return nil if value is _NILLED else value
+    return _read_any(element, left, names)
+
+
+def _read_any(element: etree._Element, left: int, names: _Names) -> Any:
+    """The xmltodict convention: ``@attr``, ``#text``, repeats as lists, stripped text, empty as null."""
+    if left < 0:
+        raise _TooDeep(_line(element))
+    attributes: list[tuple[str, str]] = element.items()  # type: ignore[assignment]
+    text = element.text
+    if not attributes and not len(element):
+        stripped = text.strip() if text is not None else ""
+        return stripped or None
+    if element.get(NIL) in _TRUE:
+        return None
+    own = split_clark(str(element.tag))[0]
+    record: dict[str, Any] = {}
+    for name, value in attributes:
+        record["@" + names.key(name, None)] = value
+    pieces = [text.strip()] if text is not None and not text.isspace() else []
+    for child in element:
+        _add(record, names.key(str(child.tag), own), _read_any(child, left - 1, names))
+        if child.tail is not None and not child.tail.isspace():
+            pieces.append(child.tail.strip())
+    if pieces:
+        record[TEXT_KEY] = "".join(pieces)
+    return record
+
+
+def _line(element: etree._Element) -> int | None:
+    line: Any = element.sourceline
+    return line if isinstance(line, int) else None
+
+
+def _add(record: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``key``; a second value for it turns it into a list (xmltodict's rule)."""
+    if key not in record:
+        record[key] = value
+        return
+    current = record[key]
+    if isinstance(current, list):
+        current.append(value)
+    else:
+        record[key] = [current, value]
