@@ -127,7 +127,7 @@ class _Compiler:
         for key, child in sorted(rule.fields, key=lambda item: _position(order, item[0])):
             child_node = node.property(key) if node is not None else None
             with emitter.block("try:"):
-                value = self.field(emitter, child, child_node, "data", f"path + ({key!r},)")
+                value = self.field(emitter, child, child_node, "data", key)
                 tests = [] if key in required else [f"{value} is not None"]
                 if child.when is not None:
                     tests.append(f"{value} is not _OMIT")
@@ -138,25 +138,27 @@ class _Compiler:
         builder: Builder = self.finish(emitter, out, rule.name or "the record", "data, scope, path, failures")
         return builder
 
-    def field(self, emitter: Emitter, rule: Rule, node: SchemaNode | None, data: str, path: str) -> str:
+    def field(self, emitter: Emitter, rule: Rule, node: SchemaNode | None, data: str, key: str) -> str:
         """Emit one field's value into a variable (``_OMIT`` when its ``when`` is false)."""
         if rule.when is None:
-            return self.value(emitter, rule, node, data, path)
+            return self.value(emitter, rule, node, data, key)
         result = emitter.assign("_OMIT")
         condition = self.inline(emitter, rule.when, data)
         with emitter.block(f"if _is_true({condition}):"):
-            emitter.line(f"{result} = {self.value(emitter, rule, node, data, path)}")
+            emitter.line(f"{result} = {self.value(emitter, rule, node, data, key)}")
         return result
 
-    def value(self, emitter: Emitter, rule: Rule, node: SchemaNode | None, data: str, path: str) -> str:
+    def value(self, emitter: Emitter, rule: Rule, node: SchemaNode | None, data: str, key: str) -> str:
+        """Emit the value of field ``key`` (its path is ``path + (key,)`` in the generated code)."""
         if isinstance(rule, ValueRule):
             return self.plain_value(emitter, rule, node, data)
         if isinstance(rule, ObjectRule):
-            return self.nested_object(emitter, rule, node, data, path)
-        return self.each(emitter, rule, node, data, path)
+            return self.nested_object(emitter, rule, node, data, key)
+        return self.each(emitter, rule, node, data, key)
 
     def nested_object(self, emitter: Emitter, rule: ObjectRule, node: SchemaNode | None, data: str,
-                      path: str) -> str:
+                      key: str) -> str:
+        path = f"path + ({key!r},)"
         build = emitter.bind(self.object_builder(rule, node), "object")
         if rule.scope is None:
             return emitter.assign(f"{build}({data}, scope, {path}, failures) or None")
@@ -167,7 +169,7 @@ class _Compiler:
             emitter.line(f"{result} = {build}({inner}, {scope}, {path}, failures) or None")
         return result
 
-    def each(self, emitter: Emitter, rule: EachRule, node: SchemaNode | None, data: str, path: str) -> str:
+    def each(self, emitter: Emitter, rule: EachRule, node: SchemaNode | None, data: str, key: str) -> str:
         items_node = node.items() if node is not None else None
         items = self.inline(emitter, rule.each, data)
         result = emitter.assign(emitter.bind(rule.default) if rule.has_default else "None")
@@ -178,7 +180,7 @@ class _Compiler:
                 build = emitter.bind(self.object_builder(rule.item, items_node), "item")
             else:
                 build = emitter.bind(self.value_item_builder(rule.item, items_node), "item")
-            emitter.line(f"{result} = [{build}(_item, {scope}, {path} + (_index,), failures) "
+            emitter.line(f"{result} = [{build}(_item, {scope}, path + ({key!r}, _index), failures) "
                          f"for _index, _item in enumerate({items})]")
         return result
 
@@ -210,7 +212,12 @@ class _Compiler:
             default = coerce(default)
         steps = []
         if rule.lookup:
-            steps.append(f"{value} = {emitter.bind(_translator(self.lookups[rule.lookup]), 'lookup')}({value})")
+            lookup = self.lookups[rule.lookup]
+            table = emitter.bind({key: value for key, value in lookup.values.items()}, "table")
+            translate = emitter.bind(_translator(lookup), "lookup")
+            # Text found in the table is the common case; the rest (numbers, misses) goes through translate.
+            steps.append(f"{value} = {table}[{value}] if type({value}) is str and {value} in {table} "
+                         f"else {translate}({value})")
         if coerce is not None and types is not None:
             exact = emitter.bind(python_types(types), "types")
             steps.append(f"if type({value}) not in {exact}: {value} = {emitter.bind(coerce, 'coerce')}({value})")

@@ -1071,8 +1071,16 @@ def _to_minor_units(amount: float | str | None, currency: str) -> int | None:
             raise FunctionError("to_minor_units", f"cannot read {_show(amount)} as an amount "
                                                   "(plain digits with a decimal point; see parse_number())")
         number = Decimal(amount.strip())
+    elif type(amount) is int:
+        return int(amount) * 10 ** exponent
     else:
         _finite("to_minor_units", amount)
+        # Fast and exact for the common case: the shortest repr has no more
+        # decimals than the currency (65.2 -> "65" + "20"); Decimal otherwise.
+        text = repr(amount)
+        whole, _, decimals = text.partition(".")
+        if "e" not in text and len(decimals) <= exponent:
+            return int(whole + decimals.ljust(exponent, "0"))
         number = _decimal(amount)
     minor = number.scaleb(exponent, context=_DECIMAL)
     if minor != minor.to_integral_value():
