@@ -1072,7 +1072,8 @@ def _to_minor_units(amount: float | str | None, currency: str) -> int | None:
                                                   "(plain digits with a decimal point; see parse_number())")
         number = Decimal(amount.strip())
     elif type(amount) is int:
-        return int(amount) * 10 ** exponent
+        scaled: int = amount * 10 ** exponent
+        return scaled
     else:
         _finite("to_minor_units", amount)
         # Fast and exact for the common case: the shortest repr has no more
