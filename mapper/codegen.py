@@ -260,9 +260,18 @@ class Emitter:
                 return self.assign(f"None if {scope} is None else {scope}.root")
             if name == "index":
                 return self.assign(f"None if {scope} is None else {scope}.position()")
-            return self.assign(f"_parent({scope}, {arguments[0] if arguments else '1'})")
+            if not arguments:
+                return self.assign(f"None if {scope} is None or {scope}.outer is None else {scope}.outer.value")
+            return self.assign(f"_parent({scope}, {arguments[0]})")
         caller = self.bind(self.functions.caller(name), f"call_{name}_")
-        return self.assign(f"{caller}([{', '.join(arguments)}])")
+        call = f"{caller}([{', '.join(arguments)}])"
+        if name in _INTEGER_ARITHMETIC:
+            # Integers are exact in Python: only other numbers need the library's decimal arithmetic.
+            # (Library names cannot be taken by user functions, so this is always the library's.)
+            first, second = arguments
+            call = (f"{first} {_INTEGER_ARITHMETIC[name]} {second} if type({first}) is int and type({second}) "
+                    f"is int else {call}")
+        return self.assign(call)
 
 
 def build_function(emitter: Emitter, result: str, filename: str, *,
@@ -341,6 +350,7 @@ def _equals(left: Any, right: Any) -> bool:
 
 
 _ORDERINGS = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
+_INTEGER_ARITHMETIC = {"add": "+", "subtract": "-", "multiply": "*"}
 _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b, "gt": lambda a, b: a > b, "gte": lambda a, b: a >= b,
 }

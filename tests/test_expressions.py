@@ -254,3 +254,15 @@ def test_expressions_pickle() -> None:
     expression = compile_expression("orders[].lines[].sku", TABLE)
     clone = pickle.loads(pickle.dumps(expression))
     assert isinstance(clone, Expression) and clone(RECORD) == ["A", "B"] and clone.text == expression.text
+
+
+@pytest.mark.parametrize("name", ["add", "subtract", "multiply"])
+@pytest.mark.parametrize(("a", "b"), [(2, 3), (-7, 4), (2, 0.5), (0.1, 0.2), (None, 1), (10**30, 3)])
+def test_integer_arithmetic_is_inlined_with_the_librarys_results(name: str, a: Any, b: Any) -> None:
+    expression = compile_expression(f"{name}(a, b)", TABLE)
+    assert same(expression({"a": a, "b": b}), TABLE.call_function(name, [a, b]))
+
+
+def test_inlined_arithmetic_still_refuses_what_the_library_refuses() -> None:
+    with pytest.raises(JMESPathTypeError, match="add"):
+        compile_expression("add(a, `1`)", TABLE)({"a": True})
