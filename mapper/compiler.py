@@ -104,7 +104,7 @@ class _Compiler:
         self.functions = functions
         self.expressions = expressions
         self.uses_scope = uses_scope
-        self.namespace: dict[str, Any] = dict(RUNTIME, _OMIT=OMIT, _not_array=_not_array)
+        self.namespace: dict[str, Any] = dict(RUNTIME, _OMIT=OMIT, _not_array=_not_array, _with_values=_with_values)
         self.names = itertools.count(1)
         self.sources: list[str] = []
 
@@ -160,13 +160,14 @@ class _Compiler:
                       key: str) -> str:
         path = f"path + ({key!r},)"
         build = emitter.bind(self.object_builder(rule, node), "object")
+        # An object with no values (every field null or left out) is left out itself.
         if rule.scope is None:
-            return emitter.assign(f"{build}({data}, scope, {path}, failures) or None")
+            return emitter.assign(f"_with_values({build}({data}, scope, {path}, failures))")
         inner = self.inline(emitter, rule.scope, data)
         result = emitter.assign(emitter.bind(rule.default) if rule.has_default else "None")
         with emitter.block(f"if {inner} is not None:"):
             scope = f"scope.enter({inner})" if self.uses_scope else "None"
-            emitter.line(f"{result} = {build}({inner}, {scope}, {path}, failures) or None")
+            emitter.line(f"{result} = _with_values({build}({inner}, {scope}, {path}, failures))")
         return result
 
     def each(self, emitter: Emitter, rule: EachRule, node: SchemaNode | None, data: str, key: str) -> str:
@@ -237,6 +238,14 @@ class _Compiler:
         if expression.interpreted:
             return emitter.assign(f"{emitter.bind(expression.evaluate, 'expression')}({data}, scope)")
         return emitter.expression(expression.ast, expr.text, data)
+
+
+def _with_values(built: dict[str, Any]) -> dict[str, Any] | None:
+    """``built``, unless none of its fields has a value (required fields are kept as null)."""
+    for value in built.values():
+        if value is not None:
+            return built
+    return None
 
 
 def _not_array(value: Any) -> None:

@@ -146,6 +146,40 @@ class ArgumentTypeError(JMESPathTypeError):
         return f"{head}, not {_describe_value(self.current_value)}"
 
 
+class SortKeyTypeError(JMESPathTypeError):
+    """The key expression of ``sort_by``, ``min_by`` or ``max_by`` gave a value that cannot be ordered.
+
+    jmespath's fields, with ``current_value`` the key's value; a message that
+    says what to do.
+    """
+
+    def __str__(self) -> str:
+        return (f"{self.function_name}(): the key expression gives {_describe_value(self.current_value)} for an "
+                "item; it must give numbers or strings, of one type for every item (for a missing key, give a "
+                "fallback: &rank || `99`)")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.function_name, self.current_value, self.actual_type, self.expected_types))
+
+
+def _sort_key_errors(function: Callable[..., Any]) -> Callable[..., Any]:
+    """A jmespath ``*_by`` built-in whose key type errors read as ``SortKeyTypeError``."""
+
+    def call(array: Any, expref: Any) -> Any:
+        try:
+            return function(array, expref)
+        except JMESPathTypeError as error:
+            if type(error) is not JMESPathTypeError:
+                raise
+            value = error.current_value
+            if error.function_name == "sort_by" and array and value is array[0]:
+                value = expref.visit(expref.expression, value)  # jmespath reports the item, not its key
+            raise SortKeyTypeError(error.function_name, value, error.actual_type, error.expected_types) from None
+
+    call.__name__ = getattr(function, "__name__", "call")
+    return call
+
+
 class _RangeArityError(ArityError):
     """Wrong argument count for a function with optional parameters."""
 
@@ -1380,7 +1414,10 @@ def _builtin_specs() -> dict[str, FunctionSpec]:
     for name, entry in sorted(jmespath.functions.Functions.FUNCTION_TABLE.items()):
         params = tuple(ParamSpec(tuple(argument["types"]) or ("any",), variadic=bool(argument.get("variadic")))
                        for argument in entry["signature"])
-        specs[name] = FunctionSpec(name, getattr(_JMESPATH, f"_func_{name}"), params,
+        function = getattr(_JMESPATH, f"_func_{name}")
+        if name in ("sort_by", "min_by", "max_by"):
+            function = _sort_key_errors(function)
+        specs[name] = FunctionSpec(name, function, params,
                                    _BUILTIN_RETURNS.get(name, ("any",)), doc=_BUILTIN_DOCS.get(name, ""))
     return specs
 

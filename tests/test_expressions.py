@@ -266,3 +266,14 @@ def test_integer_arithmetic_is_inlined_with_the_librarys_results(name: str, a: A
 def test_inlined_arithmetic_still_refuses_what_the_library_refuses() -> None:
     with pytest.raises(JMESPathTypeError, match="add"):
         compile_expression("add(a, `1`)", TABLE)({"a": True})
+
+
+@pytest.mark.parametrize(("text", "items", "shown"), [
+    ("sort_by(d, &rank)", [{"condition": {}}], "null"),
+    ("sort_by(d, &rank)", [{"rank": 1}, {"rank": "x"}], 'the string "x"'),
+    ("min_by(d, &rank)", [{"rank": 1}, {}], "null"),
+])
+def test_sort_key_errors_say_what_to_do(text: str, items: list[Any], shown: str) -> None:
+    with pytest.raises(JMESPathTypeError) as raised:
+        compile_expression(text, TABLE)({"d": items})
+    assert str(raised.value).startswith(f"{text.split('(')[0]}(): the key expression gives {shown} for an item")
