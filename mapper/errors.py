@@ -12,8 +12,10 @@
     ├── PayloadError (ValueError)    an input payload cannot be read
     │   ├── PayloadSyntaxError       malformed JSON / NDJSON / XML (line and column)
     │   └── HostileInputError        refused on purpose: entities, DTDs, too deep
-    └── RecordError                  one record could not be turned into a valid output
-                                     (``.problems`` lists every reason)
+    ├── RecordError                  one record could not be turned into a valid output
+    │                                (``.problems`` lists every reason)
+    └── PartitionError               (in ``mapper.dask``, with the optional extra) a
+                                     partition kept killing the workers that ran it
 
 Every error carries structured fields; ``str()`` only formats them. Inner code
 raises the bare fact and outer layers fill in where it happened (file, rule,

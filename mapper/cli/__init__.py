@@ -6,12 +6,16 @@ console-script entry point. Each command lives in a module of its own that
 offers ``add_parser(commands)`` and ``execute(args, streams) -> int``.
 
 Exit codes: 0 success; 1 some records rejected (or checks failed); 2 usage or
-mapping-file error; 3 input unreadable.
+mapping-file error; 3 input unreadable. Every error is one line on standard
+error; ``--debug`` adds the traceback. An unexpected exception (a bug) is one
+line too, exit code 2, asking for ``--debug``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 import traceback
 from collections.abc import Sequence
@@ -19,10 +23,10 @@ from typing import IO, NoReturn
 
 from .. import __version__
 from ..errors import MapperError, MappingError, PayloadError
-from . import check, convert, fuzz, test
-from ._common import EXIT_INPUT, EXIT_USAGE, Streams, UsageError
+from . import check, convert, fuzz, test, validate
+from ._common import EXIT_INPUT, EXIT_USAGE, Streams, Terminated, UsageError
 
-COMMANDS = (convert, check, test, fuzz)
+COMMANDS = (convert, validate, check, test, fuzz)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -79,6 +83,12 @@ def run(argv: Sequence[str], stdin: IO[bytes], stdout: IO[bytes], stderr: IO[str
     except MapperError as error:
         _report(stderr, error, args.debug)
         return EXIT_USAGE
+    except Exception as error:  # a bug: still one line, unless --debug
+        if args.debug:
+            stderr.write("".join(traceback.format_exception(error)))
+        stderr.write(f"mapper: internal error: {type(error).__name__}: {error} "
+                     f"(run again with --debug for the traceback, and report it)\n")
+        return EXIT_USAGE
 
 
 def _report(stderr: IO[str], error: BaseException, debug: bool) -> None:
@@ -92,11 +102,22 @@ def _report(stderr: IO[str], error: BaseException, debug: bool) -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         sys.exit(run(sys.argv[1:], sys.stdin.buffer, sys.stdout.buffer, sys.stderr))
     except KeyboardInterrupt:
         sys.stderr.write("mapper: interrupted\n")
         sys.exit(130)
+    except Terminated:
+        sys.stderr.write("mapper: terminated\n")
+        sys.exit(143)
     except BrokenPipeError:
+        # The reader went away (| head): say nothing, and keep Python from complaining at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         sys.exit(141)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
 

@@ -7,12 +7,19 @@ raises ``PayloadError`` (line, column, record number) *after* yielding every
 record that came before it, so nothing converted before the fault is lost.
 Where one record is unreadable but the stream can go on (a bad NDJSON line),
 the reader yields the ``PayloadError`` itself in that record's place.
+
+``reader(format, ...)`` and ``writer(format, ...)`` pick the implementation
+by format name, so a command line or a mapping side only names a format.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import IO, Any, Protocol
+from collections.abc import Iterator, Mapping
+from pathlib import PurePath
+from typing import IO, TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from ..schemas import Schema
 
 
 class RecordReader(Protocol):
@@ -31,3 +38,55 @@ class RecordWriter(Protocol):
     def write(self, record: Any) -> None: ...
 
     def end(self) -> None: ...
+
+
+#: The formats of a payload, as a mapping side or ``--from``/``--to`` names them.
+FORMAT_NAMES = ("json", "ndjson", "xml")
+
+_SUFFIXES = {".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".xml": "xml"}
+
+
+def format_of_path(path: str) -> str | None:
+    """The format a file name says (``.json``, ``.ndjson``/``.jsonl``, ``.xml``), or None."""
+    suffix = PurePath(path).suffix.lower()
+    return _SUFFIXES.get(suffix)
+
+
+def reader(fmt: str, schema: Schema | None = None, *, records: str | None = None,
+           namespaces: Mapping[str, str] | None = None) -> RecordReader:
+    """The reader of format ``fmt``; ``records`` picks the records (JMESPath for JSON, a path for XML).
+
+    Raises ``ValueError`` for an unknown format. XML loads ``lxml`` only when asked for.
+    """
+    if fmt == "json":
+        from .json import JsonReader
+
+        return JsonReader(records)
+    if fmt == "ndjson":
+        from .json import NdjsonReader
+
+        return NdjsonReader()
+    if fmt == "xml":
+        from .xml import XmlReader
+
+        return XmlReader(schema, records, namespaces)
+    raise ValueError(f"unknown format {fmt!r} (formats: {', '.join(FORMAT_NAMES)})")
+
+
+def writer(fmt: str, schema: Schema | None = None, *, many: bool = True,
+           namespaces: Mapping[str, str] | None = None, xml: Mapping[str, Any] | None = None) -> RecordWriter:
+    """The writer of format ``fmt``: for JSON an array when ``many``, else one record; for XML the
+    options of a mapping side's ``xml`` section. Raises ``ValueError`` for an unknown format."""
+    if fmt == "json":
+        from .json import JsonWriter
+
+        return JsonWriter(array=many)
+    if fmt == "ndjson":
+        from .json import NdjsonWriter
+
+        return NdjsonWriter()
+    if fmt == "xml":
+        from .xml import XmlWriter
+
+        return XmlWriter(schema, namespaces=namespaces, **dict(xml or {}))
+    raise ValueError(f"unknown format {fmt!r} (formats: {', '.join(FORMAT_NAMES)})")

@@ -1,0 +1,197 @@
+"""The installed ``mapper`` executable as a user meets it: a process with files, pipes and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lxml import etree
+
+ROOT = Path(__file__).parent.parent
+MAPPING = str(ROOT / "mappings" / "crm-contact-to-member.yaml")
+FIXTURES = ROOT / "mappings" / "crm-contact-to-member.fixtures"
+CONTACT = json.loads((FIXTURES / "full-contact.input.json").read_text("utf-8"))
+METAR = str(ROOT / "mappings" / "metar-to-observation.yaml")
+METAR_INPUT = str(ROOT / "mappings" / "metar-to-observation.fixtures" / "two-stations-repeated-sky-conditions.input.xml")
+DATA = ROOT / "tests" / "data" / "cli"
+EXECUTABLE = shutil.which("mapper") or str(Path(sys.executable).parent / "mapper")
+
+
+def mapper(*argv: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([EXECUTABLE, *argv], input=stdin, capture_output=True, timeout=120)
+
+
+def contact(number: int, **changes: Any) -> str:
+    return json.dumps({**CONTACT, "Id": f"003{number:015d}", **changes}, ensure_ascii=False)
+
+
+def mixed_lines(count: int) -> list[str]:
+    """Good contacts, with an unparsable line every 7th and a contact without email every 11th."""
+    lines = []
+    for number in range(1, count + 1):
+        if number % 7 == 0:
+            lines.append('{"Id": "broken", ')
+        elif number % 11 == 0:
+            lines.append(contact(number, Emails=[]))
+        else:
+            lines.append(contact(number))
+    return lines
+
+
+def test_a_mixed_file_ends_in_the_output_or_the_rejects_every_record(tmp_path: Path) -> None:
+    lines = mixed_lines(40)
+    source = tmp_path / "contacts.ndjson"
+    source.write_text("\n".join(lines) + "\n\n", encoding="utf-8")  # a blank line is no record
+    output, rejects = tmp_path / "members.ndjson", tmp_path / "rejects.ndjson"
+    done = mapper("convert", MAPPING, str(source), "-o", str(output), "--rejects", str(rejects))
+    assert done.returncode == 1
+    assert done.stdout == b""
+    written = [json.loads(line) for line in output.read_text("utf-8").splitlines()]
+    rejected = [json.loads(line) for line in rejects.read_text("utf-8").splitlines()]
+    written_ids = {int(member["external_id"][3:]) for member in written}
+    rejected_numbers = {reject["record"] for reject in rejected}
+    assert written_ids | rejected_numbers == set(range(1, 41))
+    assert not written_ids & rejected_numbers
+    assert rejected_numbers == {n for n in range(1, 41) if n % 7 == 0 or n % 11 == 0}
+    for reject in rejected:
+        assert reject["source"] == str(source) and reject["line"] == reject["record"]
+        if reject["record"] % 7 == 0:
+            assert reject["input"] is None and reject["text"] == '{"Id": "broken", '
+            assert reject["errors"][0]["stage"] == "input"
+        else:
+            assert reject["input"]["Emails"] == []
+            assert any(error["pointer"] == "/email_address" for error in reject["errors"])
+    assert done.stderr.decode() .startswith(f"mapper convert: 40 records read, {len(written)} written, "
+                                            f"{len(rejected)} rejected (in {rejects}) in ")
+    assert done.stderr.count(b"\n") == 1
+
+
+def test_through_a_pipe_rejects_go_to_stderr_and_no_progress_shows(tmp_path: Path) -> None:
+    lines = mixed_lines(14)
+    done = mapper("convert", MAPPING, "--from", "ndjson", "--to", "ndjson", stdin="\n".join(lines).encode())
+    assert done.returncode == 1
+    assert len(done.stdout.splitlines()) == 11
+    err = done.stderr.decode()
+    assert err.count("mapper: rejected: ") == 3
+    assert "mapper: rejected: <stdin>:7:" in err and "record 7: invalid JSON" in err
+    assert "mapper: rejected: <stdin>:11, record 11 (mapping crm-contact-to-member) failed" in err
+    assert err.splitlines()[-1].startswith("mapper convert: 14 records read, 11 written, 3 rejected in ")
+    assert "\r" not in err and "\x1b" not in err
+
+
+def test_convert_then_validate_in_a_pipeline(tmp_path: Path) -> None:
+    converted = mapper("convert", MAPPING, str(FIXTURES / "export-of-three-contacts.input.ndjson"), "--to", "ndjson")
+    assert converted.returncode == 0
+    checked = mapper("validate", MAPPING, "--side", "target", "--from", "ndjson", stdin=converted.stdout)
+    assert checked.returncode == 0
+    assert checked.stderr.decode().startswith("mapper validate: 3 records read, 3 valid, 0 invalid in ")
+    broken = mapper("validate", MAPPING, "--side", "target", "--from", "ndjson", stdin=b'{"status": "x"}\n')
+    assert broken.returncode == 1 and b"mapper: rejected: <stdin>:1, record 1 failed with" in broken.stderr
+
+
+def test_jobs_keep_the_order_and_the_outcome(tmp_path: Path) -> None:
+    source = tmp_path / "contacts.ndjson"
+    source.write_text("\n".join(mixed_lines(2500)) + "\n", encoding="utf-8")
+    runs = {}
+    for jobs in ("1", "2"):
+        output, rejects = tmp_path / f"out-{jobs}.ndjson", tmp_path / f"rejects-{jobs}.ndjson"
+        done = mapper("convert", MAPPING, str(source), "-o", str(output), "--rejects", str(rejects), "--jobs", jobs)
+        assert done.returncode == 1, done.stderr
+        runs[jobs] = (output.read_bytes(), rejects.read_bytes())
+    assert runs["1"] == runs["2"]
+    ids = [json.loads(line)["external_id"] for line in runs["2"][0].splitlines()]
+    assert ids == sorted(ids) and len(ids) == 2500 - len(runs["2"][1].splitlines())
+
+
+def test_fail_fast_with_jobs_stops_early(tmp_path: Path) -> None:
+    source = tmp_path / "contacts.ndjson"
+    source.write_text("\n".join(mixed_lines(3000)) + "\n", encoding="utf-8")
+    done = mapper("convert", MAPPING, str(source), "--to", "ndjson", "--jobs", "2", "--fail-fast")
+    assert done.returncode == 1
+    assert len(done.stdout.splitlines()) == 6  # records 1-6; record 7 is the first broken line
+    err = done.stderr.decode()
+    assert "7 records read, 6 written, 1 rejected" in err
+    assert err.endswith("stopped after 1 rejected record; the records after it were not read\n")
+
+
+def test_xml_in_and_xml_out(tmp_path: Path) -> None:
+    done = mapper("convert", METAR, METAR_INPUT, "--to", "ndjson")
+    assert done.returncode == 0, done.stderr
+    stations = [json.loads(line)["station_id"] for line in done.stdout.splitlines()]
+    assert stations == ["KSEA", "KJFK"]
+    output = tmp_path / "members.xml"
+    people = str(DATA / "people-to-members.yaml")
+    done = mapper("convert", people, str(DATA / "people.ndjson"), "-o", str(output), "--jobs", "2")
+    assert done.returncode == 1
+    root = etree.parse(str(output)).getroot()
+    assert root.tag == "members" and [member.get("id") for member in root] == ["1", "2", "5"]
+    assert b"record 3 (mapping people-to-members) failed" in done.stderr
+    assert b"5 records read, 3 written, 2 rejected" in done.stderr
+
+
+def test_an_unreadable_input_exits_3_after_converting_what_came_before(tmp_path: Path) -> None:
+    metar = Path(METAR_INPUT).read_text("utf-8")
+    cut = metar[: metar.index("</METAR>", metar.index("</METAR>") + 1) - 20]  # inside the second record
+    source = tmp_path / "cut.xml"
+    source.write_text(cut, encoding="utf-8")
+    done = mapper("convert", METAR, str(source), "--to", "ndjson")
+    assert done.returncode == 3
+    assert len(done.stdout.splitlines()) == 1
+    err = done.stderr.decode()
+    assert f"mapper: error: {source}:" in err and "malformed XML" in err and "Traceback" not in err
+
+
+def test_version_and_help() -> None:
+    version = mapper("--version")
+    assert version.returncode == 0 and version.stdout.decode().startswith("mapper ")
+    helped = mapper("validate", "--help")
+    assert helped.returncode == 0 and b"examples:" in helped.stdout
+
+
+@pytest.fixture(scope="module")
+def big_input(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """About 20 MB of contacts: seconds of work, long enough to interrupt."""
+    source = tmp_path_factory.mktemp("big") / "contacts.ndjson"
+    with source.open("w", encoding="utf-8") as stream:
+        for number in range(1, 20001):
+            stream.write(contact(number) + "\n")
+    return source
+
+
+def _start_and_wait_for_output(big_input: Path, directory: Path) -> tuple[subprocess.Popen[bytes], Path]:
+    output = directory / "members.ndjson"
+    process = subprocess.Popen([EXECUTABLE, "convert", MAPPING, str(big_input), "-o", str(output)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        partial = list(directory.glob(".members.ndjson.partial-*"))
+        if partial and partial[0].stat().st_size > 100_000:
+            return process, partial[0]
+        assert process.poll() is None, "finished before it could be interrupted"
+        time.sleep(0.02)
+    raise AssertionError("no output being written")
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM", "SIGINT"])
+def test_an_interrupted_conversion_leaves_no_file_under_the_final_name(
+        big_input: Path, tmp_path: Path, how: str) -> None:
+    process, partial = _start_and_wait_for_output(big_input, tmp_path)
+    process.send_signal(getattr(signal, how))
+    _, err = process.communicate(timeout=60)
+    assert not (tmp_path / "members.ndjson").exists()
+    if how == "SIGKILL":
+        assert process.returncode == -signal.SIGKILL
+        assert partial.exists()  # only SIGKILL can leave the temporary file, never the final name
+    else:
+        assert process.returncode == {"SIGTERM": 143, "SIGINT": 130}[how]
+        assert not partial.exists() and os.listdir(tmp_path) == []
+        assert err.decode().endswith({"SIGTERM": "mapper: terminated\n", "SIGINT": "mapper: interrupted\n"}[how])
+        assert "Traceback" not in err.decode()
