@@ -1,8 +1,8 @@
 """``mapper test``: the fixture runner (mapper/fixtures.py) and its command.
 
-The shipped mappings' own fixtures run in tests/test_scenarios.py; here the
-runner's behaviour is a table of small mappings and fixture folders, with the
-exact lines ``mapper test`` prints.
+The runner's behaviour is a table of small mappings and fixture folders, with
+the exact lines ``mapper test`` prints; the shipped mappings' own fixtures run
+through the command at the end.
 """
 
 from __future__ import annotations
