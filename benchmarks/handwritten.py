@@ -1,0 +1,120 @@
+"""The floor: each workload's mapping written by hand in plain Python.
+
+What a careful engineer writes for one record type, with the same output as
+the mapping file (the benchmark checks that on every record before timing).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+_STATUS = {"A": "subscribed", "U": "unsubscribed", "B": "cleaned", "P": "pending"}
+_INTEREST = {"hiking": "Outdoor", "camping": "Outdoor", "yoga": "Wellness", "running": "Wellness"}
+
+
+def crm_member(contact: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    emails = contact.get("Emails") or []
+    email = next((entry.get("Address") for entry in emails if entry.get("IsPrimary")), None)
+    if email is None and emails:
+        email = emails[0].get("Address")
+    if email is not None:
+        out["email_address"] = email.strip().lower()
+    code = "U" if contact.get("HasOptedOutOfEmail") else contact.get("EmailStatus__c")
+    out["status"] = "pending" if code is None else _STATUS.get(code, "pending")
+    out["email_type"] = "html"
+    merge: dict[str, Any] = {}
+    for key, field in (("FNAME", "FirstName"), ("LNAME", "LastName")):
+        if contact.get(field) is not None:
+            merge[key] = contact[field]
+    phones = contact.get("Phones") or []
+    phone = next((entry.get("Number") for entry in phones if entry.get("Type") == "Mobile"), None)
+    if phone is None and phones:
+        phone = phones[0].get("Number")
+    if phone is not None:
+        merge["PHONE"] = phone
+    account = contact.get("Account") or {}
+    if account.get("Name") is not None:
+        merge["COMPANY"] = account["Name"]
+    if contact.get("Birthdate"):
+        merge["BIRTHDAY"] = datetime.strptime(contact["Birthdate"], "%Y-%m-%d").strftime("%m/%d")
+    address = contact.get("MailingAddress")
+    if address and address.get("Street") and address.get("City"):
+        lines = address["Street"].split("\n")
+        built = {"addr1": lines[0]}
+        if len(lines) > 1:
+            built["addr2"] = lines[1]
+        built["city"] = address["City"]
+        built["state"] = address.get("State") or ""
+        built["zip"] = address.get("PostalCode") or ""
+        if address.get("CountryCode") is not None:
+            built["country"] = address["CountryCode"]
+        merge["ADDRESS"] = built
+    if merge:
+        out["merge_fields"] = merge
+    language = contact.get("PreferredLanguage__c")
+    out["language"] = language.split("-")[0] if language is not None else "en"
+    out["vip"] = account.get("Tier__c") == "Strategic"
+    out["tags"] = ["crm:" + tag for tag in (contact.get("LeadSource"), account.get("Industry")) if tag]
+    if contact.get("Interests") is not None:
+        out["interests"] = [_INTEREST.get(interest, "Other") for interest in contact["Interests"]]
+    if contact.get("CreatedDate") is not None:
+        moment = datetime.strptime(contact["CreatedDate"], "%Y-%m-%dT%H:%M:%S.%f%z")
+        out["timestamp_signup"] = moment.isoformat(timespec="seconds" if not moment.microsecond else "milliseconds")
+    out["source"] = "crm"
+    out["external_id"] = contact["Id"]
+    return out
+
+
+_GENDER = {"female": "F", "male": "M", "other": "O", "unknown": "U"}
+_PLACE = {"AMB": "11", "EMER": "23", "IMP": "21"}
+
+
+def _minor(amount: float) -> int:
+    return int((Decimal(repr(amount)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+def clinical_claim(patient: dict[str, Any]) -> dict[str, Any]:
+    name = patient["name"][0]
+    address = (patient.get("address") or [{}])[0]
+    person: dict[str, Any] = {"id": patient["id"], "family_name": name["family"]}
+    if name.get("given") is not None:
+        person["given_names"] = " ".join(name["given"])
+    person["birth_date"] = patient["birthDate"]
+    person["gender"] = _GENDER[patient["gender"]]
+    if address.get("postalCode") is not None:
+        person["postal_code"] = address["postalCode"]
+    if address.get("state") is not None:
+        person["state"] = address["state"]
+    encounters = []
+    total = 0
+    for encounter in patient.get("encounters", ()):
+        lines = []
+        for number, procedure in enumerate(encounter.get("procedures", ()), 1):
+            charge = _minor(procedure["charge"]["amount"]) * procedure["units"]
+            total += charge
+            lines.append({"line_number": number, "procedure_code": procedure["code"]["code"],
+                          "description": procedure["code"]["display"], "units": procedure["units"],
+                          "charge_minor": charge, "encounter_id": encounter["id"]})
+        diagnoses = sorted(encounter.get("diagnoses", ()), key=lambda diagnosis: diagnosis["sequence"])
+        encounters.append({
+            "encounter_id": encounter["id"],
+            "place_of_service": _PLACE.get(encounter["class"], "99"),
+            "start": encounter["period"]["start"],
+            "diagnosis_codes": [diagnosis["code"]["code"] for diagnosis in diagnoses],
+            "lines": lines,
+        })
+    return {
+        "claim_id": "CLM-" + patient["id"],
+        "status": "active" if patient.get("active") else "inactive",
+        "patient": person,
+        "encounters": encounters,
+        "total_charge_minor": total,
+        "currency": patient["encounters"][0]["procedures"][0]["charge"]["currency"],
+        "source": "clinical-export",
+    }
+
+
+FLOORS = {"crm": crm_member, "clinical": clinical_claim}

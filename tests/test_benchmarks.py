@@ -1,0 +1,32 @@
+"""The benchmark suite runs, and every contender it times does the same work as mapper.
+
+Timing is never asserted (shared, noisy machines); what is checked is that the
+figures compare like with like.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks import bench_mapping, workloads
+
+
+@pytest.mark.parametrize("workload", [workloads.crm(120), workloads.clinical(40)], ids=["crm", "clinical"])
+def test_every_contender_gives_mappers_output(workload: workloads.Workload) -> None:
+    runners = bench_mapping.contenders(workload)
+    assert bench_mapping.check_outputs(workload, runners) == {name: True for name in runners}
+
+
+def test_the_workloads_are_mostly_valid_and_deterministic() -> None:
+    import mapper
+
+    first, again = workloads.crm(200), workloads.crm(200)
+    assert first.records == again.records
+    results = list(mapper.load(first.mapping).apply_many(first.records))
+    assert len(results) == 200 and sum(result.ok for result in results) > 180
+
+
+def test_the_mapping_benchmark_prints_its_ratios(capsys: pytest.CaptureFixture[str]) -> None:
+    results = bench_mapping.main(["--records", "30", "--repeat", "1"])
+    assert [result["workload"] for result in results] == ["crm", "clinical"]
+    assert "mapper / hand-written (target <= 1.5)" in capsys.readouterr().out
