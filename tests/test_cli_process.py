@@ -195,3 +195,17 @@ def test_an_interrupted_conversion_leaves_no_file_under_the_final_name(
         assert not partial.exists() and os.listdir(tmp_path) == []
         assert err.decode().endswith({"SIGTERM": "mapper: terminated\n", "SIGINT": "mapper: interrupted\n"}[how])
         assert "Traceback" not in err.decode()
+
+
+def test_a_reader_that_goes_away_ends_the_conversion_quietly(tmp_path: Path) -> None:
+    source = tmp_path / "contacts.ndjson"
+    source.write_text("\n".join(contact(number) for number in range(1, 20001)) + "\n", encoding="utf-8")
+    # mapper convert ... | head -1
+    converting = subprocess.Popen([EXECUTABLE, "convert", MAPPING, str(source), "--to", "ndjson"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert converting.stdout is not None and converting.stderr is not None
+    first = converting.stdout.readline()
+    converting.stdout.close()
+    errors = converting.stderr.read()
+    assert converting.wait(timeout=120) == 141  # 128 + SIGPIPE, as a shell tool ends
+    assert json.loads(first)["external_id"] == "003000000000000001" and errors == b""

@@ -77,6 +77,8 @@ def run(argv: Sequence[str], stdin: IO[bytes], stdout: IO[bytes], stderr: IO[str
     except MappingError as error:
         _report(stderr, error, args.debug)
         return EXIT_USAGE
+    except BrokenPipeError:
+        raise  # the reader of our output went away (| head): main() ends quietly
     except (PayloadError, OSError) as error:
         _report(stderr, error, args.debug)
         return EXIT_INPUT
