@@ -322,7 +322,14 @@ class _Builder:
             checks.append(lambda text: len(text) <= high)
         compiled = [re.compile(pattern) for pattern in merged.patterns]
         checks.append(lambda text: all(pattern.search(text) is not None for pattern in compiled))
-        if merged.formats and merged.formats[0] in _FORMATS:
+        known_format = bool(merged.formats) and merged.formats[0] in _FORMATS
+        if merged.patterns and known_format:
+            # Either may be the narrower one (a uri matching ^https://host/stations/[A-Z]{4}$, a date-time
+            # matching Z$): draw from both, keep what satisfies all.
+            base = st.one_of(_FORMATS[merged.formats[0]](),
+                             st.from_regex(_ascii_classes(merged.patterns[0]), fullmatch=True))
+            merged.filtered = True
+        elif known_format:
             base = _FORMATS[merged.formats[0]]()
             if len(set(merged.formats)) > 1:
                 merged.filtered = True
