@@ -154,7 +154,7 @@ def compile_expression(text: str, functions: FunctionTable) -> Expression:
 def _parse(text: str) -> Node:
     try:
         parsed = cast(Node, jmespath.parser.Parser().parse(text).parsed)
-    except jmespath_errors.IncompleteExpressionError as error:
+    except jmespath_errors.IncompleteExpressionError:
         raise ExpressionError(_INCOMPLETE, text, len(text)) from None
     except jmespath_errors.LexerError as error:
         raise ExpressionError(_sentence(error.message), text, error.lexer_position) from None

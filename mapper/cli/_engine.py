@@ -23,7 +23,7 @@ from ..errors import PayloadError, PayloadSyntaxError, Problem, RecordError
 from ..formats import RecordReader, RecordWriter, writer
 from ..formats.json import NdjsonReader, dumps
 from ..parallel import ordered_map
-from ._common import Streams, UsageError
+from ._common import EXIT_INPUT, EXIT_OK, EXIT_REJECTS, Streams, UsageError
 from ._output import AtomicOutput
 from ._progress import Progress
 
@@ -373,6 +373,19 @@ class _Target:
     def __exit__(self, *exc: Any) -> None:
         if self._file is not None:
             self._file.__exit__(*exc)
+
+
+def finish(streams: Streams, command: str, counts: Counts, *, verbs: tuple[str, str], rejects: str | None,
+           quiet: bool) -> int:
+    """Write the summary (unless ``quiet``) and why a run stopped early; return the exit code."""
+    if not quiet:
+        streams.stderr.write(summary(command, counts, verbs=verbs, rejects=rejects))
+    if counts.stopped:
+        streams.stderr.write(f"mapper {command}: stopped after {counts.rejected} {verbs[1]} "
+                             f"record{'s' if counts.rejected != 1 else ''}; the records after it were not read\n")
+    if counts.broken_inputs:
+        return EXIT_INPUT
+    return EXIT_REJECTS if counts.rejected else EXIT_OK
 
 
 def summary(command: str, counts: Counts, *, verbs: tuple[str, str], rejects: str | None) -> str:

@@ -20,7 +20,7 @@ from ._common import (
     add_stream_options,
     positive,
 )
-from ._engine import ConvertTask, Input, Run, read_units, summary
+from ._engine import ConvertTask, Input, Run, finish, read_units
 from ._progress import Progress
 
 EXAMPLE = """\
@@ -94,14 +94,7 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
     run = Run(streams, task, make_writer, output=args.output, rejects=args.rejects,
               max_rejects=1 if args.fail_fast else args.max_rejects, jobs=args.jobs or 1, progress=progress)
     counts = run.execute(read_units(inputs, streams.stdin, progress))
-    if not args.quiet:
-        streams.stderr.write(summary("convert", counts, verbs=("written", "rejected"), rejects=args.rejects))
-    if counts.stopped:
-        streams.stderr.write(f"mapper convert: stopped after {counts.rejected} rejected "
-                             f"record{'s' if counts.rejected != 1 else ''}; the records after it were not read\n")
-    if counts.broken_inputs:
-        return EXIT_INPUT
-    return EXIT_REJECTS if counts.rejected else EXIT_OK
+    return finish(streams, "convert", counts, verbs=("written", "rejected"), rejects=args.rejects, quiet=args.quiet)
 
 
 def execute_on_dask(args: argparse.Namespace, streams: Streams) -> int:

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from ..mapping import load
-from ._common import EXIT_OK, EXIT_REJECTS, Streams
+from ._common import EXIT_OK, EXIT_REJECTS, Streams, positive
 from .check import add_functions_option, user_functions
 
 EXAMPLE = """\
@@ -27,23 +27,13 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                     "record, the rule at fault and the problem; exits 1.",
     )
     parser.add_argument("mapping", help="mapping file")
-    parser.add_argument("--examples", type=_positive, default=100, metavar="N",
+    parser.add_argument("--examples", type=positive, default=100, metavar="N",
                         help="how many records to generate (default 100)")
     parser.add_argument("--seed", type=int, default=None, metavar="S", help="seed, for a reproducible run")
     parser.add_argument("--strict", action="store_true", help="fail on any rejected record")
     add_functions_option(parser)
     parser.set_defaults(execute=execute)
     return parser
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def execute(args: argparse.Namespace, streams: Streams) -> int:

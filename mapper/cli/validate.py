@@ -10,8 +10,8 @@ from ..documents import load_document
 from ..errors import MappingError
 from ..mapping import Mapping, load
 from ..schemas import load_schema
-from ._common import EXIT_INPUT, EXIT_OK, EXIT_REJECTS, Streams, add_stream_options
-from ._engine import Run, ValidateTask, read_units, summary
+from ._common import Streams, add_stream_options
+from ._engine import Run, ValidateTask, finish, read_units
 from ._progress import Progress
 from .convert import check_readable, resolve_input
 
@@ -62,14 +62,7 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
     run = Run(streams, ValidateTask(schema, stage), None, rejects=args.rejects,
               max_rejects=1 if args.fail_fast else args.max_rejects, jobs=args.jobs or 1, progress=progress)
     counts = run.execute(read_units(inputs, streams.stdin, progress))
-    if not args.quiet:
-        streams.stderr.write(summary("validate", counts, verbs=("valid", "invalid"), rejects=args.rejects))
-    if counts.stopped:
-        streams.stderr.write(f"mapper validate: stopped after {counts.rejected} invalid "
-                             f"record{'s' if counts.rejected != 1 else ''}; the records after it were not read\n")
-    if counts.broken_inputs:
-        return EXIT_INPUT
-    return EXIT_REJECTS if counts.rejected else EXIT_OK
+    return finish(streams, "validate", counts, verbs=("valid", "invalid"), rejects=args.rejects, quiet=args.quiet)
 
 
 def _mapping_or_none(path: str) -> Mapping | None:
