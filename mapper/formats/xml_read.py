@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import IO, Any, Final, Protocol, cast
+from typing import IO, TYPE_CHECKING, Any, Final, cast
 
 from lxml import etree
 
 from ..errors import HostileInputError, PayloadError, PayloadSyntaxError
 from ..schemas import Schema
+
+if TYPE_CHECKING:
+    from ..mapping import Mapping as MapperMapping
 from .xml_plan import (
     NIL, OBJECT, OMIT, STRING, TEXT_KEY, TYPED, WELL_KNOWN_PREFIXES, ObjectPlan, PlanBuilder, Step, clark,
     split_clark,
@@ -37,24 +40,6 @@ _SAFE: Final[dict[str, Any]] = dict(
 _TRUE: Final = frozenset({"true", "1"})
 _HOSTILE_MESSAGES: Final = ("Excessive depth", "amplification", "entity reference loop", "Detected an entity")
 _POSITION_SUFFIX: Final = re.compile(r", line \d+, column \d+$")
-
-
-class _Side(Protocol):
-    records: str | None
-    namespaces: dict[str, str]
-
-
-class _Spec(Protocol):
-    @property
-    def source(self) -> _Side: ...
-
-
-class _MappingLike(Protocol):
-    @property
-    def spec(self) -> _Spec: ...
-
-    @property
-    def source_schema(self) -> Schema: ...
 
 
 class XmlReader:
@@ -86,7 +71,7 @@ class XmlReader:
         self._names = _Names({uri: prefix for prefix, uri in prefixes.items()})
 
     @classmethod
-    def for_mapping(cls, mapping: _MappingLike) -> XmlReader:
+    def for_mapping(cls, mapping: MapperMapping) -> XmlReader:
         """The reader for a mapping's source side (schema, ``records``, ``namespaces``)."""
         side = mapping.spec.source
         return cls(mapping.source_schema, side.records, side.namespaces)

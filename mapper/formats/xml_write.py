@@ -10,34 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextlib import ExitStack
-from typing import IO, Any, Protocol, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from lxml import etree
 
 from ..errors import Problem, RecordError
 from ..schemas import Schema
+
+if TYPE_CHECKING:
+    from ..mapping import Mapping as MapperMapping
 from .xml_plan import (
     ANY, NIL, OBJECT, TEXT_KEY, WELL_KNOWN_PREFIXES, Field, ObjectPlan, PlanBuilder, clark, root_hints,
     split_clark,
 )
-
-
-class _Side(Protocol):
-    namespaces: dict[str, str]
-    xml: dict[str, Any]
-
-
-class _Spec(Protocol):
-    @property
-    def target(self) -> _Side: ...
-
-
-class _MappingLike(Protocol):
-    @property
-    def spec(self) -> _Spec: ...
-
-    @property
-    def target_schema(self) -> Schema: ...
 
 
 class XmlWriter:
@@ -75,7 +60,7 @@ class XmlWriter:
         self._count = 0
 
     @classmethod
-    def for_mapping(cls, mapping: _MappingLike) -> XmlWriter:
+    def for_mapping(cls, mapping: MapperMapping) -> XmlWriter:
         """The writer for a mapping's target side (schema, ``namespaces`` and the ``xml`` options)."""
         side = mapping.spec.target
         options = dict(side.xml)
