@@ -34,6 +34,7 @@ from .errors import PayloadError, RecordError
 from .formats import RecordReader
 from .formats.json import JsonReader, NdjsonReader, NdjsonWriter
 from .mapping import Mapping
+from .rejects import input_problem, reject_record
 
 FORMATS = ("ndjson", "json", "xml")
 _SUFFIXES = {".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".xml": "xml"}
@@ -288,7 +289,7 @@ def _map_partition(mapping: Mapping, partition: Partition, out: IO[bytes], rej: 
             if item.offset is not None:
                 where["offset"] = item.offset
             if isinstance(item.value, PayloadError):
-                rej.write(reject_line(where, None, [payload_problem(item.value)], item.text))
+                rej.write(reject_line(where, None, [input_problem(item.value)], item.text))
                 continue
             result = mapping.result(item.value, item.record)
             problems = result.problems
@@ -346,16 +347,6 @@ def _whole_file_reader(mapping: Mapping, fmt: str, records: str | None) -> Recor
     return JsonReader(records)
 
 
-def payload_problem(error: PayloadError) -> dict[str, object]:
-    """An unreadable record's error, in the form of ``Problem.to_dict()`` (stage ``input``)."""
-    data: dict[str, object] = {"stage": "input", "pointer": "", "message": error.message}
-    if error.line is not None:
-        data["line"] = error.line
-    if error.column is not None:
-        data["column"] = error.column
-    return data
-
-
 def reject_line(where: dict[str, Any], input: Any, errors: Sequence[dict[str, object]],
                 text: str | None = None) -> bytes:
     """One line of a reject file, as ``mapper convert --rejects`` writes it (docs/cli.md).
@@ -365,10 +356,7 @@ def reject_line(where: dict[str, Any], input: Any, errors: Sequence[dict[str, ob
     the line's first byte) are for NDJSON, ``line`` is null otherwise;
     ``input`` is null and ``text`` holds the raw line when the line is not JSON.
     """
-    data: dict[str, Any] = {**where, "input": input}
-    if text is not None:
-        data["text"] = text
-    data["errors"] = list(errors)
+    data = reject_record(where, input, errors, text)
     try:
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode() + b"\n"
     except (TypeError, ValueError):  # an input JSON cannot hold (NaN from XML, say): keep its Python text

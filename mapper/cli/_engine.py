@@ -23,6 +23,7 @@ from ..errors import PayloadError, PayloadSyntaxError, Problem, RecordError
 from ..formats import RecordReader, RecordWriter, writer
 from ..formats.json import NdjsonReader, dumps
 from ..parallel import ordered_map
+from ..rejects import input_problem, reject_record
 from ._common import EXIT_INPUT, EXIT_OK, EXIT_REJECTS, Streams, UsageError
 from ._output import AtomicOutput
 from ._progress import Progress
@@ -136,22 +137,14 @@ def process(task: Task, unit: Unit) -> Outcome:
     output, failure = task.check(record, number)
     if failure is None:
         return Outcome(OK, output)
-    reject = {"record": number, "source": source, "line": line, "input": record,
-              "errors": [problem.to_dict() for problem in failure.problems]}
+    reject = reject_record({"record": number, "source": source, "line": line}, record,
+                           [problem.to_dict() for problem in failure.problems])
     return Outcome(REJECT, reject=reject, message=f"{_where(source, line)}, {failure}")
 
 
 def _unreadable(unit: Unit, error: PayloadError, text: str | None) -> Outcome:
     source, number, line, _, _ = unit
-    problem: dict[str, Any] = {"stage": "input", "pointer": "", "message": error.message}
-    if error.line is not None:
-        problem["line"] = error.line
-    if error.column is not None:
-        problem["column"] = error.column
-    reject: dict[str, Any] = {"record": number, "source": source, "line": line, "input": None}
-    if text is not None:
-        reject["text"] = text
-    reject["errors"] = [problem]
+    reject = reject_record({"record": number, "source": source, "line": line}, None, [input_problem(error)], text)
     return Outcome(REJECT, reject=reject, message=str(error))
 
 

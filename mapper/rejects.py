@@ -1,0 +1,41 @@
+"""The reject record: what ``mapper convert --rejects`` and ``mapper.dask`` write for each failed record.
+
+One JSON object per failed record (docs/cli.md)::
+
+    {"record": N, "source": FILE, "line": L, "input": RECORD, "errors": [...]}
+
+``record`` counts records from 1 in their input; ``line`` is the NDJSON line
+(null for JSON and XML); ``mapper.dask`` adds ``offset``, the byte where the
+line starts. ``input`` is null and ``text`` holds the raw line when the line
+is not JSON. Each error is ``Problem.to_dict()``, or ``input_problem()`` for
+a record that could not be read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .errors import PayloadError
+
+__all__ = ["input_problem", "reject_record"]
+
+
+def input_problem(error: PayloadError) -> dict[str, Any]:
+    """An unreadable record's error, in the form of ``Problem.to_dict()`` with stage ``input``."""
+    problem: dict[str, Any] = {"stage": "input", "pointer": "", "message": error.message}
+    if error.line is not None:
+        problem["line"] = error.line
+    if error.column is not None:
+        problem["column"] = error.column
+    return problem
+
+
+def reject_record(where: Mapping[str, Any], input: Any, errors: Sequence[Mapping[str, Any]],
+                  text: str | None = None) -> dict[str, Any]:
+    """The reject record of one input record: ``where`` (record, source, line...), the input, its errors."""
+    reject: dict[str, Any] = {**where, "input": input}
+    if text is not None:
+        reject["text"] = text
+    reject["errors"] = [dict(error) for error in errors]
+    return reject
