@@ -35,7 +35,7 @@ from .workloads import Workload
 
 def contenders(workload: Workload) -> dict[str, Callable[[Any], Any]]:
     mapping = mapper.load(workload.mapping)
-    compiled = mapping._compiled  # the mapping alone, without validation: internal, for measuring only
+    compiled = mapping.compiled  # the mapping alone, without validation, for measuring only
     build, uses_scope = compiled.build, compiled.uses_scope
     reference = mapping.target_schema.validator()  # jsonschema, formats checked, as mapper's explanations
     rust = jsonschema_rs.validator_for(mapping.target_schema.contents, validate_formats=True)

@@ -72,6 +72,11 @@ class Mapping:
     def name(self) -> str:
         return self.spec.name
 
+    @property
+    def compiled(self) -> CompiledMapping:
+        """What loading compiled: ``.source`` is the generated Python, for debugging and measuring."""
+        return self._compiled
+
     def __repr__(self) -> str:
         return f"<Mapping {self.name!r} from {self.spec.file}>"
 

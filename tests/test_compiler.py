@@ -27,7 +27,7 @@ def test_deeply_nested_objects_and_arrays_compile(tmp_path: Path) -> None:
 
 def test_the_generated_source_is_kept_for_debugging() -> None:
     mapping = mapper.load(Path(__file__).parent.parent / "mappings" / "crm-contact-to-member.yaml")
-    source = mapping._compiled.source
+    source = mapping.compiled.source
     assert "def generated(data, scope, path, failures):" in source
     assert "# merge_fields.ADDRESS" in source
-    assert all(not expression.interpreted for expression in mapping._compiled.expressions)
+    assert all(not expression.interpreted for expression in mapping.compiled.expressions)
