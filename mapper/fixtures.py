@@ -6,8 +6,9 @@ cases, each named by its file stem:
 - ``CASE.input.json`` (or ``.input.ndjson``, ``.input.xml``): the payload,
   read as ``mapper convert`` reads it (the mapping's ``records`` applies);
 - and either ``CASE.expected.json``, the exact output: the record itself for a
-  JSON input of one record, else an array of records (as ``convert`` writes
-  them; key order counts, as in the file a user receives);
+  JSON document that is one record (an object, no ``records`` expression), else
+  an array of records, as ``convert`` writes them (key order counts, as in the
+  file a user receives);
 - or ``CASE.reject.txt``: the input must be rejected, and each non-empty line
   is a fragment that must appear in the text of the problems reported.
 
@@ -102,8 +103,11 @@ def orphans(mapping_path: Path) -> list[Path]:
     return found
 
 
-def read_input(mapping: Mapping, input_path: Path) -> list[Any]:
-    """The records of a fixture input, read as ``mapper convert`` reads them.
+def read_input(mapping: Mapping, input_path: Path) -> tuple[list[Any], bool]:
+    """The records of a fixture input, read as ``mapper convert`` reads them, and
+    whether the input is a single record (a JSON document that is one object,
+    read without a ``records`` expression): then, as for ``mapper convert``, the
+    output is that one record rather than an array.
 
     A record that cannot be read is a ``PayloadError`` in the list; an input
     that cannot be read at all raises it.
@@ -117,13 +121,23 @@ def read_input(mapping: Mapping, input_path: Path) -> list[Any]:
     else:
         reader = JsonReader(mapping.spec.source.records)
     with input_path.open("rb") as stream:
-        return list(reader.records(stream, str(input_path)))
+        records = list(reader.records(stream, str(input_path)))
+    return records, isinstance(reader, JsonReader) and reader.document_is_record is True
+
+
+def _matches_expected(case: FixtureCase, actual: Any) -> bool:
+    """Whether the expected file holds ``actual``: same values, keys in the same order."""
+    try:
+        expected = json.loads(case.expected_path.read_text("utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return False
+    return bool(expected == actual) and _dump(expected) == _dump(actual)
 
 
 def run_case(mapping: Mapping, case: FixtureCase, *, update: bool = False) -> CaseResult:
     """Run one case against a loaded mapping."""
     try:
-        records = read_input(mapping, case.input_path)
+        records, single = read_input(mapping, case.input_path)
     except PayloadError as error:
         return _rejected_input(case, str(error))
     except ModuleNotFoundError as error:
@@ -145,11 +159,11 @@ def run_case(mapping: Mapping, case: FixtureCase, *, update: bool = False) -> Ca
     if problems:
         return CaseResult(case, False, "the input was rejected, but an output is expected",
                           "\n".join(f"  {problem}" for problem in problems))
-    one_record = case.input_path.suffix == ".json" and len(records) == 1
-    actual = outputs[0] if one_record else outputs
+    actual = outputs[0] if single and len(outputs) == 1 else outputs
     if update:
         text = _dump(actual)
-        if not case.expected_path.exists() or case.expected_path.read_text("utf-8") != text:
+        # Only what differs is written: an expectation laid out by hand keeps its layout.
+        if not _matches_expected(case, actual):
             case.expected_path.write_text(text, encoding="utf-8")
             return CaseResult(case, True, f"wrote {case.expected_path}", updated=True, actual=actual)
         return CaseResult(case, True, actual=actual)

@@ -60,8 +60,8 @@ CASES = [
         "two.input.ndjson": ADA + "\n" + '{"id": "2", "kind": "c"}\n',
         "two.expected.json": f'[{ADA_OUT}, {{"id": "2", "kind": "company"}}]'}, 0, "1 passed, 0 failed\n"),
     # As `mapper convert` writes it: one JSON record in, one record out, even from an array.
-    ("a-json-array-of-one-record-gives-the-record", {
-        "one.input.json": f"[{ADA}]", "one.expected.json": ADA_OUT}, 0, "1 passed, 0 failed\n"),
+    ("a-json-array-of-one-record-gives-an-array-as-convert-writes", {
+        "one.input.json": f"[{ADA}]", "one.expected.json": f"[{ADA_OUT}]"}, 0, "1 passed, 0 failed\n"),
     ("output-differs", {"ada.input.json": ADA, "ada.expected.json": '{"id": "1", "name": "Ada", "kind": "person"}'},
      1, """\
         FAILED  people/ada (mappings/people.fixtures/ada.input.json): the output differs from the expected one
@@ -146,6 +146,14 @@ def test_update_writes_the_actual_output_for_review(tmp_path: Path, monkeypatch:
     assert json.loads((folder / "new.expected.json").read_text()) == json.loads(ADA_OUT)
     assert not (folder / "bad.expected.json").exists()
     assert _run(["test"])[:2] == (0, "3 passed, 0 failed\n")
+
+
+def test_update_keeps_an_expectation_laid_out_by_hand(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    by_hand = json.dumps(json.loads(ADA_OUT), separators=(", ", ": "))  # one line, not the runner's layout
+    folder = _project(tmp_path, {"ada.input.json": ADA, "ada.expected.json": by_hand})
+    monkeypatch.chdir(tmp_path)
+    assert _run(["test", "--update"])[:2] == (0, "1 passed, 0 failed\n")
+    assert (folder / "ada.expected.json").read_text() == by_hand
 
 
 def test_verbose_lists_passing_cases_and_orphans_are_warned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
