@@ -30,7 +30,7 @@ from jmespath import exceptions as jmespath_errors
 from jmespath.visitor import _Expression
 
 from .errors import ExpressionError, UnknownNameError
-from .functions import FunctionError, FunctionSpec, FunctionTable
+from .functions import FunctionError, FunctionSpec, FunctionTable, SortKeyTypeError, _jmespath_type
 
 if TYPE_CHECKING:
     from .expressions import Scope
@@ -252,6 +252,8 @@ class Emitter:
     def _function_expression(self, node: Node, source: str) -> str:
         name: str = node["value"]
         spec = self.check_call(node)
+        if name == "sort_by" and node["children"][1]["type"] == "expref":
+            return self._sort_by(node, source)
         arguments = [self.node(child, source) for child in node["children"]]
         scope = self.scope
         if spec.context:
@@ -272,6 +274,20 @@ class Emitter:
             call = (f"{first} {_INTEGER_ARITHMETIC[name]} {second} if type({first}) is int and type({second}) "
                     f"is int else {call}")
         return self.assign(call)
+
+
+    def _sort_by(self, node: Node, source: str) -> str:
+        """``sort_by(array, &key)`` sorted here, without jmespath's per-call key-function machinery;
+        anything but an array goes through the checked call for its error."""
+        array = self.node(node["children"][0], source)
+        body = node["children"][1]["children"][0]
+        inner = Emitter(self.functions, self.namespace, self._names)
+        inner.text = self.text
+        key = self.bind(build_function(inner, inner.node(body, "data"), f"<expression &{self.text}>"), "f")
+        self.uses_context = self.uses_context or inner.uses_context
+        caller = self.bind(self.functions.caller("sort_by"), "call_sort_by_")
+        return self.assign(f"_sort_by({array}, {key}, {self.scope}) if type({array}) is list else "
+                           f"{caller}([{array}, _Expref({self.bind(body)}, {key}, {self.scope})])")
 
 
 def build_function(emitter: Emitter, result: str, filename: str, *,
@@ -368,6 +384,23 @@ def _parent(scope: Scope | None, levels: Any) -> Any:
     return None if scope is None else scope.ancestor(int(levels))
 
 
+_SORT_KEY_KINDS = {int: "number", float: "number", str: "string"}
+
+
+def _sort_by(array: list[Any], key: Callable[[Any, Any], Any], scope: Scope | None) -> list[Any]:
+    """jmespath's ``sort_by``: keys all numbers or all strings, a stable sort, the same errors."""
+    if not array:
+        return array
+    keys = [key(item, scope) for item in array]
+    kind = _SORT_KEY_KINDS.get(type(keys[0]))
+    if kind is None:
+        raise SortKeyTypeError("sort_by", keys[0], _jmespath_type(keys[0]), ["string", "number"])
+    for value in keys:
+        if _SORT_KEY_KINDS.get(type(value)) != kind:
+            raise SortKeyTypeError("sort_by", value, _jmespath_type(value), [kind])
+    return [array[index] for index in sorted(range(len(array)), key=keys.__getitem__)]
+
+
 class _Expref(_Expression):
     """An ``&expression`` argument, in the form jmespath's functions call back."""
 
@@ -383,7 +416,7 @@ class _Expref(_Expression):
 #: The globals every generated function starts from.
 RUNTIME: Mapping[str, Any] = {
     "_field": _field, "_index": _index, "_values": _values, "_flatten": _flatten, "_equals": _equals,
-    "_order": _order, "_parent": _parent, "_is_true": is_true, "_Expref": _Expref, "_deepcopy": copy.deepcopy,
+    "_order": _order, "_parent": _parent, "_sort_by": _sort_by, "_is_true": is_true, "_Expref": _Expref, "_deepcopy": copy.deepcopy,
     "_NUMBERS": frozenset({int, float}), "_ORDERABLE": frozenset({int, float, str}),
 }
 
