@@ -15,7 +15,7 @@ required names, items, the ``xml`` hints.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +24,7 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 import jsonschema
 import jsonschema.exceptions
+import jsonschema_rs
 import jsonschema.validators
 import referencing
 import referencing.exceptions
@@ -64,13 +65,30 @@ class Schema:
         return cls
 
     def validator(self, *, check_formats: bool = True) -> jsonschema.protocols.Validator:
-        """A reference validator for this schema (reuse it: building one costs)."""
-        checker = self.validator_class.FORMAT_CHECKER if check_formats else None
+        """A reference validator for this schema (reuse it: building one costs).
+
+        Its ``format`` checks are jsonschema-rs's (``format_checker``), so that
+        every part of mapper gives one verdict on a value.
+        """
+        checker = self.format_checker() if check_formats else None
         contents = self.contents
         if isinstance(contents, dict) and "$id" not in contents:
             # Anchor relative $refs at the file's own location.
             contents = {"$id": self.uri, **contents}
         return self.validator_class(contents, registry=self.registry, format_checker=checker)
+
+    def format_checker(self) -> jsonschema.FormatChecker:
+        """A ``FormatChecker`` for every ``format`` this schema uses, decided by jsonschema-rs.
+
+        jsonschema-rs is the judge of formats: the reference ``jsonschema``
+        leaves ``uri``, ``hostname`` and others unchecked unless optional
+        packages are installed, and refuses leap seconds that RFC 3339 allows.
+        """
+        checker = jsonschema.FormatChecker(formats=())
+        for name in sorted(_formats_used(self.documents.values())):
+            is_valid = jsonschema_rs.validator_for({"format": name}, validate_formats=True).is_valid
+            checker.checks(name)(_string_check(is_valid))
+        return checker
 
     @property
     def root(self) -> SchemaNode:
@@ -389,3 +407,25 @@ def _check_refs_resolve(schema: Schema, loaded: dict[str, Document]) -> None:
                 registry.resolver(base_uri=base).lookup(ref)
             except referencing.exceptions.Unresolvable as error:
                 raise SchemaError(f"$ref {ref!r} does not resolve", document.locate(doc_path)) from error
+
+
+def _formats_used(documents: Iterable[Any]) -> set[str]:
+    """Every ``format`` named anywhere in the schema documents."""
+    found: set[str] = set()
+    pending = list(documents)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("format"), str):
+                found.add(node["format"])
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return found
+
+
+def _string_check(is_valid: Callable[[Any], bool]) -> Callable[[object], bool]:
+    def check(instance: object) -> bool:
+        return not isinstance(instance, str) or bool(is_valid(instance))
+
+    return check

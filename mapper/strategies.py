@@ -717,6 +717,8 @@ _FORMATS: dict[str, Callable[[], Strategy]] = {
     "date-time": _date_times,
     "time": _times,
     "email": lambda: st.emails(),
+    # ASCII addresses are internationalized ones too; a few with non-ASCII local parts besides.
+    "idn-email": lambda: st.emails() | st.sampled_from(["jürgen@müller.example", "josé@example.com"]),
     "uri": lambda: urls(),
     "uuid": lambda: st.uuids().map(str),
     "ipv4": lambda: st.ip_addresses(v=4).map(str),

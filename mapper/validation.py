@@ -1,13 +1,13 @@
 """Validate records against a JSON Schema and describe each violation in JSON terms.
 
 Two validators work together. ``jsonschema-rs`` (compiled, about 100 times
-faster) answers the common question, "is this record valid?"; a record it
-accepts is valid. A record it rejects is validated again by the reference
-``jsonschema`` validator, which is the judge of what is wrong and explains every
-violation with paths. The two disagree on some formats (jsonschema-rs refuses a
-non-ASCII e-mail address such as ``josé@example.com``, which jsonschema takes),
-so jsonschema-rs is given the reference's own check for every format the
-schema uses: one verdict, and valid records never take the slow path.
+faster) is the judge: a record it accepts is valid, a record it rejects is not.
+A rejected record is validated again by the reference ``jsonschema`` validator,
+which explains every violation with paths. The two disagree on formats (the
+reference skips ``uri`` and ``hostname`` without optional packages, refuses
+leap seconds), so the reference checks formats with jsonschema-rs's own checks
+(``Schema.format_checker``): both give one verdict. Should the reference still
+find nothing, the record is rejected anyway, with a violation that says so.
 Messages are rewritten for the common keywords so users read JSON values
 (``null``, ``"42"``), not Python reprs (``None``, ``'42'``); a missing required
 property is reported at its own path, so it can be tied to the rule that should
@@ -17,7 +17,6 @@ have written it.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,48 +46,26 @@ class RecordValidator:
         self.schema = schema
         self._validator = schema.validator(check_formats=check_formats)
         registry = jsonschema_rs.Registry(list(schema.documents.items()))
-        checker: jsonschema.FormatChecker | None = getattr(self._validator, "format_checker", None)
-        formats = {name: _format_check(checker, name) for name in _formats_used(schema.documents.values())
-                   if checker is not None and name in checker.checkers}
         self._is_valid = jsonschema_rs.validator_for(
             schema.contents, registry=registry, base_uri=schema.uri, validate_formats=check_formats,
-            formats=formats or None,
         ).is_valid
 
     def violations(self, record: Any) -> list[Violation]:
         """Every violation of ``record``, most relevant first; empty when valid."""
+        judged = True
         try:
             if self._is_valid(record):
                 return []
         except (ValueError, OverflowError):  # e.g. integers beyond 64 bits: let the reference decide
-            pass
+            judged = False
         errors = list(self._validator.iter_errors(record))
         if not errors:
-            return []
+            if not judged:
+                return []
+            return [Violation((), "the record breaks the schema, but the explaining validator cannot say where "
+                                  "(please report it with the record)", "", "unknown")]
         errors.sort(key=jsonschema.exceptions.relevance)
         return [violation for error in errors for violation in _violations(error)]
-
-
-def _formats_used(documents: Iterable[Any]) -> set[str]:
-    """Every ``format`` named anywhere in the schema documents."""
-    found: set[str] = set()
-    pending = list(documents)
-    while pending:
-        node = pending.pop()
-        if isinstance(node, dict):
-            if isinstance(node.get("format"), str):
-                found.add(node["format"])
-            pending.extend(node.values())
-        elif isinstance(node, list):
-            pending.extend(node)
-    return found
-
-
-def _format_check(checker: jsonschema.FormatChecker, name: str) -> Callable[[str], bool]:
-    def check(value: str) -> bool:
-        return checker.conforms(value, name)
-
-    return check
 
 
 def _violations(error: jsonschema.exceptions.ValidationError) -> list[Violation]:

@@ -64,7 +64,7 @@ def test_apply_raises_record_error_with_every_problem(crm: mapper.Mapping) -> No
     by_pointer = {problem.pointer: problem for problem in error.problems}
     assert set(by_pointer) == {"/email_address", "/merge_fields/BIRTHDAY"}
     email = by_pointer["/email_address"]
-    assert (email.stage, email.rule, email.message) == ("target", "email_address", '"not-an-email" is not a valid email')
+    assert (email.stage, email.rule, email.message) == ("target", "email_address", '"not-an-email" is not a valid idn-email')
     assert str(email.rule_location).endswith("crm-contact-to-member.yaml:17:3")
     birthday = by_pointer["/merge_fields/BIRTHDAY"]
     assert (birthday.stage, birthday.rule) == ("rule", "merge_fields.BIRTHDAY")
