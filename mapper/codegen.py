@@ -265,8 +265,8 @@ class Emitter:
             if not arguments:
                 return self.assign(f"None if {scope} is None or {scope}.outer is None else {scope}.outer.value")
             return self.assign(f"_parent({scope}, {arguments[0]})")
-        caller = self.bind(self.functions.caller(name), f"call_{name}_")
-        call = f"{caller}([{', '.join(arguments)}])"
+        caller = self.bind(self.functions.positional_caller(name, len(arguments)), f"call_{name}_")
+        call = f"{caller}({', '.join(arguments)})"
         if name in _INTEGER_ARITHMETIC:
             # Integers are exact in Python: only other numbers need the library's decimal arithmetic.
             # (Library names cannot be taken by user functions, so this is always the library's.)

@@ -586,6 +586,34 @@ def _compile_caller(spec: FunctionSpec) -> Caller:
     return caller
 
 
+def _compile_positional_caller(spec: FunctionSpec, count: int) -> Callable[..., Any]:
+    """``call(a0, ..., a{count-1})``: ``_compile_caller``'s type checks for a call site whose number of
+    arguments is known (and already checked) when an expression is compiled, without building a list."""
+    fixed = [param for param in spec.params if not param.variadic]
+    variadic = spec.params[-1] if spec.params and spec.params[-1].variadic else None
+    names = [f"a{index}" for index in range(count)]
+    namespace: dict[str, Any] = {"func": spec.func}
+    body: list[str] = []
+    for index, name in enumerate(names):
+        param = fixed[index] if index < len(fixed) else variadic
+        if param is None or not param.checks:
+            continue
+        check = _ArgCheck.of(spec.name, param)
+        namespace.update({f"T{index}": check.fast, f"reject{index}": check.reject})
+        body.append(f"if type({name}) not in T{index}: reject{index}({name}, {index + 1})")
+        if check.item_groups:
+            namespace[f"items{index}"] = check.check_items
+            body.append(f"items{index}({name}, {index + 1})")
+    body.append(f"return func({', '.join(names)})")
+    source = (f"def make({', '.join(namespace)}):\n  def call({', '.join(names)}):\n"
+              + "".join(f"    {line}\n" for line in body) + "  return call\n")
+    scope: dict[str, Any] = {}
+    exec(compile(source, f"<mapper function {spec.name}()>", "exec"), scope)  # noqa: S102 (our template)
+    caller: Callable[..., Any] = scope["make"](**namespace)
+    caller.__qualname__ = caller.__name__ = f"call_{spec.name}_{count}"
+    return caller
+
+
 # -- the table ----------------------------------------------------------------------------------
 
 
@@ -612,6 +640,7 @@ class FunctionTable(jmespath.functions.Functions):
         self.specs: Mapping[str, FunctionSpec] = MappingProxyType(specs)
         self.FUNCTION_TABLE = self.specs
         self._callers = callers
+        self._positional: dict[tuple[str, int], Callable[..., Any]] = {}
 
     def call_function(self, function_name: str, resolved_args: Iterable[Any]) -> Any:
         """Check the arguments as jmespath does, then call the function.
@@ -634,6 +663,15 @@ class FunctionTable(jmespath.functions.Functions):
             return self._callers[function_name]
         except KeyError:
             raise UnknownFunctionError(f"Unknown function: {function_name}()") from None
+
+    def positional_caller(self, function_name: str, count: int) -> Callable[..., Any]:
+        """The checked call of one function with ``count`` positional arguments, for compiled
+        expressions that have checked the arity already: ``positional_caller(name, 2)(a, b)``."""
+        key = (function_name, count)
+        caller = self._positional.get(key)
+        if caller is None:
+            caller = self._positional[key] = _compile_positional_caller(self.specs[function_name], count)
+        return caller
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.user_functions,))

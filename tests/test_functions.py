@@ -473,3 +473,18 @@ def test_doc_example(expression: str, expected: str) -> None:
         assert str(raised.value) == expected.removeprefix("error: ")
     else:
         assert json.dumps(jmespath.search(expression, {}, options=OPTIONS), ensure_ascii=False) == expected
+
+
+@pytest.mark.parametrize(("name", "args"), [
+    ("upper", ["a"]), ("upper", [1]), ("join", [",", ["a", 1]]), ("concat", ["a", 1, None]),
+    ("trim", ["  x ", " "]), ("abs", ["x"]), ("not_null", [None, 2]),
+])
+def test_positional_callers_check_as_the_list_callers_do(name: str, args: list[Any]) -> None:
+    def outcome(call: Any) -> Any:
+        try:
+            return ("value", call())
+        except JMESPathError as error:
+            return ("error", type(error), str(error))
+
+    positional = TABLE.positional_caller(name, len(args))
+    assert outcome(lambda: positional(*args)) == outcome(lambda: TABLE.call_function(name, args))
