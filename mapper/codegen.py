@@ -231,11 +231,15 @@ class Emitter:
 
     def _expref(self, node: Node, source: str) -> str:
         body = node["children"][0]
+        return self.assign(f"_Expref({self.bind(body)}, {self._function_of(body)}, {self.scope})")
+
+    def _function_of(self, body: Node) -> str:
+        """The name of a generated function ``(data, scope) -> value`` for the expression ``body``."""
         inner = Emitter(self.functions, self.namespace, self._names)
         inner.text = self.text
         function = build_function(inner, inner.node(body, "data"), f"<expression &{self.text}>")
         self.uses_context = self.uses_context or inner.uses_context
-        return self.assign(f"_Expref({self.bind(body)}, {self.bind(function, 'f')}, {self.scope})")
+        return self.bind(function, "f")
 
     def check_call(self, node: Node) -> FunctionSpec:
         """The spec of the function ``node`` calls; raise if unknown or given the wrong number of arguments."""
@@ -281,10 +285,7 @@ class Emitter:
         anything but an array goes through the checked call for its error."""
         array = self.node(node["children"][0], source)
         body = node["children"][1]["children"][0]
-        inner = Emitter(self.functions, self.namespace, self._names)
-        inner.text = self.text
-        key = self.bind(build_function(inner, inner.node(body, "data"), f"<expression &{self.text}>"), "f")
-        self.uses_context = self.uses_context or inner.uses_context
+        key = self._function_of(body)
         caller = self.bind(self.functions.caller("sort_by"), "call_sort_by_")
         return self.assign(f"_sort_by({array}, {key}, {self.scope}) if type({array}) is list else "
                            f"{caller}([{array}, _Expref({self.bind(body)}, {key}, {self.scope})])")
