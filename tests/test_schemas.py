@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 from pathlib import Path
 
@@ -68,3 +69,25 @@ def test_schema_errors_say_where(file: str, message: str, monkeypatch: pytest.Mo
     with pytest.raises(SchemaError) as raised:
         load_schema(file)
     assert str(raised.value).startswith(message)
+
+
+def test_a_meta_schema_mapper_does_not_ship_is_never_fetched(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import jsonschema_rs
+
+    def no_network(document: object) -> bool:
+        raise AssertionError("jsonschema-rs would fetch the unknown meta-schema")
+
+    monkeypatch.setattr(jsonschema_rs.meta, "is_valid", no_network)
+    path = tmp_path / "custom.schema.json"
+    path.write_text('{"$schema": "https://schemas.example/custom-dialect", "type": "object"}')
+    assert load_schema(path).contents["type"] == "object"
+
+
+@pytest.mark.parametrize("declared", [None, "https://json-schema.org/draft/2020-12/schema",
+                                      "http://json-schema.org/draft-07/schema#"])
+def test_a_broken_schema_is_explained_whichever_validator_saw_it_first(tmp_path: Path, declared: str | None) -> None:
+    path = tmp_path / "broken.schema.json"
+    path.write_text(json.dumps({**({"$schema": declared} if declared else {}), "type": "nope"}))
+    with pytest.raises(SchemaError, match="not a valid JSON Schema"):
+        load_schema(path)
