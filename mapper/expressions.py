@@ -104,16 +104,29 @@ class Expression:
     Immutable, thread-safe and picklable.
     """
 
-    __slots__ = ("text", "ast", "functions", "uses_context", "interpreted", "evaluate")
+    __slots__ = ("text", "ast", "functions", "uses_context", "interpreted", "_evaluate", "_emitted")
 
-    def __init__(self, text: str, ast: Node, functions: FunctionTable, evaluate: Callable[[Any, Scope | None], Any],
-                 uses_context: bool, interpreted: bool) -> None:
+    def __init__(self, text: str, ast: Node, functions: FunctionTable, uses_context: bool, *,
+                 evaluate: Callable[[Any, Scope | None], Any] | None = None,
+                 emitted: tuple[Emitter, str] | None = None) -> None:
         self.text = text
         self.ast = ast
         self.functions = functions
-        self.evaluate = evaluate
         self.uses_context = uses_context
-        self.interpreted = interpreted
+        self.interpreted = evaluate is not None
+        self._evaluate = evaluate
+        self._emitted = emitted
+
+    @property
+    def evaluate(self) -> Callable[[Any, Scope | None], Any]:
+        """The function ``(value, scope) -> result``; built on first use, since a mapping inlines its
+        rules' expressions and never calls most of them on their own."""
+        if self._evaluate is None:
+            assert self._emitted is not None
+            emitter, result = self._emitted
+            self._evaluate = build_function(emitter, result, f"<expression {self.text}>")
+            self._emitted = None
+        return self._evaluate
 
     def __call__(self, value: Any, scope: Scope | None = None) -> Any:
         if scope is None and self.uses_context:
@@ -145,10 +158,8 @@ def compile_expression(text: str, functions: FunctionTable) -> Expression:
     except Unsupported:
         # jmespath's interpreter finds unknown functions only per record: check them now.
         uses_context = _check_functions(ast, text, functions)
-        return Expression(text, ast, functions, _interpreter_fallback(ast, functions), uses_context,
-                          interpreted=True)
-    evaluate = build_function(emitter, result, f"<expression {text}>")
-    return Expression(text, ast, functions, evaluate, emitter.uses_context, interpreted=False)
+        return Expression(text, ast, functions, uses_context, evaluate=_interpreter_fallback(ast, functions))
+    return Expression(text, ast, functions, emitter.uses_context, emitted=(emitter, result))
 
 
 def _parse(text: str) -> Node:
