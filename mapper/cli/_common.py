@@ -29,26 +29,24 @@ class Terminated(BaseException):
     """SIGTERM arrived: unwind like Ctrl-C, so temporary files are removed."""
 
 
-def positive(text: str) -> int:
-    """An argparse type: a whole number of at least 1."""
+def _whole_number(text: str, minimum: int, meaning: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(meaning)
     return value
+
+
+def positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    return _whole_number(text, 1, "must be at least 1")
 
 
 def jobs(text: str) -> int:
     """An argparse type for ``--jobs``: a number of processes, 0 for one per core."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 (one per core) or more")
-    return value or os.cpu_count() or 1
+    return _whole_number(text, 0, "must be 0 (one per core) or more") or os.cpu_count() or 1
 
 
 def add_stream_options(parser: argparse.ArgumentParser) -> None:
