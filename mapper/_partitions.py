@@ -31,8 +31,8 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any, NamedTuple
 
 from .errors import PayloadError, RecordError
-from .formats import RecordReader
-from .formats.json import JsonReader, NdjsonReader, NdjsonWriter
+from .formats import source_reader
+from .formats.json import NdjsonReader, NdjsonWriter
 from .mapping import Mapping
 from .rejects import input_problem, reject_record
 
@@ -331,20 +331,9 @@ def _items(mapping: Mapping, partition: Partition, stream: IO[bytes], records: s
                     text = line.rstrip(b"\r\n").decode("utf-8", "backslashreplace")
                 yield _Item(record, line_number, offset, value, text)
         return
-    reader = _whole_file_reader(mapping, partition.format, records)
+    reader = source_reader(mapping, partition.format, records)
     for record, value in enumerate(reader.records(stream, source), 1):
         yield _Item(record, None, None, value, None)
-
-
-def _whole_file_reader(mapping: Mapping, fmt: str, records: str | None) -> RecordReader:
-    side = mapping.spec.source
-    if records is None and side.format == fmt:  # the mapping's path or expression fits its own format only
-        records = side.records
-    if fmt == "xml":
-        from .formats.xml import XmlReader
-
-        return XmlReader(mapping.source_schema, records, side.namespaces)
-    return JsonReader(records)
 
 
 def reject_line(where: dict[str, Any], input: Any, errors: Sequence[dict[str, object]],

@@ -21,7 +21,6 @@ diff of the commit.
 from __future__ import annotations
 
 import difflib
-import importlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -29,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import MapperError, PayloadError
-from .formats import RecordReader
-from .formats.json import JsonReader, NdjsonReader
+from .formats import format_of_path, source_reader
+from .formats.json import JsonReader
 from .mapping import Mapping, load
 
 __all__ = ["CaseResult", "FixtureCase", "find_cases", "read_input", "run_case"]
@@ -112,14 +111,7 @@ def read_input(mapping: Mapping, input_path: Path) -> tuple[list[Any], bool]:
     A record that cannot be read is a ``PayloadError`` in the list; an input
     that cannot be read at all raises it.
     """
-    reader: RecordReader
-    if input_path.suffix == ".ndjson":
-        reader = NdjsonReader()
-    elif input_path.suffix == ".xml":
-        xml: Any = importlib.import_module("mapper.formats.xml")
-        reader = xml.XmlReader.for_mapping(mapping)
-    else:
-        reader = JsonReader(mapping.spec.source.records)
+    reader = source_reader(mapping, format_of_path(input_path.name) or mapping.spec.source.format)
     with input_path.open("rb") as stream:
         records = list(reader.records(stream, str(input_path)))
     return records, isinstance(reader, JsonReader) and reader.document_is_record is True

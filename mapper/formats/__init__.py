@@ -19,6 +19,7 @@ from pathlib import PurePath
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from ..mapping import Mapping as MapperMapping
     from ..schemas import Schema
 
 
@@ -71,6 +72,19 @@ def reader(fmt: str, schema: Schema | None = None, *, records: str | None = None
 
         return XmlReader(schema, records, namespaces)
     raise ValueError(f"unknown format {fmt!r} (formats: {', '.join(FORMAT_NAMES)})")
+
+
+def source_reader(mapping: MapperMapping, fmt: str, records: str | None = None) -> RecordReader:
+    """The reader of ``mapping``'s source payloads in format ``fmt``.
+
+    The source side's ``records`` applies when ``fmt`` is the side's own format
+    (a JMESPath expression means nothing to XML, a path nothing to JSON) and no
+    other ``records`` is given; its namespaces always do.
+    """
+    side = mapping.spec.source
+    if records is None and side.format == fmt:
+        records = side.records
+    return reader(fmt, mapping.source_schema, records=records, namespaces=side.namespaces)
 
 
 def writer(fmt: str, schema: Schema | None = None, *, many: bool = True,
