@@ -112,10 +112,13 @@ class Mapping:
         return Result(record_number, output, (), record)
 
     def _problems(self, output: Any, failures: Failures) -> tuple[Problem, ...]:
+        violations = self._target_validator.violations(output)
+        if not failures and not violations:
+            return ()  # the common case, on the per-record path
         provenance = self._provenance
         found = [provenance.problem("rule", path, _describe_failure(error)) for path, error in failures]
         failed_paths = [path for path, _ in failures]
-        for violation in self._target_validator.violations(output):
+        for violation in violations:
             if any(violation.path[: len(failed)] == failed for failed in failed_paths):
                 continue  # already explained by the rule that failed there
             found.append(provenance.problem("target", violation.path, violation.message, violation.schema_path))
