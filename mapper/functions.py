@@ -53,6 +53,7 @@ from jmespath.exceptions import (
 )
 from jmespath.visitor import _Expression
 
+from . import strptime
 from .errors import MappingError
 
 __all__ = [
@@ -1277,6 +1278,9 @@ def _localize(naive: datetime, zone: tzinfo) -> datetime:
 
 
 def _strptime(function: str, value: str, format: str) -> datetime:
+    parsed = strptime.parse(value, format)
+    if parsed is not None:
+        return parsed
     try:
         return datetime.strptime(value, format)
     except ValueError:
