@@ -6,7 +6,7 @@ the mapping file (the benchmark checks that on every record before timing).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -76,6 +76,12 @@ def _minor(amount: float) -> int:
     return int((Decimal(repr(amount)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 
+def _utc(moment: str) -> str:
+    """The mapping's to_utc(): the instant in UTC, seconds or milliseconds as needed, "Z"."""
+    parsed = datetime.fromisoformat(moment).astimezone(UTC)
+    return parsed.isoformat(timespec="milliseconds" if parsed.microsecond else "seconds").replace("+00:00", "Z")
+
+
 def clinical_claim(patient: dict[str, Any]) -> dict[str, Any]:
     name = patient["name"][0]
     address = (patient.get("address") or [{}])[0]
@@ -102,7 +108,7 @@ def clinical_claim(patient: dict[str, Any]) -> dict[str, Any]:
         encounters.append({
             "encounter_id": encounter["id"],
             "place_of_service": _PLACE.get(encounter["class"], "99"),
-            "start": encounter["period"]["start"],
+            "start": _utc(encounter["period"]["start"]),
             "diagnosis_codes": [diagnosis["code"]["code"] for diagnosis in diagnoses],
             "lines": lines,
         })

@@ -265,7 +265,8 @@ class Emitter:
             if name == "root":
                 return self.assign(f"None if {scope} is None else {scope}.root")
             if name == "index":
-                return self.assign(f"None if {scope} is None else {scope}.position()")
+                return self.assign(f"None if {scope} is None else {scope}.index if {scope}.index is not None "
+                                   f"else {scope}.position()")
             if not arguments:
                 return self.assign(f"None if {scope} is None or {scope}.outer is None else {scope}.outer.value")
             return self.assign(f"_parent({scope}, {arguments[0]})")

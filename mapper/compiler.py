@@ -104,7 +104,8 @@ class _Compiler:
         self.functions = functions
         self.expressions = expressions
         self.uses_scope = uses_scope
-        self.namespace: dict[str, Any] = dict(RUNTIME, _OMIT=OMIT, _not_array=_not_array, _with_values=_with_values)
+        self.namespace: dict[str, Any] = dict(RUNTIME, _OMIT=OMIT, _not_array=_not_array, _with_values=_with_values,
+                                              _Scope=Scope)
         self.names = itertools.count(1)
         self.sources: list[str] = []
 
@@ -166,7 +167,7 @@ class _Compiler:
         inner = self.inline(emitter, rule.scope, data)
         result = emitter.assign(emitter.bind(rule.default) if rule.has_default else "None")
         with emitter.block(f"if {inner} is not None:"):
-            scope = f"scope.enter({inner})" if self.uses_scope else "None"
+            scope = f"_Scope({inner}, None, scope, scope.root)" if self.uses_scope else "None"
             emitter.line(f"{result} = _with_values({build}({inner}, {scope}, {path}, failures))")
         return result
 
@@ -176,7 +177,7 @@ class _Compiler:
         result = emitter.assign(emitter.bind(rule.default) if rule.has_default else "None")
         with emitter.block(f"if {items} is not None:"):
             emitter.line(f"if not isinstance({items}, list): _not_array({items})")
-            scope = "scope.enter(_item, _index)" if self.uses_scope else "None"
+            scope = "_Scope(_item, _index, scope, scope.root)" if self.uses_scope else "None"  # scope.enter, inlined
             if isinstance(rule.item, ObjectRule):
                 build = emitter.bind(self.object_builder(rule.item, items_node), "item")
             else:

@@ -1132,10 +1132,24 @@ _AMOUNT_TEXT = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _CURRENCY = _param("currency", "string")
 
 
+_EXACT_BELOW = 2.0 ** 36  # the fast route of to_minor_units() for |amount| below it (4 decimals at most)
+
+
 @_library("to_minor_units", [_param("amount", "number", "string", "null"), _CURRENCY], _NUMBER_OR_NULL)
 def _to_minor_units(amount: float | str | None, currency: str) -> int | None:
     """The amount in the currency's minor units (19.99 USD -> 1999), exactly; an
     error when it has more decimals than the currency has."""
+    if type(amount) is float and -_EXACT_BELOW < amount < _EXACT_BELOW:
+        # The common case without Decimal: if minor / 10**exponent is the amount again, the
+        # amount as written has at most `exponent` decimals and `units` is exactly it in
+        # minor units (below 2**36 two such decimals are further apart than the float's
+        # precision, so no other decimal reads as the same float).
+        exponent = _MINOR_UNITS.get(currency)
+        if exponent is not None:
+            scale = 10 ** exponent
+            units: int = round(amount * scale)
+            if units / scale == amount:
+                return units
     if amount is None:
         return None
     exponent = _minor_unit("to_minor_units", currency)
@@ -1149,12 +1163,6 @@ def _to_minor_units(amount: float | str | None, currency: str) -> int | None:
         return scaled
     else:
         _finite("to_minor_units", amount)
-        # Fast and exact for the common case: the shortest repr has no more
-        # decimals than the currency (65.2 -> "65" + "20"); Decimal otherwise.
-        text = repr(amount)
-        whole, _, decimals = text.partition(".")
-        if "e" not in text and len(decimals) <= exponent:
-            return int(whole + decimals.ljust(exponent, "0"))
         number = _decimal(amount)
     minor = number.scaleb(exponent, context=_DECIMAL)
     if minor != minor.to_integral_value():
@@ -1337,7 +1345,21 @@ def _to_utc(value: str | None) -> str | None:
     """The ISO 8601 date-time in UTC, ending in "Z"."""
     if value is None:
         return None
+    if _is_utc_already(value):
+        return value
     return _isoformat(_aware("to_utc", value).astimezone(UTC), zulu=True)
+
+
+def _is_utc_already(value: str) -> bool:
+    """Whether ``value`` is a valid "YYYY-MM-DDTHH:MM:SSZ", which to_utc() writes as it is."""
+    if len(value) != 20 or value[19] != "Z" or value[10] != "T" or value[4] != "-" or value[7] != "-" \
+            or value[13] != ":" or value[16] != ":":
+        return False
+    try:
+        datetime.fromisoformat(value)  # the digits and their ranges (ASCII digits only)
+    except ValueError:
+        return False
+    return True
 
 
 @_library("parse_date", [_STRING, _FORMAT], _STRING_OR_NULL)

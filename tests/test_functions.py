@@ -12,6 +12,7 @@ import json
 import math
 import pickle
 import re
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -136,6 +137,30 @@ def test_minor_units_round_trip_from_major(data: st.DataObject, currency: str) -
     minor = TABLE.call_function("to_minor_units", [number, currency])
     assert minor == int(amount.scaleb(places))
     assert Decimal(repr(TABLE.call_function("from_minor_units", [minor, currency]))) == amount
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e17, max_value=1e17), _CURRENCIES)
+def test_to_minor_units_is_exact_on_the_written_number(amount: float, currency: str) -> None:
+    exact = Decimal(repr(amount)).scaleb(mapper.functions._MINOR_UNITS[currency])
+    if exact == exact.to_integral_value():
+        assert TABLE.call_function("to_minor_units", [amount, currency]) == int(exact)
+    else:
+        with pytest.raises(FunctionError, match="more decimal places than"):
+            TABLE.call_function("to_minor_units", [amount, currency])
+
+
+@given(st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
+                    timezones=st.builds(timezone, st.integers(-1439, 1439).map(lambda minutes: timedelta(minutes=minutes)))),
+       st.sampled_from(["seconds", "milliseconds", "microseconds"]), st.booleans())
+def test_to_utc_keeps_the_instant_and_writes_z(moment: datetime, timespec: str, zulu: bool) -> None:
+    text = moment.isoformat(timespec=timespec)
+    if zulu:
+        text = text.replace("+00:00", "Z")
+    result = TABLE.call_function("to_utc", [text])
+    assert result.endswith("Z") and "+" not in result
+    assert datetime.fromisoformat(result) == moment.replace(microsecond=datetime.fromisoformat(text).microsecond)
+    written = result.removesuffix("Z").partition(".")[2]
+    assert len(written) in (0, 3, 6) and not written.endswith("000")
 
 
 @given(st.decimals(min_value=-10**12, max_value=10**12, places=2),
