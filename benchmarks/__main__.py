@@ -26,7 +26,7 @@ def main() -> None:
     quick = args.quick
     results: dict[str, Any] = {
         "mapping": bench_mapping.main(["--records", "300" if quick else "5000", "--repeat", "2" if quick else "5"]),
-        "ndjson": bench_ndjson.main(["--records", "2000" if quick else "100000"]),
+        "ndjson": bench_ndjson.main(["--records", "2000", "--repeat", "1"] if quick else ["--records", "100000"]),
         "xml": bench_xml.main(["--size-mb", "2" if quick else "200", "--small-mb", "1" if quick else "20"]),
     }
     if importlib.util.find_spec("distributed") is not None:

@@ -1,6 +1,6 @@
 """Benchmark: NDJSON end to end, `mapper convert` against the floor pipeline, and --jobs 2 against 1.
 
-    python -m benchmarks.bench_ndjson [--records N] [--json FILE]
+    python -m benchmarks.bench_ndjson [--records N] [--repeat R] [--json FILE]
 
 Generates CRM contacts (fixed seed) as NDJSON, then runs in separate processes,
 each reporting its own peak memory (VmHWM):
@@ -9,6 +9,9 @@ each reporting its own peak memory (VmHWM):
   orjson dumps, line by line;
 - ``mapper --jobs 1`` and ``mapper --jobs 2``: ``mapper convert`` (parse, map,
   validate, serialize, rejects to a file), through its command-line entry point.
+
+The contenders take turns for R rounds and the fastest run of each is kept (the
+machines are shared and noisy); peak memory is the highest of any round.
 
 Targets (issue 6): mapper within 2x of the floor; --jobs 2 at least 1.7x the
 throughput of --jobs 1 (on a machine with 2 free cores). Not a test.
@@ -84,13 +87,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         return {}
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3, help="rounds, each contender once a round (default 3)")
     parser.add_argument("--json", metavar="FILE")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "contacts.ndjson"
         size = generate(source, args.records)
-        rows = {name: run_child("benchmarks.bench_ndjson", name, str(source), str(Path(folder) / "out.ndjson"))
-                for name in ("floor", "mapper --jobs 1", "mapper --jobs 2")}
+        rows: dict[str, dict[str, Any]] = {}
+        for _ in range(args.repeat):  # interleaved rounds; the fastest of each is kept
+            for name in ("floor", "mapper --jobs 1", "mapper --jobs 2"):
+                row = run_child("benchmarks.bench_ndjson", name, str(source), str(Path(folder) / "out.ndjson"))
+                best = rows.setdefault(name, row)
+                if row["seconds"] < best["seconds"]:
+                    rows[name] = {**row, "peak_rss_mib": max(row["peak_rss_mib"], best["peak_rss_mib"])}
+                else:
+                    best["peak_rss_mib"] = max(row["peak_rss_mib"], best["peak_rss_mib"])
     print(f"\nNDJSON end to end: {args.records} CRM contacts, {size / 1e6:.1f} MB")
     print(f"  {'contender':<18} {'records/s':>10} {'MB/s':>7} {'peak RSS MiB':>13}")
     for name, row in rows.items():

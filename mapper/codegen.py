@@ -272,6 +272,14 @@ class Emitter:
             return self.assign(f"_parent({scope}, {arguments[0]})")
         caller = self.bind(self.functions.positional_caller(name, len(arguments)), f"call_{name}_")
         call = f"{caller}({', '.join(arguments)})"
+        direct = self.functions.direct_call(name, len(arguments))
+        if direct is not None:
+            # The function itself when every argument has a type it takes, the checked call otherwise.
+            function, types = direct
+            tests = [f"type({argument}) in {self.bind(accepted, 'accepts')}"
+                     for argument, accepted in zip(arguments, types) if accepted is not None]
+            direct_call = f"{self.bind(function, f'{name}_')}({', '.join(arguments)})"
+            call = f"{direct_call} if {' and '.join(tests)} else {call}" if tests else direct_call
         if name in _INTEGER_ARITHMETIC:
             # Integers are exact in Python: only other numbers need the library's decimal arithmetic.
             # (Library names cannot be taken by user functions, so this is always the library's.)

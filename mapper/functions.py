@@ -674,6 +674,26 @@ class FunctionTable(jmespath.functions.Functions):
             caller = self._positional[key] = _compile_positional_caller(self.specs[function_name], count)
         return caller
 
+    def direct_call(self, function_name: str, count: int) -> tuple[Callable[..., Any], tuple[frozenset[type] | None, ...]] | None:
+        """The function itself and, for each of ``count`` arguments, the types it takes without further
+        checks (None: any), so compiled code can call it directly when every argument's type is one
+        of those; None when a check needs more than the type (array items).
+        ``positional_caller`` is the way for every other argument."""
+        spec = self.specs[function_name]
+        fixed = [param for param in spec.params if not param.variadic]
+        variadic = spec.params[-1] if spec.params and spec.params[-1].variadic else None
+        types: list[frozenset[type] | None] = []
+        for index in range(count):
+            param = fixed[index] if index < len(fixed) else variadic
+            if param is None or not param.checks:
+                types.append(None)
+                continue
+            check = _ArgCheck.of(spec.name, param)
+            if check.item_groups:
+                return None
+            types.append(check.fast)
+        return spec.func, tuple(types)
+
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.user_functions,))
 

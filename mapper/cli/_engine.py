@@ -160,10 +160,18 @@ def _set_task(task: Task) -> None:
     _TASK = task
 
 
-def _process_chunk(chunk: list[Unit]) -> list[Outcome]:
+def _process_chunk(chunk: list[Unit]) -> list[Outcome | bytes | None]:
+    """The outcomes of a chunk, in a worker. A written record travels back as its encoded bytes
+    (or None when nothing is written) rather than an Outcome: pickling an Outcome costs the
+    worker about 3 µs and the parent 1 µs, a tenth of the time it takes to map a record."""
     assert _TASK is not None
     task = _TASK
-    return [process(task, unit) for unit in chunk]
+    compact: list[Outcome | bytes | None] = []
+    for unit in chunk:
+        outcome = process(task, unit)
+        written = outcome.status == OK and (outcome.output is None or type(outcome.output) is bytes)
+        compact.append(outcome.output if written else outcome)
+    return compact
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -289,7 +297,7 @@ class Run:
         chunks = iter(lambda: list(itertools.islice(units, CHUNK)), [])
         results = ordered_map(_process_chunk, chunks, jobs=self.jobs, initializer=_set_task,
                               initargs=(self.task,))
-        return _flatten(results)
+        return _expand(results)
 
     def _begin(self, stream: IO[bytes]) -> RecordWriter:
         assert self.writer_factory is not None
@@ -319,10 +327,12 @@ class Run:
         self.streams.stderr.write(text)
 
 
-def _flatten(results: Iterator[list[Outcome]]) -> Iterator[Outcome]:
+def _expand(results: Iterator[list[Outcome | bytes | None]]) -> Iterator[Outcome]:
+    """The outcomes of ``_process_chunk``'s chunks, one by one."""
     try:
         for chunk in results:
-            yield from chunk
+            for item in chunk:
+                yield item if type(item) is Outcome else Outcome(OK, item)
     finally:
         close = getattr(results, "close", None)
         if close is not None:
