@@ -108,8 +108,10 @@ def measure(workload: Workload, repeat: int) -> dict[str, Any]:
         "workload": workload.name, "records": len(records), "rows": rows,
         "ratios": {
             "mapper / hand-written (target <= 1.5)": round(ours / floor, 2),
-            "mapper+validation / hand-written+jsonschema-rs": round(ours_validated / best["hand-written+jsonschema-rs"], 2),
-            "naive+jsonschema / mapper+validation (target >= 20)": round(best["naive jmespath+jsonschema"] / ours_validated, 1),
+            "mapper+validation / hand-written+jsonschema-rs":
+                round(ours_validated / best["hand-written+jsonschema-rs"], 2),
+            "naive+jsonschema / mapper+validation (target >= 20)":
+                round(best["naive jmespath+jsonschema"] / ours_validated, 1),
             "glom / mapper": round(best["glom"] / ours, 1),
             "jsonata / mapper": round(best["jsonata-python"] / ours, 1),
         },

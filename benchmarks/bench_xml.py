@@ -43,7 +43,8 @@ _CITY = [("Springfield", "IL"), ("Portland", "OR"), ("Austin", "TX"), ("Boston",
 _ICD = [("E11.9", "Type 2 diabetes mellitus without complications"), ("I10", "Essential (primary) hypertension"),
         ("J06.9", "Acute upper respiratory infection"), ("M54.5", "Low back pain"), ("Z00.00", "General exam")]
 _CPT = [("99213", "Office visit, low complexity", "110.00"), ("99214", "Office visit, moderate", "185.00"),
-        ("83036", "Hemoglobin A1c", "42.55"), ("93000", "Electrocardiogram", "65.20"), ("36415", "Venipuncture", "12.00")]
+        ("83036", "Hemoglobin A1c", "42.55"), ("93000", "Electrocardiogram", "65.20"),
+        ("36415", "Venipuncture", "12.00")]
 
 
 def generate(path: Path, size_mb: float, seed: int = 3) -> int:
@@ -72,7 +73,8 @@ def _patient(rng: random.Random, number: int) -> str:
             f'      <gender>{rng.choice(["female", "male", "other", "unknown"])}</gender>\n'
             f'      <birthDate>19{rng.randint(30, 99)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}</birthDate>\n'
             f'{deceased}'
-            f'      <address use="home"><line>{rng.randint(1, 9999)} Main St</line><line>Apt {rng.randint(1, 40)}</line>'
+            f'      <address use="home"><line>{rng.randint(1, 9999)} Main St</line>'
+            f'<line>Apt {rng.randint(1, 40)}</line>'
             f'<city>{city}</city><state>{state}</state><postalCode>0{rng.randint(1000, 9999)}</postalCode></address>\n'
             f'      <Encounters>\n{encounters}      </Encounters>\n'
             f'    </Patient>\n')

@@ -179,7 +179,8 @@ def glom_clinical() -> Callable[[Any], Any]:
         "encounter_id": "id",
         "place_of_service": ("class", lambda c: _PLACE.get(c, "99")),
         "start": "period.start",
-        "diagnosis_codes": ("diagnoses", lambda ds: [d["code"]["code"] for d in sorted(ds, key=lambda d: d["sequence"])]),
+        "diagnosis_codes": ("diagnoses",
+                            lambda ds: [d["code"]["code"] for d in sorted(ds, key=lambda d: d["sequence"])]),
         "lines": lambda e: [{"line_number": n, **glom(p, line), "encounter_id": e["id"]}
                             for n, p in enumerate(e.get("procedures", ()), 1)],
     }
@@ -224,7 +225,8 @@ _JSONATA_CRM = r"""
       "ADDRESS": (MailingAddress.Street and MailingAddress.City) ? {
         "addr1": $lines[0], "addr2": $lines[1], "city": MailingAddress.City,
         "state": $exists(MailingAddress.State) and MailingAddress.State != null ? MailingAddress.State : "",
-        "zip": $exists(MailingAddress.PostalCode) and MailingAddress.PostalCode != null ? MailingAddress.PostalCode : "",
+        "zip": $exists(MailingAddress.PostalCode) and MailingAddress.PostalCode != null
+               ? MailingAddress.PostalCode : "",
         "country": MailingAddress.CountryCode
       }
     },

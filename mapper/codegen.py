@@ -426,7 +426,8 @@ class _Expref(_Expression):
 #: The globals every generated function starts from.
 RUNTIME: Mapping[str, Any] = {
     "_field": _field, "_index": _index, "_values": _values, "_flatten": _flatten, "_equals": _equals,
-    "_order": _order, "_parent": _parent, "_sort_by": _sort_by, "_is_true": is_true, "_Expref": _Expref, "_deepcopy": copy.deepcopy,
+    "_order": _order, "_parent": _parent, "_sort_by": _sort_by, "_is_true": is_true, "_Expref": _Expref,
+    "_deepcopy": copy.deepcopy,
     "_NUMBERS": frozenset({int, float}), "_ORDERABLE": frozenset({int, float, str}),
 }
 

@@ -618,6 +618,9 @@ def _compile_positional_caller(spec: FunctionSpec, count: int) -> Callable[..., 
 # -- the table ----------------------------------------------------------------------------------
 
 
+Accepted = frozenset[type] | None  # the argument types a function takes without further checks (None: any)
+
+
 class FunctionTable(jmespath.functions.Functions):
     """Every function an expression can call: built-in, library, context and user.
 
@@ -674,7 +677,7 @@ class FunctionTable(jmespath.functions.Functions):
             caller = self._positional[key] = _compile_positional_caller(self.specs[function_name], count)
         return caller
 
-    def direct_call(self, function_name: str, count: int) -> tuple[Callable[..., Any], tuple[frozenset[type] | None, ...]] | None:
+    def direct_call(self, function_name: str, count: int) -> tuple[Callable[..., Any], tuple[Accepted, ...]] | None:
         """The function itself and, for each of ``count`` arguments, the types it takes without further
         checks (None: any), so compiled code can call it directly when every argument's type is one
         of those; None when a check needs more than the type (array items).
@@ -682,7 +685,7 @@ class FunctionTable(jmespath.functions.Functions):
         spec = self.specs[function_name]
         fixed = [param for param in spec.params if not param.variadic]
         variadic = spec.params[-1] if spec.params and spec.params[-1].variadic else None
-        types: list[frozenset[type] | None] = []
+        types: list[Accepted] = []
         for index in range(count):
             param = fixed[index] if index < len(fixed) else variadic
             if param is None or not param.checks:

@@ -149,8 +149,10 @@ def test_to_minor_units_is_exact_on_the_written_number(amount: float, currency: 
             TABLE.call_function("to_minor_units", [amount, currency])
 
 
-@given(st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
-                    timezones=st.builds(timezone, st.integers(-1439, 1439).map(lambda minutes: timedelta(minutes=minutes)))),
+_OFFSETS = st.builds(timezone, st.integers(-1439, 1439).map(lambda minutes: timedelta(minutes=minutes)))
+
+
+@given(st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=_OFFSETS),
        st.sampled_from(["seconds", "milliseconds", "microseconds"]), st.booleans())
 def test_to_utc_keeps_the_instant_and_writes_z(moment: datetime, timespec: str, zulu: bool) -> None:
     text = moment.isoformat(timespec=timespec)

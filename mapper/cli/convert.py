@@ -30,7 +30,8 @@ examples:
   cat contacts.ndjson | mapper convert mappings/crm-contact-to-member.yaml --from ndjson --to ndjson
   mapper convert mappings/metar-to-observation.yaml metars.xml --to ndjson --jobs 2
   mapper convert mappings/crm-contact-to-member.yaml dumps/*.ndjson --engine dask -o members/
-  mapper convert mappings/crm-contact-to-member.yaml dumps/*.ndjson --engine dask --scheduler tcp://host:8786 -o /shared/members/
+  mapper convert mappings/crm-contact-to-member.yaml dumps/*.ndjson --engine dask \\
+      --scheduler tcp://host:8786 -o /shared/members/
 
 exit codes: 0 all records converted; 1 some records rejected; 2 usage or mapping-file error;
 3 input unreadable. docs/cli.md describes the rejects file.
