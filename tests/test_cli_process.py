@@ -111,6 +111,28 @@ def test_jobs_keep_the_order_and_the_outcome(tmp_path: Path) -> None:
     assert ids == sorted(ids) and len(ids) == 2500 - len(runs["2"][1].splitlines())
 
 
+def test_jobs_read_blank_lines_crlf_and_a_last_line_without_newline_as_one_process(tmp_path: Path) -> None:
+    # About 2.7 MB: several blocks of whole lines (BLOCK_SIZE is 1 MiB), with blank lines, CRLF
+    # endings and a final line without newline; the line numbers in the rejects must not shift.
+    lines = mixed_lines(2400)
+    text = "".join(line + ("\r\n" if number % 5 else "\n  \n\n") for number, line in enumerate(lines, 1))
+    source = tmp_path / "contacts.ndjson"
+    source.write_text(text.rstrip("\r\n "), encoding="utf-8")
+    runs = {}
+    for jobs in ("1", "2"):
+        output, rejects = tmp_path / f"out-{jobs}.ndjson", tmp_path / f"rejects-{jobs}.ndjson"
+        done = mapper("convert", MAPPING, str(source), "-o", str(output), "--rejects", str(rejects), "--jobs", jobs)
+        assert done.returncode == 1, done.stderr
+        assert b"2,400 records read" in done.stderr
+        runs[jobs] = (output.read_bytes(), rejects.read_bytes())
+    assert runs["1"] == runs["2"]
+    rejected = [json.loads(line) for line in runs["2"][1].splitlines()]
+    physical = text.split("\n")
+    for reject in rejected:
+        assert json.loads(physical[reject["line"] - 1].rstrip("\r") if reject["input"] else "null") == reject["input"]
+        assert reject["record"] == reject["line"] - 2 * ((reject["record"] - 1) // 5)
+
+
 def test_fail_fast_with_jobs_stops_early(tmp_path: Path) -> None:
     source = tmp_path / "contacts.ndjson"
     source.write_text("\n".join(mixed_lines(3000)) + "\n", encoding="utf-8")

@@ -13,9 +13,12 @@ rejects file, or on standard error). Nothing is dropped.
 
 from __future__ import annotations
 
+import io
 import itertools
+import os
+import stat
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, Final
 
@@ -28,11 +31,13 @@ from ._common import EXIT_INPUT, EXIT_OK, EXIT_REJECTS, Streams, UsageError
 from ._output import AtomicOutput
 from ._progress import Progress
 
-RAW, VALUE, BAD, FATAL = 0, 1, 2, 3
+RAW, VALUE, BAD, FATAL, BLOCK = 0, 1, 2, 3, 4
 OK, REJECT, BROKEN = 0, 1, 2
 
 #: Records per chunk handed to a worker process.
 CHUNK: Final = 1000
+#: Bytes of NDJSON per block handed to a worker process (whole lines: a block ends with one).
+BLOCK_SIZE: Final = 1 << 20
 
 # (source, record number, line or None, kind, payload)
 Unit = tuple[str, int, "int | None", int, Any]
@@ -167,11 +172,36 @@ def _process_chunk(chunk: list[Unit]) -> list[Outcome | bytes | None]:
     assert _TASK is not None
     task = _TASK
     compact: list[Outcome | bytes | None] = []
-    for unit in chunk:
+    for unit in _split_blocks(chunk):
         outcome = process(task, unit)
         written = outcome.status == OK and (outcome.output is None or type(outcome.output) is bytes)
         compact.append(outcome.output if written else outcome)
     return compact
+
+
+def _block_units(block: Unit) -> Iterator[Unit]:
+    """The RAW unit of each record of a BLOCK unit: its non-blank lines, numbered as ``read_units`` would."""
+    source, number, line_number, _, data = block
+    assert line_number is not None
+    for line in _lines_of(data):
+        if line.strip():
+            number += 1
+            yield (source, number, line_number, RAW, line)
+        line_number += 1
+
+
+def _is_file(stream: IO[bytes]) -> bool:
+    try:
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (OSError, ValueError, io.UnsupportedOperation):  # io.BytesIO, a closed stream
+        return False
+
+
+def _lines_of(data: bytes) -> list[bytes]:
+    lines = data.split(b"\n")
+    if lines[-1] == b"":  # after the last newline: no line
+        lines.pop()
+    return lines
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -191,13 +221,28 @@ class Input:
 
 
 def read_units(inputs: list[Input], stdin: IO[bytes], progress: Progress) -> Iterator[Unit]:
-    """Every record of every input, in order, as units; an input that breaks ends with a FATAL unit."""
+    """Every record of every input, in order, as units; an input that breaks ends with a FATAL unit.
+
+    NDJSON files are read in BLOCK units of whole lines, split where the records are processed
+    (in a worker with ``--jobs``), so the parent costs next to nothing per record. Pipes are read
+    line by line, so the records of a slow producer are not held back to fill a block.
+    """
     for item in inputs:
         source = item.source
         stream = stdin if item.name == "-" else open(item.name, "rb")  # noqa: SIM115 - closed below
         number = 0
         try:
             progress.current = stream
+            if item.format == "ndjson" and _is_file(stream):
+                line_number = 1
+                while data := stream.read(BLOCK_SIZE):
+                    if not data.endswith(b"\n"):
+                        data += stream.readline()
+                    lines = _lines_of(data)
+                    yield (source, number, line_number, BLOCK, data)
+                    number += sum(map(bool, map(bytes.strip, lines)))  # the non-blank lines
+                    line_number += len(lines)
+                continue
             if item.format == "ndjson":
                 for line_number, line in NdjsonReader.lines(stream):
                     number += 1
@@ -293,9 +338,8 @@ class Run:
     def _outcomes(self, units: Iterator[Unit]) -> Iterator[Outcome]:
         if self.jobs <= 1:
             task = self.task
-            return (process(task, unit) for unit in units)
-        chunks = iter(lambda: list(itertools.islice(units, CHUNK)), [])
-        results = ordered_map(_process_chunk, chunks, jobs=self.jobs, initializer=_set_task,
+            return (process(task, unit) for unit in _split_blocks(units))
+        results = ordered_map(_process_chunk, _chunks(units), jobs=self.jobs, initializer=_set_task,
                               initargs=(self.task,))
         return _expand(results)
 
@@ -325,6 +369,33 @@ class Run:
         if self.progress is not None:
             self.progress.clear()
         self.streams.stderr.write(text)
+
+
+def _split_blocks(units: Iterable[Unit]) -> Iterator[Unit]:
+    """The units with each BLOCK unit replaced by the units of its records."""
+    for unit in units:
+        if unit[3] == BLOCK:
+            yield from _block_units(unit)
+        else:
+            yield unit
+
+
+def _chunks(units: Iterator[Unit]) -> Iterator[list[Unit]]:
+    """Up to CHUNK units at a time; a BLOCK unit (many records already) goes alone."""
+    chunk: list[Unit] = []
+    for unit in units:
+        if unit[3] == BLOCK:
+            if chunk:
+                yield chunk
+                chunk = []
+            yield [unit]
+            continue
+        chunk.append(unit)
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _expand(results: Iterator[list[Outcome | bytes | None]]) -> Iterator[Outcome]:
