@@ -24,7 +24,7 @@ from ..documents import Document
 from ..errors import Location
 from ..model import EachRule, Expr, Lookup, MappingSpec, ObjectRule, Rule, ValueRule
 from ..schemas import Schema, SchemaNode
-from ..validation import _message as violation_message
+from ..validation import error_message
 from .inference import ExpressionTyper, Observations, Scope
 from .shapes import (
     ANY,
@@ -269,7 +269,7 @@ class RuleChecker:
         if not errors:
             return None
         best = jsonschema.exceptions.best_match(errors)
-        return violation_message(best) if best is not None else "invalid"
+        return error_message(best) if best is not None else "invalid"
 
 
 def unread_fields(source: Schema, reads: Observations, depth: int = 12) -> list[str]:

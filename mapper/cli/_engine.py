@@ -1,11 +1,12 @@
 """The streaming engine behind ``mapper convert`` and ``mapper validate``.
 
-Inputs are read one record at a time into *units* (where the record is, and
-the record or its raw NDJSON line); a *task* turns each unit into an
-*outcome* (an encoded output, or a reject with every error); the parent
-writes outcomes in input order. With ``--jobs N`` the task runs in worker
-processes over chunks of units (``mapper.parallel.ordered_map``), NDJSON
-lines being parsed there too, so the parent only reads, writes and counts.
+Inputs are read into *units* (where the record is, and the record or its raw
+NDJSON line; or a block of NDJSON lines); a *task* turns each record's unit
+into an *outcome* (an encoded output, or a reject with every error); the
+parent writes outcomes in input order. With ``--jobs N`` the task runs in
+worker processes over chunks of units (``mapper.parallel.ordered_map``), NDJSON
+blocks being split and parsed there too, so the parent only reads, writes and
+counts.
 
 Every record read ends as exactly one outcome: written, or rejected (to the
 rejects file, or on standard error). Nothing is dropped.
@@ -14,7 +15,6 @@ rejects file, or on standard error). Nothing is dropped.
 from __future__ import annotations
 
 import io
-import itertools
 import os
 import stat
 import time
@@ -39,7 +39,8 @@ CHUNK: Final = 1000
 #: Bytes of NDJSON per block handed to a worker process (whole lines: a block ends with one).
 BLOCK_SIZE: Final = 1 << 20
 
-# (source, record number, line or None, kind, payload)
+# (source, record number, line or None, kind, payload); for a BLOCK: the number of the records
+# before it, the line it starts on, and the bytes of its lines.
 Unit = tuple[str, int, "int | None", int, Any]
 
 
