@@ -121,8 +121,14 @@ class Emitter:
         return self.bind(value)
 
     def _field(self, node: Node, source: str) -> str:
-        key = repr(node["value"])
-        return self.assign(f"{source}.get({key}) if type({source}) is dict else _field({source}, {key})")
+        # Only objects have .get among JSON values: anything else reads as null. (A try block
+        # costs nothing until it catches; checking the type first costs a third of a lookup.)
+        target = self.name()
+        with self.block("try:"):
+            self.line(f"{target} = {source}.get({node['value']!r})")
+        with self.block("except AttributeError:"):
+            self.line(f"{target} = None")
+        return target
 
     def _subexpression(self, node: Node, source: str) -> str:
         for child in node["children"]:

@@ -86,7 +86,7 @@ def broken_outputs(draw: st.DrawFn) -> tuple[str, Any]:
             parent = parent[key]
         change = draw(st.sampled_from(["replace", "remove", "add"]))
         if change == "replace":
-            parent[path[-1]] = draw(st.sampled_from(_BAD_VALUES))
+            parent[path[-1]] = copy.deepcopy(draw(st.sampled_from(_BAD_VALUES)))  # later changes may go inside
         elif change == "remove" and isinstance(parent, dict):
             del parent[path[-1]]
         elif isinstance(parent, dict):
