@@ -3,9 +3,9 @@
     python -m benchmarks.bench_mapping [--records N] [--repeat R] [--json FILE]
 
 For each workload (benchmarks/workloads.py) every contender maps the same
-records; the best of R interleaved rounds is kept (the machines are shared and
-noisy, so rounds alternate between contenders and ratios, measured in the same
-run, are the figures to read). Before timing, each contender's output is
+records, in R rounds that take turns between contenders. Times are the best of
+each; ratios are the median of the ratios within a round (the machines are
+shared, and their speed drifts more between rounds than within one). Before timing, each contender's output is
 compared with mapper's on every record the mapping accepts.
 
 It also counts the rule expressions of the shipped and benchmark mappings that fall back
@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import time
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
@@ -90,30 +91,36 @@ def measure(workload: Workload, repeat: int) -> dict[str, Any]:
     runners = contenders(workload)
     same = check_outputs(workload, runners)
     records = [record for record in workload.records]
-    best = {name: float("inf") for name in runners}
     slow = {"naive jmespath+jsonschema", "glom", "jsonata-python"}
+    rounds: list[dict[str, float]] = []  # seconds per record of each contender, round by round
     for _ in range(repeat):
+        times = {}
         for name, run in runners.items():
             # The slow peers run on a tenth of the records: per-record cost is what is compared.
             sample = records[: max(1, len(records) // 10)] if name in slow else records
             start = time.perf_counter()
             for record in sample:
                 run(record)
-            best[name] = min(best[name], (time.perf_counter() - start) / len(sample))
-    floor, ours, ours_validated = best["hand-written"], best["mapper"], best["mapper+validation"]
-    rows = [{"contender": name, "us_per_record": round(seconds * 1e6, 2),
-             "records_per_s": round(1 / seconds), "vs_hand_written": round(seconds / floor, 2),
-             "same_output": same[name]} for name, seconds in best.items()]
+            times[name] = (time.perf_counter() - start) / len(sample)
+        rounds.append(times)
+    best = {name: min(times[name] for times in rounds) for name in runners}
+
+    def ratio(slower: str, faster: str, digits: int = 2) -> float:
+        # The median of the ratios within a round: the machine's speed drifts between rounds.
+        return round(statistics.median(times[slower] / times[faster] for times in rounds), digits)
+
+    rows = [{"contender": name, "us_per_record": round(seconds * 1e6, 2), "records_per_s": round(1 / seconds),
+             "vs_hand_written": ratio(name, "hand-written"), "same_output": same[name]}
+            for name, seconds in best.items()]
     return {
         "workload": workload.name, "records": len(records), "rows": rows,
         "ratios": {
-            "mapper / hand-written (target <= 1.5)": round(ours / floor, 2),
-            "mapper+validation / hand-written+jsonschema-rs":
-                round(ours_validated / best["hand-written+jsonschema-rs"], 2),
+            "mapper / hand-written (target <= 1.5)": ratio("mapper", "hand-written"),
+            "mapper+validation / hand-written+jsonschema-rs": ratio("mapper+validation", "hand-written+jsonschema-rs"),
             "naive+jsonschema / mapper+validation (target >= 20)":
-                round(best["naive jmespath+jsonschema"] / ours_validated, 1),
-            "glom / mapper": round(best["glom"] / ours, 1),
-            "jsonata / mapper": round(best["jsonata-python"] / ours, 1),
+                ratio("naive jmespath+jsonschema", "mapper+validation", 1),
+            "glom / mapper": ratio("glom", "mapper", 1),
+            "jsonata / mapper": ratio("jsonata-python", "mapper", 1),
         },
     }
 

@@ -587,19 +587,23 @@ def _compile_caller(spec: FunctionSpec) -> Caller:
     return caller
 
 
+def _positional_checks(spec: FunctionSpec, count: int) -> list[_ArgCheck | None]:
+    """The check of each of ``count`` positional arguments (None: any value)."""
+    fixed = [param for param in spec.params if not param.variadic]
+    variadic = spec.params[-1] if spec.params and spec.params[-1].variadic else None
+    params = [fixed[index] if index < len(fixed) else variadic for index in range(count)]
+    return [_ArgCheck.of(spec.name, param) if param is not None and param.checks else None for param in params]
+
+
 def _compile_positional_caller(spec: FunctionSpec, count: int) -> Callable[..., Any]:
     """``call(a0, ..., a{count-1})``: ``_compile_caller``'s type checks for a call site whose number of
     arguments is known (and already checked) when an expression is compiled, without building a list."""
-    fixed = [param for param in spec.params if not param.variadic]
-    variadic = spec.params[-1] if spec.params and spec.params[-1].variadic else None
     names = [f"a{index}" for index in range(count)]
     namespace: dict[str, Any] = {"func": spec.func}
     body: list[str] = []
-    for index, name in enumerate(names):
-        param = fixed[index] if index < len(fixed) else variadic
-        if param is None or not param.checks:
+    for index, (name, check) in enumerate(zip(names, _positional_checks(spec, count))):
+        if check is None:
             continue
-        check = _ArgCheck.of(spec.name, param)
         namespace.update({f"T{index}": check.fast, f"reject{index}": check.reject})
         body.append(f"if type({name}) not in T{index}: reject{index}({name}, {index + 1})")
         if check.item_groups:
@@ -683,19 +687,10 @@ class FunctionTable(jmespath.functions.Functions):
         of those; None when a check needs more than the type (array items).
         ``positional_caller`` is the way for every other argument."""
         spec = self.specs[function_name]
-        fixed = [param for param in spec.params if not param.variadic]
-        variadic = spec.params[-1] if spec.params and spec.params[-1].variadic else None
-        types: list[Accepted] = []
-        for index in range(count):
-            param = fixed[index] if index < len(fixed) else variadic
-            if param is None or not param.checks:
-                types.append(None)
-                continue
-            check = _ArgCheck.of(spec.name, param)
-            if check.item_groups:
-                return None
-            types.append(check.fast)
-        return spec.func, tuple(types)
+        checks = _positional_checks(spec, count)
+        if any(check is not None and check.item_groups for check in checks):
+            return None
+        return spec.func, tuple(None if check is None else check.fast for check in checks)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.user_functions,))
