@@ -49,7 +49,10 @@ class Emitter:
 
     ``text`` is the expression being compiled (for error offsets);
     ``namespace`` collects the globals the generated code refers to; the
-    context functions read the variable named by ``scope``.
+    context functions read the variable named by ``scope``. In the builder
+    of an ``each`` item, ``item`` names the enclosing scope and the index,
+    which answer ``index()``, ``parent()`` and ``root()``; the item's own
+    Scope is made only when something asks for ``scope_variable()``.
     """
 
     def __init__(self, functions: FunctionTable, namespace: dict[str, Any] | None = None,
@@ -61,6 +64,8 @@ class Emitter:
         self.level = 1
         self.text = ""
         self.scope = "scope"
+        self.item: tuple[str, str] | None = None
+        self.scope_used = False
         self.uses_context = False
         self.source = ""  # the function's source, once built
 
@@ -87,6 +92,11 @@ class Emitter:
         name = self.name(prefix)
         self.namespace[name] = value
         return name
+
+    def scope_variable(self) -> str:
+        """The variable holding the Scope of this function's data (see ``item``)."""
+        self.scope_used = True
+        return self.scope
 
     def assign(self, expression: str) -> str:
         target = self.name()
@@ -237,15 +247,17 @@ class Emitter:
 
     def _expref(self, node: Node, source: str) -> str:
         body = node["children"][0]
-        return self.assign(f"_Expref({self.bind(body)}, {self._function_of(body)}, {self.scope})")
+        function, scope = self._function_of(body)
+        return self.assign(f"_Expref({self.bind(body)}, {function}, {scope})")
 
-    def _function_of(self, body: Node) -> str:
-        """The name of a generated function ``(data, scope) -> value`` for the expression ``body``."""
+    def _function_of(self, body: Node) -> tuple[str, str]:
+        """The name of a generated function ``(data, scope) -> value`` for the expression ``body``,
+        and what to pass it as ``scope`` (None unless it uses context functions)."""
         inner = Emitter(self.functions, self.namespace, self._names)
         inner.text = self.text
         function = build_function(inner, inner.node(body, "data"), f"<expression &{self.text}>")
         self.uses_context = self.uses_context or inner.uses_context
-        return self.bind(function, "f")
+        return self.bind(function, "f"), self.scope_variable() if inner.uses_context else "None"
 
     def check_call(self, node: Node) -> FunctionSpec:
         """The spec of the function ``node`` calls; raise if unknown or given the wrong number of arguments."""
@@ -265,9 +277,14 @@ class Emitter:
         if name == "sort_by" and node["children"][1]["type"] == "expref":
             return self._sort_by(node, source)
         arguments = [self.node(child, source) for child in node["children"]]
-        scope = self.scope
         if spec.context:
             self.uses_context = True
+            if self.item is not None and (name != "parent" or not arguments):
+                outer, index = self.item
+                if name == "index":
+                    return index
+                return self.assign(f"None if {outer} is None else {outer}.{'root' if name == 'root' else 'value'}")
+            scope = self.scope_variable()
             if name == "root":
                 return self.assign(f"None if {scope} is None else {scope}.root")
             if name == "index":
@@ -300,10 +317,10 @@ class Emitter:
         anything but an array goes through the checked call for its error."""
         array = self.node(node["children"][0], source)
         body = node["children"][1]["children"][0]
-        key = self._function_of(body)
+        key, scope = self._function_of(body)
         caller = self.bind(self.functions.caller("sort_by"), "call_sort_by_")
-        return self.assign(f"_sort_by({array}, {key}, {self.scope}) if type({array}) is list else "
-                           f"{caller}([{array}, _Expref({self.bind(body)}, {key}, {self.scope})])")
+        return self.assign(f"_sort_by({array}, {key}, {scope}) if type({array}) is list else "
+                           f"{caller}([{array}, _Expref({self.bind(body)}, {key}, {scope})])")
 
 
 def build_function(emitter: Emitter, result: str, filename: str, *,

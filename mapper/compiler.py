@@ -112,16 +112,30 @@ class _Compiler:
     def emitter(self) -> Emitter:
         return Emitter(self.functions, self.namespace, self.names)
 
-    def finish(self, emitter: Emitter, result: str, what: str, parameters: str) -> Any:
+    def item_emitter(self) -> Emitter:
+        """The emitter of an item builder, ``(data, outer, index, path, failures)``: ``outer`` is the
+        Scope enclosing the ``each``; the item's own is made only when needed (a Scope a record is
+        half the cost of its context functions)."""
+        emitter = self.emitter()
+        emitter.item = ("outer", "index")
+        return emitter
+
+    def finish(self, emitter: Emitter, result: str, what: str) -> Any:
+        parameters = "data, scope, path, failures"
+        if emitter.item is not None:
+            parameters = "data, outer, index, path, failures"
+            if emitter.scope_used:
+                emitter.lines.insert(0, "    scope = None if outer is None else _Scope(data, index, outer, outer.root)")
         function = build_function(emitter, result, f"<mapping builder of {what}>", parameters=parameters)
         self.sources.append(f"# {what}\n{emitter.source}")
         return function
 
     # Objects and arrays ------------------------------------------------------------------------------
 
-    def object_builder(self, rule: ObjectRule, node: SchemaNode | None) -> Builder:
-        """A function building the object of ``rule`` (without its own scope/when/default)."""
-        emitter = self.emitter()
+    def object_builder(self, rule: ObjectRule, node: SchemaNode | None, *, item: bool = False) -> Builder:
+        """A function building the object of ``rule`` (without its own scope/when/default); of each
+        item of an ``each`` with ``item`` (see ``item_emitter``)."""
+        emitter = self.item_emitter() if item else self.emitter()
         out = emitter.assign("{}")
         required = node.required() if node is not None else frozenset()
         order = node.property_names() if node is not None else []
@@ -136,7 +150,7 @@ class _Compiler:
                 emitter.line(f"if {' and '.join(tests)}: {store}" if tests else store)
             with emitter.block("except Exception as error:  # a rule failure rejects the record, never the run"):
                 emitter.line(f"failures.append((path + ({key!r},), error))")
-        builder: Builder = self.finish(emitter, out, rule.name or "the record", "data, scope, path, failures")
+        builder: Builder = self.finish(emitter, out, rule.name or "the record")
         return builder
 
     def field(self, emitter: Emitter, rule: Rule, node: SchemaNode | None, data: str, key: str) -> str:
@@ -163,11 +177,12 @@ class _Compiler:
         build = emitter.bind(self.object_builder(rule, node), "object")
         # An object with no values (every field null or left out) is left out itself.
         if rule.scope is None:
-            return emitter.assign(f"_with_values({build}({data}, scope, {path}, failures))")
+            return emitter.assign(f"_with_values({build}({data}, {emitter.scope_variable()}, {path}, failures))")
         inner = self.inline(emitter, rule.scope, data)
         result = emitter.assign(emitter.bind(rule.default) if rule.has_default else "None")
         with emitter.block(f"if {inner} is not None:"):
-            scope = f"_Scope({inner}, None, scope, scope.root)" if self.uses_scope else "None"
+            outer = emitter.scope_variable()
+            scope = f"_Scope({inner}, None, {outer}, {outer}.root)" if self.uses_scope else "None"
             emitter.line(f"{result} = _with_values({build}({inner}, {scope}, {path}, failures))")
         return result
 
@@ -177,24 +192,24 @@ class _Compiler:
         result = emitter.assign(emitter.bind(rule.default) if rule.has_default else "None")
         with emitter.block(f"if {items} is not None:"):
             emitter.line(f"if not isinstance({items}, list): _not_array({items})")
-            scope = "_Scope(_item, _index, scope, scope.root)" if self.uses_scope else "None"  # scope.enter, inlined
+            outer = emitter.scope_variable() if self.uses_scope else "None"
             if isinstance(rule.item, ObjectRule):
-                build = emitter.bind(self.object_builder(rule.item, items_node), "item")
+                build = emitter.bind(self.object_builder(rule.item, items_node, item=True), "item")
             else:
                 build = emitter.bind(self.value_item_builder(rule.item, items_node), "item")
-            emitter.line(f"{result} = [{build}(_item, {scope}, path + ({key!r}, _index), failures) "
+            emitter.line(f"{result} = [{build}(_item, {outer}, _index, path + ({key!r}, _index), failures) "
                          f"for _index, _item in enumerate({items})]")
         return result
 
     def value_item_builder(self, rule: ValueRule, node: SchemaNode | None) -> Builder:
         """The function making one item of an ``each`` without ``rules``: null where it fails."""
-        emitter = self.emitter()
+        emitter = self.item_emitter()
         result = emitter.assign("None")
         with emitter.block("try:"):
             emitter.line(f"{result} = {self.plain_value(emitter, rule, node, 'data')}")
         with emitter.block("except Exception as error:"):
             emitter.line("failures.append((path, error))")
-        builder: Builder = self.finish(emitter, result, f"the items of {rule.name}", "data, scope, path, failures")
+        builder: Builder = self.finish(emitter, result, f"the items of {rule.name}")
         return builder
 
     # Values -------------------------------------------------------------------------------------------
@@ -237,7 +252,7 @@ class _Compiler:
         """Emit the expression of ``expr`` reading ``data``; its result's variable."""
         expression = self.expressions[expr.text]
         if expression.interpreted:
-            return emitter.assign(f"{emitter.bind(expression.evaluate, 'expression')}({data}, scope)")
+            return emitter.assign(f"{emitter.bind(expression.evaluate, 'expression')}({data}, {emitter.scope_variable()})")
         return emitter.expression(expression.ast, expr.text, data)
 
 
