@@ -11,8 +11,9 @@ each reporting its own peak memory (VmHWM):
   validate, serialize, rejects to a file), through its command-line entry point;
 - ``2 x --jobs 1 on halves``: two independent ``mapper --jobs 1`` processes at
   once, each on half of the input. Its time against ``--jobs 1`` on the whole is
-  the most two processes can gain on this machine for this work (shared caches
-  and memory bandwidth make it less than 2), the ceiling to read --jobs 2 against.
+  what two processes gain on this machine for this work, with no coordination at
+  all (shared caches, memory bandwidth and neighbours make it less than 2): the
+  reference to read --jobs 2 against.
 
 The contenders take turns for R rounds. Records per second are the fastest run of
 each; each ratio is the median of the ratios within a round (the machines are
@@ -147,7 +148,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ratios = {
         "mapper --jobs 1 / floor time (target <= 2)": _paired(rounds, "mapper --jobs 1", "floor"),
         "--jobs 2 / --jobs 1 throughput (target >= 1.7)": _paired(rounds, "mapper --jobs 1", "mapper --jobs 2"),
-        "ceiling: 2 x --jobs 1 on halves / --jobs 1 throughput":
+        "reference: 2 x --jobs 1 on halves / --jobs 1 throughput":
             _paired(rounds, "mapper --jobs 1", "2 x --jobs 1 on halves"),
     }
     for name, value in ratios.items():
