@@ -349,13 +349,6 @@ def is_true(value: Any) -> bool:
     return not (value == "" or value == [] or value == {})
 
 
-def _field(value: Any, key: str) -> Any:
-    try:
-        return value.get(key)
-    except AttributeError:
-        return None
-
-
 def _index(value: Any, position: int) -> Any:
     if not isinstance(value, list):
         return None
@@ -448,7 +441,7 @@ class _Expref(_Expression):
 
 #: The globals every generated function starts from.
 RUNTIME: Mapping[str, Any] = {
-    "_field": _field, "_index": _index, "_values": _values, "_flatten": _flatten, "_equals": _equals,
+    "_index": _index, "_values": _values, "_flatten": _flatten, "_equals": _equals,
     "_order": _order, "_parent": _parent, "_sort_by": _sort_by, "_is_true": is_true, "_Expref": _Expref,
     "_deepcopy": copy.deepcopy,
     "_NUMBERS": frozenset({int, float}), "_ORDERABLE": frozenset({int, float, str}),

@@ -114,11 +114,15 @@ class _Compiler:
 
     def item_emitter(self) -> Emitter:
         """The emitter of an item builder, ``(data, outer, index, path, failures)``: ``outer`` is the
-        Scope enclosing the ``each``; the item's own is made only when needed (a Scope a record is
-        half the cost of its context functions)."""
+        Scope enclosing the ``each``; the item's own is made only when needed (building one for
+        every item was half of what the context functions cost)."""
         emitter = self.emitter()
         emitter.item = ("outer", "index")
         return emitter
+
+    def scope(self, emitter: Emitter) -> str:
+        """What generated code passes on as the scope: the emitter's, when the mapping has context functions."""
+        return emitter.scope_variable() if self.uses_scope else "None"
 
     def finish(self, emitter: Emitter, result: str, what: str) -> Any:
         parameters = "data, scope, path, failures"
@@ -177,11 +181,11 @@ class _Compiler:
         build = emitter.bind(self.object_builder(rule, node), "object")
         # An object with no values (every field null or left out) is left out itself.
         if rule.scope is None:
-            return emitter.assign(f"_with_values({build}({data}, {emitter.scope_variable()}, {path}, failures))")
+            return emitter.assign(f"_with_values({build}({data}, {self.scope(emitter)}, {path}, failures))")
         inner = self.inline(emitter, rule.scope, data)
         result = emitter.assign(emitter.bind(rule.default) if rule.has_default else "None")
         with emitter.block(f"if {inner} is not None:"):
-            outer = emitter.scope_variable()
+            outer = self.scope(emitter)
             scope = f"_Scope({inner}, None, {outer}, {outer}.root)" if self.uses_scope else "None"
             emitter.line(f"{result} = _with_values({build}({inner}, {scope}, {path}, failures))")
         return result
@@ -192,7 +196,7 @@ class _Compiler:
         result = emitter.assign(emitter.bind(rule.default) if rule.has_default else "None")
         with emitter.block(f"if {items} is not None:"):
             emitter.line(f"if not isinstance({items}, list): _not_array({items})")
-            outer = emitter.scope_variable() if self.uses_scope else "None"
+            outer = self.scope(emitter)
             if isinstance(rule.item, ObjectRule):
                 build = emitter.bind(self.object_builder(rule.item, items_node, item=True), "item")
             else:
@@ -252,7 +256,7 @@ class _Compiler:
         """Emit the expression of ``expr`` reading ``data``; its result's variable."""
         expression = self.expressions[expr.text]
         if expression.interpreted:
-            return emitter.assign(f"{emitter.bind(expression.evaluate, 'expression')}({data}, {emitter.scope_variable()})")
+            return emitter.assign(f"{emitter.bind(expression.evaluate, 'expression')}({data}, {self.scope(emitter)})")
         return emitter.expression(expression.ast, expr.text, data)
 
 
