@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,12 @@ def peak_rss_mib() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def paired_ratio(rounds: list[dict[str, float]], slower: str, faster: str, digits: int = 2) -> float:
+    """The median over rounds of ``slower``'s time over ``faster``'s in the same round: the speed of
+    these shared machines drifts by up to a third from one minute to the next, more than within a round."""
+    return round(statistics.median(times[slower] / times[faster] for times in rounds), digits)
 
 
 def report(result: dict[str, Any]) -> None:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -35,6 +34,7 @@ import mapper
 from mapper.expressions import Scope
 
 from . import handwritten, peers, workloads
+from ._util import paired_ratio
 from .workloads import Workload
 
 
@@ -106,8 +106,7 @@ def measure(workload: Workload, repeat: int) -> dict[str, Any]:
     best = {name: min(times[name] for times in rounds) for name in runners}
 
     def ratio(slower: str, faster: str, digits: int = 2) -> float:
-        # The median of the ratios within a round: the machine's speed drifts between rounds.
-        return round(statistics.median(times[slower] / times[faster] for times in rounds), digits)
+        return paired_ratio(rounds, slower, faster, digits)
 
     rows = [{"contender": name, "us_per_record": round(seconds * 1e6, 2), "records_per_s": round(1 / seconds),
              "vs_hand_written": ratio(name, "hand-written"), "same_output": same[name]}

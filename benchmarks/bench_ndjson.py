@@ -30,7 +30,6 @@ import argparse
 import io
 import json
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ._util import report, run_child
+from ._util import paired_ratio, report, run_child
 from .workloads import CRM_MAPPING, crm_contact
 
 
@@ -108,12 +107,6 @@ def run_halves_at_once(parts: tuple[Path, Path], folder: Path) -> dict[str, Any]
             "seconds": max(row["seconds"] for row in rows), "peak_rss_mib": max(row["peak_rss_mib"] for row in rows)}
 
 
-def _paired(rounds: list[dict[str, dict[str, Any]]], slower: str, faster: str) -> float:
-    """The median over rounds of ``slower``'s time over ``faster``'s in the same round: the speed of
-    these shared machines drifts by a third from one minute to the next, a round takes seconds."""
-    return round(statistics.median(one[slower]["seconds"] / one[faster]["seconds"] for one in rounds), 2)
-
-
 def child(args: list[str]) -> None:
     name, source, target = args[:3]
     start = time.perf_counter()
@@ -145,11 +138,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for name, row in rows.items():
         print(f"  {name:<24} {row['records'] / row['seconds']:>10.0f} {size / 1e6 / row['seconds']:>7.1f} "
               f"{row['peak_rss_mib']:>13}")
+    seconds = [{name: row["seconds"] for name, row in one.items()} for one in rounds]
     ratios = {
-        "mapper --jobs 1 / floor time (target <= 2)": _paired(rounds, "mapper --jobs 1", "floor"),
-        "--jobs 2 / --jobs 1 throughput (target >= 1.7)": _paired(rounds, "mapper --jobs 1", "mapper --jobs 2"),
+        "mapper --jobs 1 / floor time (target <= 2)": paired_ratio(seconds, "mapper --jobs 1", "floor"),
+        "--jobs 2 / --jobs 1 throughput (target >= 1.7)": paired_ratio(seconds, "mapper --jobs 1", "mapper --jobs 2"),
         "reference: 2 x --jobs 1 on halves / --jobs 1 throughput":
-            _paired(rounds, "mapper --jobs 1", "2 x --jobs 1 on halves"),
+            paired_ratio(seconds, "mapper --jobs 1", "2 x --jobs 1 on halves"),
     }
     for name, value in ratios.items():
         print(f"  {name}: {value}")
