@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,8 @@ from mapper.strategies import from_schema
 ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data" / "xml"
 SHIP = {"s": "urn:example:shipping"}
-SHIPMENT = load_schema(DATA / "shipment.schema.json")
+SHIPMENT_PATH = DATA / "shipment.schema.json"
+SHIPMENT = load_schema(SHIPMENT_PATH)
 
 
 def write(records: list[Any], schema: Schema | None = None, **options: Any) -> bytes:
@@ -106,6 +109,7 @@ def test_one_record_without_root_is_the_document_element() -> None:
     writer.write({"id": "A"})
     with pytest.raises(ValueError, match="give the writer a root"):
         writer.write({"id": "B"})
+    writer.close()
 
 
 @pytest.mark.parametrize("record, message", [
@@ -137,3 +141,30 @@ def test_mapping_json_observations_to_an_xml_feed() -> None:
     assert out.getvalue().decode() == (DATA / "observation-to-station-report.expected.xml").read_text()
     reader = XmlReader(mapping.target_schema, "/met:Reports/met:Report", {"met": "urn:example:met"})
     assert list(reader.records(io.BytesIO(out.getvalue()), "feed.xml")) == outputs
+
+
+def test_a_writer_given_up_after_an_error_is_safe_to_collect() -> None:
+    # lxml crashes the process when the collector frees an incremental writer that is still open
+    # inside a reference cycle (a kept traceback makes one). Run in a child: a crash kills it.
+    script = f"""
+import gc, io, sys
+sys.path.insert(0, {str(Path(__file__).parent.parent)!r})
+from mapper.formats.xml import XmlWriter
+from mapper.schemas import load_schema
+schema = load_schema({str(SHIPMENT_PATH)!r})
+for number in range(600):
+    writer = XmlWriter(schema)
+    writer.begin(io.BytesIO())
+    writer.write({{"id": "A"}})
+    try:
+        writer.write({{"id": "B"}})
+    except ValueError as error:
+        kept = {{"error": error, "writer": writer}}
+        kept["self"] = kept
+    if number % 50 == 0:
+        gc.collect()
+gc.collect()
+print("collected")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout.strip()) == (0, "collected"), done.stderr

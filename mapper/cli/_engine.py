@@ -321,6 +321,10 @@ class Run:
                         self._say(f"mapper: error: {outcome.message}\n")
                     if self.progress is not None:
                         self.progress.update(self.counts.read)
+            except BaseException:
+                if writer is not None:
+                    writer.close()  # the output is given up (see XmlWriter.close)
+                raise
             finally:
                 close = getattr(outcomes, "close", None)
                 if close is not None:

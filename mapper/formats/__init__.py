@@ -32,13 +32,16 @@ class RecordReader(Protocol):
 
 
 class RecordWriter(Protocol):
-    """Writes records to a binary stream: ``begin``, ``write`` per record, ``end``."""
+    """Writes records to a binary stream: ``begin``, ``write`` per record, ``end``; ``close``
+    instead of ``end`` for an output given up after an error."""
 
     def begin(self, stream: IO[bytes]) -> None: ...
 
     def write(self, record: Any) -> None: ...
 
     def end(self) -> None: ...
+
+    def close(self) -> None: ...
 
 
 #: The formats of a payload, as a mapping side or ``--from``/``--to`` names them.

@@ -352,6 +352,9 @@ class JsonWriter:
         elif self._count:
             self._stream.write(b"\n")
 
+    def close(self) -> None:
+        """Nothing to let go of (see ``RecordWriter``)."""
+
 
 class NdjsonWriter:
     """Writes one compact JSON record per line."""
@@ -375,3 +378,6 @@ class NdjsonWriter:
 
     def end(self) -> None:
         pass
+
+    def close(self) -> None:
+        """Nothing to let go of (see ``RecordWriter``)."""

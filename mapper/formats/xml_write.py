@@ -98,6 +98,24 @@ class XmlWriter:
         self._file = None
         self._stack = None
 
+    def close(self) -> None:
+        """Let go of an output that will not be ended (after an error); nothing when ended.
+
+        lxml's incremental writer must be closed before it is garbage: met open in a
+        reference cycle (a traceback makes one), the collector frees it half torn down
+        and the process crashes.
+        """
+        stack, self._stack, self._file = self._stack, None, None
+        if stack is not None:
+            try:
+                stack.close()
+            except Exception:  # noqa: BLE001, S110 - the output is being abandoned; its stream may be gone
+                pass
+
+    def __del__(self) -> None:
+        # Finalizers run before the collector tears a cycle down (PEP 442): the last safe moment.
+        self.close()
+
     def element(self, record: Any) -> etree._Element:
         """The element of one record. Raises ``RecordError`` when XML cannot hold it."""
         try:
