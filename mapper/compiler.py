@@ -104,8 +104,7 @@ class _Compiler:
         self.functions = functions
         self.expressions = expressions
         self.uses_scope = uses_scope
-        self.namespace: dict[str, Any] = dict(RUNTIME, _OMIT=OMIT, _not_array=_not_array, _with_values=_with_values,
-                                              _Scope=Scope)
+        self.namespace: dict[str, Any] = dict(RUNTIME, _OMIT=OMIT, _not_array=_not_array, _with_values=_with_values)
         self.names = itertools.count(1)
         self.sources: list[str] = []
 
@@ -129,7 +128,7 @@ class _Compiler:
         if emitter.item is not None:
             parameters = "data, outer, index, path, failures"
             if emitter.scope_used:
-                emitter.lines.insert(0, "    scope = None if outer is None else _Scope(data, index, outer, outer.root)")
+                emitter.lines.insert(0, "    scope = None if outer is None else outer.enter(data, index)")
         function = build_function(emitter, result, f"<mapping builder of {what}>", parameters=parameters)
         self.sources.append(f"# {what}\n{emitter.source}")
         return function
@@ -186,7 +185,7 @@ class _Compiler:
         result = emitter.assign(emitter.bind(rule.default) if rule.has_default else "None")
         with emitter.block(f"if {inner} is not None:"):
             outer = self.scope(emitter)
-            scope = f"_Scope({inner}, None, {outer}, {outer}.root)" if self.uses_scope else "None"
+            scope = f"{outer}.enter({inner})" if self.uses_scope else "None"
             emitter.line(f"{result} = _with_values({build}({inner}, {scope}, {path}, failures))")
         return result
 
