@@ -8,6 +8,7 @@ not answer.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -102,3 +103,14 @@ def test_the_common_formats_take_the_fast_route() -> None:
     moment = datetime(2024, 3, 5, 10, 20, 0, 120000, tzinfo=timezone(timedelta(hours=-8)))
     for format in ["%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%d", "%m/%d/%Y %H:%M", "%d.%m.%y", "%Y%m%d%H%M%S"]:
         assert assert_agrees(moment.strftime(format), format) is not None, format
+
+
+@pytest.mark.parametrize("directive", sorted(strptime._DIRECTIVES))
+def test_each_pattern_is_the_running_cpythons_own(directive: str) -> None:
+    # The fast route copies CPython's _strptime patterns (written against 3.11 to 3.13). On an
+    # interpreter whose patterns differ, this fails before any result can: update _DIRECTIVES.
+    import _strptime
+
+    theirs = re.sub(r"\(\?P<\w+>", "(", _strptime.TimeRE()[directive])
+    ours = strptime._DIRECTIVES[directive].replace("(?:", "(")
+    assert ours == theirs
