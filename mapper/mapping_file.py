@@ -53,7 +53,8 @@ class MappingRead:
     (``MappingFormatError``, one per place, the deepest first) come alone, as
     the rules are read only from a document that follows the format; then the
     problems of the rules (``MappingFormatError`` for keys that cannot go
-    together, ``UnknownNameError`` for unknown lookups) in file order.
+    together, ``UnknownNameError`` for unknown lookups), rule by rule in file
+    order.
 
     ``spec`` is None when the document breaks the format; otherwise it is read
     past the problems of the rules, a rule naming an unknown lookup being read
