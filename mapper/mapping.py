@@ -18,10 +18,10 @@ from .documents import load_document
 from .errors import MappingError, Problem, RecordError
 from .expressions import Scope
 from .functions import FunctionSpec, build_function_table
+from .mapping_file import parse_mapping
 from .model import MappingSpec
 from .provenance import Provenance
 from .schemas import Schema, load_schema
-from .spec import parse_mapping
 from .validation import RecordValidator
 
 UserFunction = Callable[..., Any] | FunctionSpec

@@ -1,6 +1,6 @@
 """The parsed mapping file: plain, frozen, picklable data.
 
-``spec.py`` builds these from a loaded document; ``compiler.py`` turns them into
+``mapping_file.py`` builds these from a loaded document; ``compiler.py`` turns them into
 callables. Nothing here evaluates anything. Every rule knows its ``name`` (the
 dotted target path, ``[]`` marking array items, e.g. ``addresses[].line1``)
 and its ``location`` in the mapping file; every expression keeps its own

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from mapper.documents import load_document
-from mapper.spec import mapping_file_schema
+from mapper.mapping_file import mapping_file_schema
 
 ROOT = Path(__file__).parent.parent
 MAPPINGS = sorted((ROOT / "mappings").glob("*.yaml"))

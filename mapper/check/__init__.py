@@ -5,9 +5,12 @@
 record. The stages, each reporting all it finds:
 
 1. the file reads as YAML/JSON (``M100``) and follows the mapping-file format
-   (``M101``); lookups named by rules exist (``M103``); schemas load (``M108``);
-2. every expression compiles (``M102``) and calls known functions with the
-   right arguments (``M104``-``M106``);
+   (``M101``); lookups named by rules exist (``M103``); schemas load (``M108``).
+   The format and the lookups are the loader's own rules (``mapping_file``):
+   ``check`` lists every problem the loader would raise the first of, in the
+   same words and at the same place;
+2. every expression compiles (``M102``, in the loader's words) and calls known
+   functions with the right arguments (``M104``-``M106``);
 3. the rules, walked with the target schema, write what it allows and requires
    (``M2xx``), and their expressions, typed through the source schema
    (``inference``), read what it has (``M3xx``);
@@ -19,32 +22,40 @@ Codes are listed in ``codes.py`` and documented in docs/ci.md.
 
 from __future__ import annotations
 
-import copy
-import difflib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import jmespath.parser
-from jmespath.exceptions import JMESPathError, LexerError, ParseError
+from jmespath.exceptions import JMESPathError
 
-from ..documents import DocPath, Document, load_document
-from ..errors import Location, MappingError, MappingSyntaxError, SchemaError
-from ..functions import build_function_table
-from ..model import MappingSpec, expressions_of, walk_rules
+from ..documents import Document, load_document
+from ..errors import (
+    ExpressionError,
+    Location,
+    MappingError,
+    MappingFormatError,
+    MappingSyntaxError,
+    SchemaError,
+    UnknownNameError,
+)
+from ..expressions import compile_expression
+from ..functions import FunctionTable, build_function_table
+from ..mapping import Mapping, load
+from ..mapping_file import read_mapping
+from ..model import Expr, MappingSpec, expressions_of, walk_rules
 from ..schemas import Schema, display_path, load_schema
-from ..spec import RULE_KEYS, parse_mapping
 from .codes import CODES, Code
 from .inference import ExpressionTyper, Observations
 from .report import FORMATS, Diagnostic
 from .rules import Parsed, RuleChecker, expression_location, unread_fields
 
-if TYPE_CHECKING:
-    from ..mapping import Mapping
-
 __all__ = ["CODES", "FORMATS", "Code", "Diagnostic", "Observations", "check_file", "find_mappings", "observe"]
 
 MAPPING_SUFFIXES = (".yaml", ".yml")
+
+#: The code of each kind of problem the mapping-file rules find.
+_DOCUMENT_CODES: dict[type[MappingError], str] = {MappingFormatError: "M101", UnknownNameError: "M103"}
 
 
 def find_mappings(paths: Sequence[str | Path]) -> list[Path]:
@@ -104,7 +115,7 @@ class _FileChecker:
         self.functions = functions
         self.unused = unused
         self.found: list[Diagnostic] = []
-        self.unchecked: set[Location] = set()  # rules whose unknown lookup was reported
+        self.unchecked: frozenset[Location] = frozenset()  # rules whose unknown lookup was reported
 
     def add(self, code: str, message: str, location: Location, rule: str | None = None) -> None:
         self.found.append(Diagnostic(code, message, location, rule))
@@ -125,14 +136,13 @@ class _FileChecker:
         except MappingError as error:
             self.add_error("M109", error)
             return
-        parsed = self._parse_expressions(spec, document)
+        parsed = self._parse_expressions(spec, document, table)
         if schemas is not None:
             reads = Observations()
             typer = ExpressionTyper(table.specs, reads)
             source, target = schemas
             try:
-                RuleChecker(spec, document, source, target, typer, parsed, self.add,
-                            frozenset(self.unchecked)).check()
+                RuleChecker(spec, document, source, target, typer, parsed, self.add, self.unchecked).check()
             except Exception as error:  # noqa: BLE001 - one odd schema must not stop the run
                 self.add("M109", f"the checker could not analyse the rules ({type(error).__name__}: {error}); "
                                  "please report this", Location(self.label))
@@ -161,63 +171,16 @@ class _FileChecker:
         return None
 
     def _spec(self, document: Document) -> MappingSpec | None:
-        from ..spec import _describe, _error_location, _format_validator  # the loader's own wording
-
-        if not isinstance(document.data, dict):
-            self.add("M101", "a mapping file must hold an object (mapping:, source:, target:, rules:)",
-                     document.locate())
+        """Report every problem of the mapping-file rules; the spec, when the rest can be checked."""
+        read = read_mapping(document)
+        for problem in read.problems:
+            self.add_error(_DOCUMENT_CODES[type(problem)], problem)
+        self.unchecked = read.without_lookup
+        # A rule read without its unknown lookup is still what the user meant; one whose keys cannot go
+        # together may not be, and checking it further would only add noise.
+        if read.spec is None or any(not isinstance(problem, UnknownNameError) for problem in read.problems):
             return None
-        errors = list(_format_validator().iter_errors(document.data))
-        if errors:
-            # Report each place once, deepest (most specific) error first.
-            seen: set[tuple[Any, ...]] = set()
-            for error in sorted(errors, key=lambda error: -len(error.absolute_path)):
-                path: DocPath = tuple(error.absolute_path)
-                if any(path[:len(other)] == other for other in seen):
-                    continue
-                seen.add(path)
-                self.add("M101", _describe(error, document), _error_location(error, document, path))
-            return None
-        document = self._without_unknown_lookups(document)
-        try:
-            return parse_mapping(document)
-        except MappingError as error:
-            self.add_error("M101", error)
-            return None
-
-    def _without_unknown_lookups(self, document: Document) -> Document:
-        """Report every rule naming an unknown lookup; the document without those names."""
-        data = document.data
-        known = set(data.get("lookups", {}))
-        unknown: list[DocPath] = []
-
-        def walk(value: Any, path: DocPath, is_rule: bool) -> None:
-            if not isinstance(value, dict):
-                return
-            if is_rule and any(key in value for key in RULE_KEYS):
-                name = value.get("lookup")
-                if isinstance(name, str) and name not in known:
-                    unknown.append(path)
-                if isinstance(value.get("rules"), dict):
-                    walk(value["rules"], path + ("rules",), False)
-                return
-            for key, child in value.items():
-                walk(child, path + (key,), True)
-
-        walk(data.get("rules"), ("rules",), False)
-        if not unknown:
-            return document
-        for path in unknown:
-            name = _at(data, path)["lookup"]
-            close = difflib.get_close_matches(name, sorted(known), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            listed = f"; defined: {', '.join(sorted(known))}" if known else "; the file defines no lookups"
-            self.add("M103", f"unknown lookup {name!r}{hint}{listed}", document.locate(path + ("lookup",)))
-            self.unchecked.add(document.locate(path, key=True))
-        cleaned = copy.deepcopy(data)
-        for path in unknown:
-            del _at(cleaned, path)["lookup"]
-        return Document(cleaned, document.file, document.text, document._positions, document._key_positions)
+        return read.spec
 
     def _schemas(self, spec: MappingSpec) -> tuple[Schema, Schema] | None:
         loaded: list[Schema] = []
@@ -230,7 +193,7 @@ class _FileChecker:
 
     # -- stage 2: expressions -------------------------------------------------------------------
 
-    def _parse_expressions(self, spec: MappingSpec, document: Document) -> Parsed:
+    def _parse_expressions(self, spec: MappingSpec, document: Document, table: FunctionTable) -> Parsed:
         parsed: Parsed = {}
         parser = jmespath.parser.Parser()
         for rule in walk_rules(spec.rules):
@@ -239,38 +202,25 @@ class _FileChecker:
                     continue
                 try:
                     parsed[expr.text] = cast("dict[str, Any]", parser.parse(expr.text).parsed)
-                except (JMESPathError, ValueError) as error:
+                except (JMESPathError, ValueError):
                     parsed[expr.text] = None
-                    offset, message = _parse_error(error, expr.text)
-                    self.add("M102", f"invalid expression {expr.text!r}: {message}",
-                             expression_location(document, expr, offset), rule.name)
+                    error = _syntax_error(expr, table)
+                    self.add("M102", error.message, expression_location(document, expr, error.offset), rule.name)
         return parsed
 
     # -- stage 4: the engine agrees -------------------------------------------------------------
 
     def _load(self) -> None:
         try:
-            from ..mapping import load
-        except ImportError:  # pragma: no cover - only while the engine is incomplete
-            return
-        try:
             load(self.path, functions=self.functions)
         except MappingError as error:
             self.add("M109", error.message, error.location or Location(self.label))
 
 
-def _parse_error(error: Exception, text: str) -> tuple[int | None, str]:
-    if isinstance(error, LexerError):
-        return error.lexer_position, str(error.message)
-    if isinstance(error, ParseError):
-        position = error.lex_position
-        if error.token_value is None or error.token_type == "eof":
-            return min(position, len(text)), "the expression ends too early"
-        return position, str(error.msg)
-    return None, str(error)
-
-
-def _at(data: Any, path: DocPath) -> Any:
-    for part in path:
-        data = data[part]
-    return data
+def _syntax_error(expr: Expr, table: FunctionTable) -> ExpressionError:
+    """What loading says of an expression jmespath cannot parse: the loader's wording and offset."""
+    try:
+        compile_expression(expr.text, table)
+    except ExpressionError as error:
+        return error
+    raise AssertionError(f"the loader compiles {expr.text!r}, which jmespath cannot parse")

@@ -1,15 +1,22 @@
-"""Read a mapping document into the model, checking the mapping-file format.
+"""The mapping-file format: every rule a mapping document must follow, and the spec it describes.
+
+One rule set, two drivers (as jsonschema's ``iter_errors`` and ``validate``):
+``read_mapping`` finds every problem of a document, each a ``MappingError``
+located at the offending key or value, and reads the ``MappingSpec`` it
+describes; loading (``parse_mapping``) raises the most relevant problem, and
+``mapper check`` lists them all.
 
 The document is first checked against ``mapping.schema.json`` (the same schema
 editors use for completion); what a schema cannot say well (which rule keys go
-together, unknown lookup names) is checked here, each error located at the
-offending key or value.
+together, unknown lookup names) is checked while the rules are read.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -18,8 +25,8 @@ from typing import Any
 import jsonschema
 import jsonschema.exceptions
 
-from .documents import Document, DocPath
-from .errors import Location, MappingFormatError, UnknownNameError
+from .documents import DocPath, Document
+from .errors import Location, MappingError, MappingFormatError, UnknownNameError
 from .model import EachRule, Expr, Lookup, MappingSpec, ObjectRule, Rule, Side, ValueRule, lookup_key
 
 RULE_KEYS = ("from", "const", "each", "rules", "lookup", "default", "when")
@@ -38,16 +45,37 @@ def _format_validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(mapping_file_schema())
 
 
-def parse_mapping(document: Document) -> MappingSpec:
-    """Build a ``MappingSpec`` from a loaded mapping document.
+@dataclass(frozen=True)
+class MappingRead:
+    """What reading a mapping document found.
 
-    Raises ``MappingFormatError`` or ``UnknownNameError`` located in the file.
+    ``problems`` holds every problem, the most relevant first: format errors
+    (``MappingFormatError``, one per place, the deepest first) come alone, as
+    the rules are read only from a document that follows the format; then the
+    problems of the rules (``MappingFormatError`` for keys that cannot go
+    together, ``UnknownNameError`` for unknown lookups), rule by rule in file
+    order.
+
+    ``spec`` is None when the document breaks the format; otherwise it is read
+    past the problems of the rules, a rule naming an unknown lookup being read
+    without it (``without_lookup`` holds where such rules are written).
     """
+
+    spec: MappingSpec | None
+    problems: tuple[MappingError, ...]
+    without_lookup: frozenset[Location] = frozenset()
+
+
+def read_mapping(document: Document) -> MappingRead:
+    """Every problem of a loaded mapping document, and the spec it describes (see ``MappingRead``)."""
     data = document.data
     if not isinstance(data, dict):
-        raise MappingFormatError("a mapping file must hold an object (mapping:, source:, target:, rules:)",
-                                 document.locate())
-    _check_format(document)
+        problem = MappingFormatError("a mapping file must hold an object (mapping:, source:, target:, rules:)",
+                                     document.locate())
+        return MappingRead(None, (problem,))
+    format_problems = tuple(_format_problems(document))
+    if format_problems:
+        return MappingRead(None, format_problems)
     base = Path(document.file).resolve().parent
     lookups = {
         name: _lookup(name, table, document.locate(("lookups", name), key=True))
@@ -55,7 +83,7 @@ def parse_mapping(document: Document) -> MappingSpec:
     }
     parser = _RuleParser(document, lookups)
     rules = parser.object_rule("", ("rules",), data["rules"], scope=None, when=None)
-    return MappingSpec(
+    spec = MappingSpec(
         name=data["mapping"],
         file=document.file,
         description=data.get("description", ""),
@@ -64,15 +92,30 @@ def parse_mapping(document: Document) -> MappingSpec:
         rules=rules,
         lookups=lookups,
     )
+    return MappingRead(spec, tuple(parser.problems), frozenset(parser.without_lookup))
 
 
-def _check_format(document: Document) -> None:
-    errors = list(_format_validator().iter_errors(document.data))
-    if not errors:
-        return
-    error = min(errors, key=_error_rank)
-    path: DocPath = tuple(error.absolute_path)
-    raise MappingFormatError(_describe(error, document), _error_location(error, document, path))
+def parse_mapping(document: Document) -> MappingSpec:
+    """Build a ``MappingSpec`` from a loaded mapping document.
+
+    Raises the most relevant problem ``read_mapping`` finds: a
+    ``MappingFormatError`` or ``UnknownNameError`` located in the file.
+    """
+    read = read_mapping(document)
+    if read.spec is None or read.problems:
+        raise read.problems[0]
+    return read.spec
+
+
+def _format_problems(document: Document) -> Iterator[MappingFormatError]:
+    """What breaks ``mapping.schema.json``: one problem per place, the deepest (most specific) first."""
+    reported: set[DocPath] = set()
+    # A place that fails several subschemas (the branches of an anyOf) is reported once, by its first error.
+    for error in sorted(_format_validator().iter_errors(document.data), key=_error_rank):
+        path: DocPath = tuple(error.absolute_path)
+        if path not in reported:
+            reported.add(path)
+            yield MappingFormatError(_describe(error, document), _error_location(error, document, path))
 
 
 def _error_rank(error: jsonschema.exceptions.ValidationError) -> int:
@@ -154,11 +197,17 @@ def _side(document: Document, which: str, base: Path) -> Side:
 
 
 class _RuleParser:
-    """Turns the ``rules`` tree into rule objects, checking key combinations."""
+    """Turns the ``rules`` tree into rule objects, collecting the problems of the rules in file order.
+
+    Each rule is read as well as it can be despite its problems, so that every
+    problem is found in one pass.
+    """
 
     def __init__(self, document: Document, lookups: dict[str, Lookup]) -> None:
         self.document = document
         self.lookups = lookups
+        self.problems: list[MappingError] = []
+        self.without_lookup: set[Location] = set()
 
     def expr(self, path: DocPath, text: str) -> Expr:
         return Expr(text, self.document.locate(path))
@@ -173,6 +222,7 @@ class _RuleParser:
     def rule_object(self, name: str, path: DocPath, spec: dict[str, Any]) -> Rule:
         location = self.document.locate(path, key=True)
         self._check_combination(name, path, spec)
+        lookup = self._lookup_name(path, spec)
         when = self.expr(path + ("when",), spec["when"]) if "when" in spec else None
         has_default, default = "default" in spec, spec.get("default")
         if "each" in spec:
@@ -182,7 +232,7 @@ class _RuleParser:
                                                                 scope=None, when=None)
             else:
                 source = self.expr(path + ("from",), spec["from"]) if "from" in spec else Expr("@", location)
-                item = ValueRule(item_name, location, source=source, lookup=self._lookup_name(path, spec))
+                item = ValueRule(item_name, location, source=source, lookup=lookup)
             return EachRule(name, location, self.expr(path + ("each",), spec["each"]), item,
                             default=default, has_default=has_default, when=when)
         if "rules" in spec:
@@ -193,7 +243,7 @@ class _RuleParser:
             return ValueRule(name, location, const=spec["const"], has_const=True, when=when)
         return ValueRule(
             name, location, source=self.expr(path + ("from",), spec["from"]),
-            lookup=self._lookup_name(path, spec), default=default, has_default=has_default, when=when,
+            lookup=lookup, default=default, has_default=has_default, when=when,
         )
 
     def object_rule(
@@ -218,19 +268,23 @@ class _RuleParser:
         )
 
     def _lookup_name(self, path: DocPath, spec: dict[str, Any]) -> str | None:
-        name = spec.get("lookup")
-        if name is not None and name not in self.lookups:
-            known = sorted(self.lookups)
-            hint = _did_you_mean(name, known)
-            listed = f"; defined: {', '.join(known)}" if known else "; the file defines no lookups:"
-            raise UnknownNameError(f"unknown lookup {name!r}{hint}{listed}", self.document.locate(path + ("lookup",)))
-        return name if isinstance(name, str) else None
+        """The lookup the rule names; None when it names none, or one the file does not define (a problem)."""
+        name: str | None = spec.get("lookup")
+        if name is None or name in self.lookups:
+            return name
+        known = sorted(self.lookups)
+        listed = f"; defined: {', '.join(known)}" if known else "; the file defines no lookups"
+        self.problems.append(UnknownNameError(f"unknown lookup {name!r}{_did_you_mean(name, known)}{listed}",
+                                              self.document.locate(path + ("lookup",))))
+        self.without_lookup.add(self.document.locate(path, key=True))
+        return None
 
     def _check_combination(self, name: str, path: DocPath, spec: dict[str, Any]) -> None:
         keys = set(spec)
 
         def fail(message: str, key: str) -> None:
-            raise MappingFormatError(f"rule {name!r}: {message}", self.document.locate(path + (key,), key=True))
+            self.problems.append(MappingFormatError(f"rule {name!r}: {message}",
+                                                    self.document.locate(path + (key,), key=True)))
 
         if "const" in keys:
             for other in ("from", "each", "rules", "lookup", "default"):
