@@ -38,12 +38,16 @@ from mapper.errors import MappingError
 from mapper.functions import (
     BUILTIN_FUNCTIONS,
     CONTEXT_FUNCTIONS,
+    EXPECTS_KINDS,
     LIBRARY_FUNCTIONS,
+    REFINE_KINDS,
     ArgumentTypeError,
+    Expects,
     FunctionError,
     FunctionSpec,
     FunctionTable,
     ParamSpec,
+    Refines,
     build_function_table,
     jmespath_function,
 )
@@ -290,6 +294,59 @@ def test_table_holds_every_kind_of_function() -> None:
         assert all(kind in mapper.functions.RETURN_TYPES for kind in spec.returns)
 
 
+# -- facts on the specs ----------------------------------------------------------------------------
+
+
+def _takes(spec: FunctionSpec, position: int, kind: str) -> bool:
+    param = spec.params_for(position + 1)[position]
+    return "any" in param.types or any(declared.partition("-")[0] == kind for declared in param.types)
+
+
+@pytest.mark.parametrize("spec", list(TABLE.specs.values()), ids=lambda spec: spec.name)
+def test_every_fact_names_real_parameters_of_the_right_type(spec: FunctionSpec) -> None:
+    refines = spec.refines
+    if refines is not None:
+        assert refines.kind in REFINE_KINDS
+        if REFINE_KINDS[refines.kind]:
+            assert spec.has_argument(refines.argument)
+        if refines.kind in ("item", "as_array", "argument"):
+            assert _takes(spec, refines.argument, "array") or _takes(spec, refines.argument, "string")
+        if refines.kind == "mapped":
+            assert _takes(spec, refines.argument, "expref") and spec.expref_items is not None
+        if refines.kind in ("record", "enclosing", "position"):
+            assert spec.context
+    if spec.expref_items is not None:
+        assert _takes(spec, spec.expref_items, "array")
+        assert any("expref" in param.types for param in spec.params)
+    if spec.member is not None:
+        needle, haystack = spec.member
+        assert spec.has_argument(needle) and _takes(spec, haystack, "array")
+    if spec.passes_text:
+        assert {"string", "any"} & set(spec.returns)
+    for position, param in enumerate(spec.params):
+        if param.expects is not None:
+            assert param.expects.kind in EXPECTS_KINDS and _takes(spec, position, "string")
+            if param.expects.argument is not None:
+                assert spec.has_argument(param.expects.argument) and param.expects.argument != position
+                assert _takes(spec, param.expects.argument, "string")
+    if spec.int_operator is not None:
+        assert spec.max_args == spec.min_args == 2 and all(_takes(spec, index, "number") for index in (0, 1))
+
+
+_INT_OPERATORS = {name: spec.int_operator for name, spec in TABLE.specs.items() if spec.int_operator}
+
+
+def test_integer_arithmetic_declares_its_operator() -> None:
+    assert _INT_OPERATORS == {"add": "+", "subtract": "-", "multiply": "*"}
+
+
+@given(st.sampled_from(sorted(_INT_OPERATORS)), st.integers(), st.integers())
+def test_int_operator_is_the_function_on_ints(name: str, a: int, b: int) -> None:
+    operator = {"+": int.__add__, "-": int.__sub__, "*": int.__mul__}[_INT_OPERATORS[name]]
+    result = TABLE.call_function(name, [a, b])
+    assert type(result) is int and result == operator(a, b)
+
+
 def test_context_functions_are_declared_but_not_callable_through_the_table() -> None:
     assert {name: (spec.context, spec.min_args, spec.max_args, spec.returns)
             for name, spec in CONTEXT_FUNCTIONS.items()} == {
@@ -455,6 +512,30 @@ _NO_CALL = (ParamSpec(("any",), variadic=True), ParamSpec(("any",)))
     (lambda: FunctionSpec("f", len, (), ("array-string",)),
      ("function f(): unknown return type 'array-string'; expected some of any, array, boolean, expref, null, "
       "number, object, string")),
+    (lambda: FunctionSpec("f", len, (ParamSpec(("any",)),), ("any",), refines=Refines("argument", 1)),
+     "function f(): refines names argument 1, which it does not have"),
+    (lambda: FunctionSpec("f", len, (ParamSpec(("any",)),), ("any",), member=(0, 1)),
+     "function f(): member names argument 1, which it does not have"),
+    (lambda: FunctionSpec("f", len, (ParamSpec(("any",)),), ("any",), expref_items=-1),
+     "function f(): expref_items names argument -1, which it does not have"),
+    (lambda: FunctionSpec("f", len, (ParamSpec(("string",), expects=Expects("regex_match", 2)),), ("any",)),
+     "function f(): parameter 1 expects names argument 2, which it does not have"),
+    (lambda: FunctionSpec("f", len, (ParamSpec(("any",)),), ("any",), int_operator="+"),
+     "function f(): int_operator must be one of *, +, -, for a function of two arguments"),
+    (lambda: FunctionSpec("f", len, (ParamSpec(("any",)), ParamSpec(("any",))), ("any",), int_operator="/"),
+     "function f(): int_operator must be one of *, +, -, for a function of two arguments"),
+    (lambda: Refines("nope"),  # type: ignore[arg-type]
+     ("unknown refinement 'nope'; expected one of argument, item, as_array, mapped, first_present, array_of, "
+      "integer, record, enclosing, position")),
+    (lambda: Refines("array_of"),
+     "refinement 'array_of': items must be a JMESPath type for array_of (and only for it), not ''"),
+    (lambda: Refines("integer", items="string"),
+     "refinement 'integer': items must be a JMESPath type for array_of (and only for it), not 'string'"),
+    (lambda: Expects("formatted"), "text kind 'formatted' needs argument position"),
+    (lambda: Expects("currency", 1), "text kind 'currency' takes no argument position"),
+    (lambda: Expects("nope"),  # type: ignore[arg-type]
+     ("unknown text kind 'nope'; expected one of date_time, formatted, number_text, currency, boolean_text, "
+      "regex_match, separated")),
 ])
 def test_declaration_errors_are_mapping_errors(declare: Any, message: str) -> None:
     with pytest.raises(MappingError) as raised:

@@ -11,7 +11,8 @@ _BOOLEAN_TEXT = {**dict.fromkeys(("true", "yes", "y", "1", "on", "t"), True),
                  **dict.fromkeys(("false", "no", "n", "0", "off", "f"), False)}
 
 
-@library("to_bool", [param("value", "string", "number", "boolean", "null", expects=Expects("boolean_text"))], ("boolean", "null"))
+@library("to_bool", [param("value", "string", "number", "boolean", "null", expects=Expects("boolean_text"))],
+         ("boolean", "null"))
 def _to_bool(value: str | float | bool | None) -> bool | None:
     """true/false, yes/no, y/n, on/off, t/f, 1/0 (any case) and the numbers 1 and 0 as a boolean."""
     if value is None or value is True or value is False:

@@ -227,7 +227,8 @@ _CURRENCY = param("currency", "string", expects=Expects("currency"))
 _EXACT_BELOW = 2.0 ** 36  # the fast route of to_minor_units() for |amount| below it (4 decimals at most)
 
 
-@library("to_minor_units", [param("amount", "number", "string", "null", expects=_NUMBER_TEXT), _CURRENCY], NUMBER_OR_NULL)
+@library("to_minor_units", [param("amount", "number", "string", "null", expects=_NUMBER_TEXT), _CURRENCY],
+         NUMBER_OR_NULL)
 def _to_minor_units(amount: float | str | None, currency: str) -> int | None:
     """The amount in the currency's minor units (19.99 USD -> 1999), exactly; an
     error when it has more decimals than the currency has."""

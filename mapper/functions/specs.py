@@ -67,7 +67,7 @@ REFINE_KINDS: dict[str, bool] = {
     "as_array": True,       # argument N, wrapped in an array unless it is one (to_array)
     "mapped": True,         # an array of what the expression reference argument N yields per item (map)
     "first_present": False,  # the first argument that is present, as not_null() and coalesce() define it
-    "array_of": False,      # an array whose items have the JMESPath type ``items`` (split, keys)
+    "array_of": False,      # an array of items of type ``items``, or null if ``returns`` has it (split, keys)
     "integer": False,       # a whole number (length, ceil)
     "record": False,        # the whole source record (root)
     "enclosing": True,      # the value enclosing the current one, argument N levels up, default 1 (parent)
@@ -80,9 +80,10 @@ assert set(REFINE_KINDS) == set(get_args(RefineKind))
 class Refines:
     """How a call's result type follows from its arguments, beyond the declared return types.
 
-    ``kind`` is one of ``REFINE_KINDS`` (see there), ``argument`` the 0-based
-    position it is about, ``items`` the item type for ``array_of``. The
-    checker adds null to a refined type when the declared return types have it.
+    ``kind`` is one of ``REFINE_KINDS`` (see there, null included),
+    ``argument`` the 0-based position it is about, ``items`` the item type
+    for ``array_of``. The refined type replaces the declared one, so it must
+    hold every value the function returns.
     """
 
     kind: RefineKind
