@@ -32,6 +32,7 @@ def _to_float(function: str, number: Decimal) -> float:
 
 
 def check_finite(function: str, value: float) -> None:
+    """Refuse infinities and NaN (JSON has none; Python reads 1e999 as infinity)."""
     if isinstance(value, float) and not math.isfinite(value):
         raise FunctionError(function, f"cannot compute with {show(value)}")
 
