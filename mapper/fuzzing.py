@@ -45,6 +45,7 @@ from hypothesis import strategies as st
 
 from .check import observe
 from .errors import Problem
+from .functions import FunctionSpec
 from .mapping import Mapping, load
 from .strategies import Hints, Strategy, format_strategy, from_schema
 
@@ -154,12 +155,13 @@ def mapping_hints(mapping: Mapping) -> Hints:
     ends up under; these become the candidates drawn there.
     """
     observations = observe(mapping)
+    specs = mapping.function_table.specs
     by_path: dict[str, list[str | Strategy]] = {}
     for path, values in observations.constants.items():
         by_path.setdefault(path, []).extend(str(value) for value in sorted(values, key=str))
     for path, calls in observations.calls.items():
         for name, position, literals in calls:
-            by_path.setdefault(path, []).extend(_parsed_text(name, position, literals))
+            by_path.setdefault(path, []).extend(_parsed_text(specs[name], position, literals))
     for path, formats in observations.formats.items():
         for format_ in sorted(formats):
             strategy = format_strategy(format_)
@@ -172,27 +174,34 @@ def mapping_hints(mapping: Mapping) -> Hints:
 _CURRENCIES = ["USD", "EUR", "GBP", "JPY", "KWD", "CHF"]
 
 
-def _parsed_text(name: str, position: int, literals: tuple[Any, ...]) -> list[str | Strategy]:
-    """Text a function parses, for the argument at ``position``."""
-    second = literals[1] if len(literals) > 1 else None
-    if position == 0 and name in ("to_utc", "to_timezone", "format_datetime", "to_epoch"):
+def _parsed_text(spec: FunctionSpec, position: int, literals: tuple[Any, ...]) -> list[str | Strategy]:
+    """Text the function reads in the argument at ``position``, as its parameter ``expects``."""
+    params = spec.params_for(position + 1)
+    expects = params[position].expects if position < len(params) else None
+    if expects is None:
+        return []
+    if expects.kind == "date_time":
         return [_ISO_DATE_TIMES]
-    if position == 0 and name in ("parse_datetime", "parse_date") and isinstance(second, str):
-        return [_MOMENTS.map(lambda moment: moment.strftime(second))]
-    if position == 0 and name in ("parse_number", "to_number", "to_integer", "to_minor_units"):
+    if expects.kind == "number_text":
         return [_DECIMAL_TEXT]
-    if position == 1 and name in ("to_minor_units", "from_minor_units"):
+    if expects.kind == "currency":
         return list(_CURRENCIES)
-    if position == 0 and name == "to_bool":
+    if expects.kind == "boolean_text":
         return ["true", "false", "yes", "no", "1", "0"]
-    if position == 0 and name in ("regex_extract", "regex_match", "regex_replace") and isinstance(second, str):
+    # The other kinds read the literal text of another argument: a format, a pattern, a separator.
+    given = literals[expects.argument] if expects.argument is not None and expects.argument < len(literals) else None
+    if not isinstance(given, str):
+        return []
+    if expects.kind == "formatted":
+        return [_MOMENTS.map(lambda moment: moment.strftime(given))]
+    if expects.kind == "regex_match":
         try:
-            return [st.from_regex(second)]
+            return [st.from_regex(given)]
         except re.error:
             return []
-    if position == 0 and name == "split" and isinstance(second, str) and second:
-        return [st.lists(st.text(min_size=1, max_size=8).filter(lambda part: second not in part),
-                         min_size=1, max_size=3).map(second.join)]
+    if expects.kind == "separated" and given:
+        return [st.lists(st.text(min_size=1, max_size=8).filter(lambda part: given not in part),
+                         min_size=1, max_size=3).map(given.join)]
     return []
 
 

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 
 from mapper.check.inference import ExpressionTyper, Observations, Scope
 from mapper.check.shapes import Shape, kind_of, of_schema
-from mapper.functions import build_function_table
+from mapper.functions import FunctionSpec, FunctionTable, ParamSpec, Refines, build_function_table
 from mapper.schemas import load_schema
 from mapper.strategies import from_schema
 
@@ -63,11 +63,11 @@ def _fits(value: Any, shape: Shape) -> bool:
     return True
 
 
-def _shape(text: str) -> Shape:
+def _shape(text: str, table: FunctionTable = TABLE) -> Shape:
     record = of_schema(SCHEMA.root, "")
     ast = jmespath.compile(text).parsed
     reports: list[str] = []
-    typer = ExpressionTyper(TABLE.specs, Observations())
+    typer = ExpressionTyper(table.specs, Observations())
     shape = typer.infer_text(text, ast, record.without_null(), Scope((record,)),
                              lambda code, message, offset: reports.append(f"{code} {message}"))
     assert reports == [], f"{text}: {reports}"
@@ -109,3 +109,31 @@ def test_the_inferred_shape_holds_every_result(text: str) -> None:
 )
 def test_shapes_are_precise(text: str, described: str) -> None:
     assert _shape(text).describe() == described
+
+
+def _first(*values: Any) -> Any:
+    return next((value for value in values if value is not None), None)
+
+
+_ANY = ParamSpec(("any",))
+_USER_TABLE = build_function_table([
+    FunctionSpec("first_of", _first, (ParamSpec(("any",), variadic=True),), ("any",),
+                 refines=Refines("first_present")),
+    FunctionSpec("shuffled", _first, (ParamSpec(("array",)),), ("array",), refines=Refines("argument", 0)),
+    FunctionSpec("pick", _first, (_ANY, ParamSpec(("array",))), ("any",), refines=Refines("item", 1)),
+    FunctionSpec("words", _first, (_ANY,), ("array", "null"), refines=Refines("array_of", items="string")),
+    FunctionSpec("count", _first, (_ANY,), ("number",), refines=Refines("integer")),
+    FunctionSpec("plain", _first, (_ANY,), ("array",)),
+])
+
+
+@pytest.mark.parametrize(("text", "like"), [
+    ("first_of(nickname, id)", "not_null(nickname, id)"),
+    ("shuffled(emails)", "sort_by(emails, &address)"),
+    ("pick(`1`, tags)", "max(tags)"),
+    ("words(id)", "split(id, '-')"),
+    ("count(tags)", "length(tags)"),
+    ("plain(tags)", "values(name)"),
+])
+def test_a_user_functions_facts_refine_its_result_as_the_libraries_do(text: str, like: str) -> None:
+    assert _shape(text, _USER_TABLE).describe() == _shape(like).describe()

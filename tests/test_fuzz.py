@@ -14,9 +14,11 @@ from typing import Any
 
 import pytest
 
+from mapper import load
 from mapper.cli import run
 from mapper.errors import Problem
-from mapper.fuzzing import MappingInconsistency, check_mapping, is_stated_rejection
+from mapper.functions import EXPECTS_KINDS, Expects, FunctionSpec, ParamSpec
+from mapper.fuzzing import MappingInconsistency, _parsed_text, check_mapping, is_stated_rejection, mapping_hints
 
 ROOT = Path(__file__).parent.parent
 SHIPPED = sorted((ROOT / "mappings").glob("*.yaml"))
@@ -97,6 +99,29 @@ def test_values_the_mapping_compares_with_are_drawn(tmp_path: Path) -> None:
     path = _mapping(tmp_path, "  vip: {from: \"tier == 'gold'\", when: \"tier == 'gold'\"}\n", source, target)
     report = check_mapping(path, examples=30, seed=3)
     assert report.converted > 0
+
+
+_LITERALS = {"formatted": "%Y-%m-%d", "regex_match": "^[A-Z]{3}$", "separated": ";"}
+
+
+@pytest.mark.parametrize("kind", sorted(EXPECTS_KINDS))
+def test_every_kind_of_expected_text_is_drawn(kind: str) -> None:
+    expects = Expects(kind, 1) if EXPECTS_KINDS[kind] else Expects(kind)  # type: ignore[arg-type]
+    spec = FunctionSpec("reads", len, (ParamSpec(("string",), expects=expects), ParamSpec(("string",))), ("any",))
+    assert _parsed_text(spec, 0, (None, _LITERALS.get(kind))), kind
+    assert _parsed_text(spec, 1, (None, _LITERALS.get(kind))) == []  # the second parameter expects nothing
+
+
+def _currency_name(code: str) -> str:
+    return {"USD": "dollar"}.get(code, "other")
+
+
+def test_a_user_functions_expected_text_is_drawn(tmp_path: Path) -> None:
+    source = {"type": "object", "required": ["code"], "properties": {"code": {"type": "string"}}}
+    path = _mapping(tmp_path, '  name: {from: "currency_name(code)"}\n', source)
+    spec = FunctionSpec("currency_name", _currency_name, (ParamSpec(("string",), expects=Expects("currency")),),
+                        ("string",))
+    assert "USD" in mapping_hints(load(path, functions=[spec])).by_path["code"]
 
 
 PROBLEMS = [

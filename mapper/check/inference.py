@@ -4,10 +4,10 @@
 node by node: a field of a non-object is null; an index or slice of a
 non-array is null; projections drop null results; filters keep items;
 ``flatten`` merges one level; ``||`` and ``&&`` yield one of their operands
-by truthiness; functions return their declared types (refined for the
-built-ins whose result follows their argument, such as ``sort_by`` or
-``not_null``, and for the context functions ``root()``, ``parent()``,
-``index()``).
+by truthiness; functions return their declared types, refined as their
+``FunctionSpec.refines`` says (``sort_by`` has the shape of its array,
+``not_null`` of its first present argument, ``root()`` of the record...).
+The walk knows no function by name: every fact it uses is on the spec.
 
 On the way it reports what cannot work whatever the record: a field the
 source schema does not have, a step on the wrong kind of value, a call with
@@ -25,13 +25,12 @@ from typing import Any
 import jmespath.lexer
 from jmespath.exceptions import JMESPathError
 
-from ..functions import FunctionSpec
+from ..functions import FunctionSpec, Refines
 from .shapes import (
     ANY,
     BOOLEAN,
     INTEGER,
     NULL,
-    STRING,
     ObjectShape,
     Shape,
     array_of,
@@ -462,30 +461,33 @@ class _Walk:
             for child in children:
                 self.infer(child, ANY)
             return ANY
-        arguments = self._arguments(name, children, current)
-        for position, (argument, param) in enumerate(zip(arguments, _params_for(spec, len(arguments))), 1):
+        arguments = self._arguments(spec, children, current)
+        for position, (argument, param) in enumerate(zip(arguments, spec.params_for(len(arguments))), 1):
             self._check_argument(name, position, argument, param.types, offset)
-        self._observe_call(name, children, arguments)
+        self._observe_call(spec, children, arguments)
         result = self._returns(spec, arguments, children)
-        if name in _PASS_THROUGH:
+        if spec.passes_text:
             paths = {argument.path for argument in arguments if not argument.only_null}
             if len(paths) == 1 and None not in paths:
                 result = replace(result, path=paths.pop())
         return result
 
-    def _observe_call(self, name: str, children: list[Node], arguments: list[Shape]) -> None:
+    def _observe_call(self, spec: FunctionSpec, children: list[Node], arguments: list[Shape]) -> None:
         observations = self.typer.observations
         literals = tuple(child["value"] if child["type"] == "literal" else None for child in children)
         for position, argument in enumerate(arguments):
             if argument.path is not None:
-                observations.calls.setdefault(argument.path, []).append((name, position, literals))
-        if name == "contains" and len(children) == 2 and isinstance(literals[0], list):
-            observations.constant(arguments[1].path, literals[0])
+                observations.calls.setdefault(argument.path, []).append((spec.name, position, literals))
+        if spec.member is not None:
+            needle, haystack = spec.member
+            values = literals[haystack] if max(spec.member) < len(children) else None
+            if isinstance(values, list):
+                observations.constant(arguments[needle].path, values)
 
-    def _arguments(self, name: str, children: list[Node], current: Shape) -> list[Shape]:
+    def _arguments(self, spec: FunctionSpec, children: list[Node], current: Shape) -> list[Shape]:
         # An expression reference runs against the items of the function's array argument,
         # which is typed first (map takes the reference first).
-        array_position = {"sort_by": 0, "max_by": 0, "min_by": 0, "map": 1}.get(name)
+        array_position = spec.expref_items
         order = list(range(len(children)))
         if array_position is not None and array_position < len(children):
             order.remove(array_position)
@@ -522,37 +524,9 @@ class _Walk:
                             f"{argument.without_null().describe()}{where}", offset)
 
     def _returns(self, spec: FunctionSpec, arguments: list[Shape], children: list[Node]) -> Shape:
-        name = spec.name
-        first = arguments[0] if arguments else ANY
-        if spec.context:
-            return self._context(name, children)
-        if name in ("not_null", "coalesce"):
-            present = [argument.without_null() for argument in arguments if not argument.only_null]
-            absent = all(argument.nullable or argument.can_be("string") for argument in arguments)
-            result = union(present) if present else NULL
-            return result.with_absence() if absent else result
-        if name in ("sort", "sort_by", "reverse"):
-            return first.without_null() if not first.unknown else ANY
-        if name in ("max", "min", "max_by", "min_by"):
-            items = first.items if first.items is not None else ANY
-            return items.with_absence()
-        if name == "to_array":
-            if first.unknown:
-                return array_of(None)
-            wrapped = first.kinds - {"array"}
-            parts = [_restrict(first, frozenset({"array"}))] if "array" in first.kinds else []
-            if wrapped:
-                parts.append(array_of(_restrict(first, wrapped)))
-            return union(parts)
-        if name == "map" and len(arguments) == 2:
-            reference = arguments[0].items
-            return array_of(reference)
-        if name == "split":
-            return array_of(STRING).with_absence()
-        if name == "keys":
-            return array_of(STRING)
-        if name in ("length", "ceil", "floor"):
-            return INTEGER
+        refined = self._refined(spec, arguments, children)
+        if refined is not None:
+            return refined
         shape = _declared(spec.returns)
         if shape.nullable:
             # Library functions give null for a null subject: a declared null goes through.
@@ -561,25 +535,55 @@ class _Walk:
                 return Shape(shape.kinds, unknown=shape.unknown, items=shape.items, null_from=declared)
         return shape
 
-    def _context(self, name: str, children: list[Node]) -> Shape:
+    def _refined(self, spec: FunctionSpec, arguments: list[Shape], children: list[Node]) -> Shape | None:
+        """The result as ``spec.refines`` says it follows from the arguments; None without a refinement."""
+        refines = spec.refines
+        if refines is None:
+            return None
+        kind = refines.kind
+        argument = arguments[refines.argument] if refines.argument < len(arguments) else ANY
+        if kind == "first_present":
+            present = [argument.without_null() for argument in arguments if not argument.only_null]
+            absent = all(argument.nullable or argument.can_be("string") for argument in arguments)
+            result = union(present) if present else NULL
+            return result.with_absence() if absent else result
+        if kind == "argument":
+            return argument.without_null() if not argument.unknown else ANY
+        if kind == "item":
+            items = argument.items if argument.items is not None else ANY
+            return items.with_absence()
+        if kind == "as_array":
+            if argument.unknown:
+                return array_of(None)
+            wrapped = argument.kinds - {"array"}
+            parts = [_restrict(argument, frozenset({"array"}))] if "array" in argument.kinds else []
+            if wrapped:
+                parts.append(array_of(_restrict(argument, wrapped)))
+            return union(parts)
+        if kind == "mapped":
+            return array_of(argument.items)
+        if kind == "array_of":
+            result = array_of(_declared((refines.items,)))
+            return result.with_absence() if "null" in spec.returns else result
+        if kind == "integer":
+            return INTEGER
+        return self._context(refines, children)
+
+    def _context(self, refines: Refines, children: list[Node]) -> Shape:
         stack = self.scope.stack
-        if name == "root":
+        if refines.kind == "record":
             return stack[0]
-        if name == "index":
+        if refines.kind == "position":
             return INTEGER if self.scope.in_each else NULL
-        levels: int | None = 1
-        if children:
-            literal = children[0]
+        levels: int | None = 1  # "enclosing"
+        if refines.argument < len(children):
+            literal = children[refines.argument]
             levels = literal["value"] if literal["type"] == "literal" and isinstance(literal["value"], int) else None
         if levels is None:
             return union(list(stack) + [NULL])
         if 0 <= levels < len(stack):
             return stack[-1 - levels]
         return NULL
-
-
-#: Functions whose result is their argument's text, changed: a target's format says what that text is.
-_PASS_THROUGH = frozenset({"lower", "upper", "trim", "trim_left", "trim_right", "title", "coalesce", "not_null"})
 
 
 def _field_chain(node: Node) -> list[str] | None:
@@ -606,13 +610,6 @@ def _arity(spec: FunctionSpec) -> str:
     if high == low + 1:
         return f"{low} or {high} arguments"
     return f"{low} to {high} arguments"
-
-
-def _params_for(spec: FunctionSpec, count: int) -> list[Any]:
-    params = list(spec.params)
-    if params and params[-1].variadic:
-        params.extend([params[-1]] * (count - len(params)))
-    return params[:count]
 
 
 _PARAM_WORDS = {"string": "a string", "number": "a number", "boolean": "a boolean", "array": "an array",

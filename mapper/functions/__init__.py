@@ -1,0 +1,80 @@
+"""The JMESPath functions a mapping can call, and the table that calls them.
+
+A ``FunctionTable`` holds four kinds of functions, all described by a
+``FunctionSpec`` (name, callable, declared parameter and return types, and
+the facts the checker, the fuzzer and the code generator read):
+
+- jmespath's built-ins (``length``, ``join``, ``sort_by``...), which behave as
+  in jmespath 1.1.0 (``builtins``);
+- mapper's integration library, one module per domain: ``strings`` (with
+  regular expressions and ``coalesce``), ``numbers`` (and money),
+  ``booleans``, ``dates`` (and time zones); docs/functions.md lists them all;
+- the context functions ``root()``, ``parent()`` and ``index()``, declared in
+  ``builtins`` so that checkers know them, but evaluated by the expression
+  layer, which alone knows the record and the enclosing items;
+- the user's own functions, declared with ``@jmespath_function()`` (``user``).
+
+The table is a ``jmespath.functions.Functions``: pass it as
+``jmespath.Options(custom_functions=table)``, or call
+``table.call_function(name, args)`` directly. Calls are on the per-record hot
+path, so each function's argument checks are compiled once (``callers``).
+A call raises only ``JMESPathError``: library functions raise
+``FunctionError`` for values they cannot use, and any other exception of a
+user function, or of a built-in that raises Python's own errors, is re-raised
+as ``FunctionError`` from it.
+
+Adding a library function touches its domain module only (and docs/functions.md):
+its facts are declared with it, in ``@library(...)``.
+"""
+
+from .builtins import BUILTIN_FUNCTIONS, CONTEXT_FUNCTIONS
+from .callers import Caller
+from .describe import describe_types, describe_value, jmespath_type, show
+from .errors import ArgumentTypeError, FunctionError, RangeArityError, SortKeyTypeError
+from .library import LIBRARY_FUNCTIONS
+from .specs import (
+    BASE_TYPES,
+    EXPECTS_KINDS,
+    INT_OPERATORS,
+    PARAM_TYPES,
+    REFINE_KINDS,
+    RETURN_TYPES,
+    Expects,
+    FunctionSpec,
+    ParamSpec,
+    Refines,
+)
+from .table import Accepted, FunctionTable, build_function_table
+from .user import jmespath_function
+
+#: The old private name of ``jmespath_type``, still imported by code written before the split.
+_jmespath_type = jmespath_type
+
+__all__ = [
+    "BASE_TYPES",
+    "BUILTIN_FUNCTIONS",
+    "CONTEXT_FUNCTIONS",
+    "EXPECTS_KINDS",
+    "INT_OPERATORS",
+    "LIBRARY_FUNCTIONS",
+    "PARAM_TYPES",
+    "REFINE_KINDS",
+    "RETURN_TYPES",
+    "Accepted",
+    "ArgumentTypeError",
+    "Caller",
+    "Expects",
+    "FunctionError",
+    "FunctionSpec",
+    "FunctionTable",
+    "ParamSpec",
+    "RangeArityError",
+    "Refines",
+    "SortKeyTypeError",
+    "build_function_table",
+    "describe_types",
+    "describe_value",
+    "jmespath_function",
+    "jmespath_type",
+    "show",
+]

@@ -1,0 +1,284 @@
+"""Library functions on numbers and money: parsing, exact decimal arithmetic, rounding, minor units."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from functools import lru_cache
+
+from .describe import show
+from .errors import FunctionError
+from .library import NUMBER_OR_NULL, NUMBER_VALUE, integer, library
+from .specs import Expects, param
+
+_NUMBER_TEXT = Expects("number_text")
+
+# Enough digits for any sum or product of two doubles' decimal forms.
+_DECIMAL = Context(prec=800, Emax=100_000, Emin=-100_000)
+
+
+def as_decimal(value: float) -> Decimal:
+    """A number as written: 1.005 is Decimal("1.005"), not the binary double's expansion."""
+    return Decimal(value) if isinstance(value, int) else Decimal(repr(value))
+
+
+def _to_float(function: str, number: Decimal) -> float:
+    result = float(number)
+    if math.isinf(result):
+        raise FunctionError(function, f"the result {number:.6g} is too large for a JSON number")
+    return result
+
+
+def check_finite(function: str, value: float) -> None:
+    """Refuse infinities and NaN (JSON has none; Python reads 1e999 as infinity)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise FunctionError(function, f"cannot compute with {show(value)}")
+
+
+def _separator_class(separator: str) -> str:
+    # A space as thousands separator also accepts the no-break spaces that
+    # formatted French or Swiss numbers use.
+    return "[ \u00a0\u202f]" if separator == " " else re.escape(separator)
+
+
+@lru_cache(maxsize=64)
+def _number_pattern(decimal_separator: str, thousands_separator: str) -> re.Pattern[str]:
+    grouped = (rf"[0-9]{{1,3}}(?:{_separator_class(thousands_separator)}[0-9]{{3}})+|" if thousands_separator
+               else "")
+    return re.compile(rf"(?P<sign>[-+]?)(?P<integer>{grouped}[0-9]+)?"
+                      rf"(?:{re.escape(decimal_separator)}(?P<fraction>[0-9]+))?"
+                      r"(?:[eE](?P<exponent>[-+]?[0-9]+))?")
+
+
+def _check_separators(decimal_separator: str, thousands_separator: str) -> None:
+    if len(decimal_separator) != 1 or decimal_separator in "0123456789+-eE":
+        raise FunctionError("parse_number", f"the decimal separator must be one character other than a digit, "
+                                            f"sign or exponent, not {show(decimal_separator)}")
+    if len(thousands_separator) > 1 or (thousands_separator and thousands_separator in "0123456789+-eE"):
+        raise FunctionError("parse_number", f"the thousands separator must be one character (or empty for none) "
+                                            f"other than a digit, sign or exponent, not {show(thousands_separator)}")
+    if decimal_separator == thousands_separator:
+        raise FunctionError("parse_number", f"the decimal and thousands separators are both "
+                                            f"{show(decimal_separator)}")
+
+
+@library("parse_number", [param("value", "string", "number", "null", expects=_NUMBER_TEXT),
+                           param("decimal_separator", "string", optional=True),
+                           param("thousands_separator", "string", optional=True)], NUMBER_OR_NULL)
+def _parse_number(value: str | float | None, decimal_separator: str = ".",
+                  thousands_separator: str = ",") -> int | float | None:
+    """The number written in the string; an int when it has no fraction or exponent."""
+    if value is None or not isinstance(value, str):
+        return value
+    _check_separators(decimal_separator, thousands_separator)
+    match = _number_pattern(decimal_separator, thousands_separator).fullmatch(value.strip())
+    if match is None or not (match["integer"] or match["fraction"]):
+        thousands = f"thousands separator {show(thousands_separator)}" if thousands_separator else \
+            "no thousands separator"
+        raise FunctionError("parse_number", f"cannot read {show(value)} as a number "
+                                            f"(decimal separator {show(decimal_separator)}, {thousands})")
+    integer = re.sub(r"[^0-9]", "", match["integer"] or "0")
+    if match["fraction"] is None and match["exponent"] is None:
+        return int(match["sign"] + integer)
+    text = f"{match['sign']}{integer}.{match['fraction'] or '0'}e{match['exponent'] or '0'}"
+    number = float(text)
+    if not math.isfinite(number) or Decimal(repr(number)) != Decimal(text):
+        raise FunctionError("parse_number", f"{show(value)} has more digits than a JSON number keeps")
+    return number
+
+
+_INTEGER_TEXT = re.compile(r"([-+]?[0-9]+)(?:\.0*)?")
+_DECIMAL_TEXT = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+@library("to_integer", [param("value", "string", "number", "null", expects=_NUMBER_TEXT)], NUMBER_OR_NULL)
+def _to_integer(value: str | float | None) -> int | None:
+    """The value as an integer, only if nothing is lost ("42", 42.0; not 12.5 or "abc")."""
+    if value is None or type(value) is int:
+        return value
+    if isinstance(value, float):
+        if value.is_integer():
+            return int(value)
+        raise FunctionError("to_integer", f"{show(value)} is not a whole number")
+    match = _INTEGER_TEXT.fullmatch(value.strip())
+    if match is not None:
+        return int(match[1])
+    if _DECIMAL_TEXT.fullmatch(value.strip()):
+        raise FunctionError("to_integer", f"{show(value)} is not a whole number")
+    raise FunctionError("to_integer", f"cannot read {show(value)} as an integer")
+
+
+@library("round", [NUMBER_VALUE, param("digits", "number", optional=True)], NUMBER_OR_NULL)
+def _round(value: float | None, digits: float = 0) -> int | float | None:
+    """The number rounded half away from zero to ``digits`` decimals, as written: 1.005 -> 1.01."""
+    if value is None:
+        return None
+    places = integer("round", "digits", digits)
+    check_finite("round", value)
+    if isinstance(value, int) and places >= 0:
+        return value
+    number = as_decimal(value)
+    exponent = number.as_tuple().exponent
+    if places > 0 and isinstance(exponent, int) and exponent >= -places:
+        return value  # already has no more than `places` decimals
+    try:
+        rounded = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=_DECIMAL)
+    except InvalidOperation:
+        raise FunctionError("round", f"cannot round to {places} digits") from None
+    return int(rounded) if places <= 0 else _to_float("round", rounded)
+
+
+def _arithmetic(function: str, a: float, b: float,
+                exact: Callable[[int, int], int], decimal: Callable[[Decimal, Decimal], Decimal]) -> int | float:
+    if type(a) is int and type(b) is int:
+        return exact(a, b)
+    check_finite(function, a)
+    check_finite(function, b)
+    return _to_float(function, decimal(as_decimal(a), as_decimal(b)))
+
+
+_OPERANDS = [param("a", "number", "null"), param("b", "number", "null")]
+
+
+@library("add", _OPERANDS, NUMBER_OR_NULL, int_operator="+")
+def _add(a: float | None, b: float | None) -> int | float | None:
+    """a + b, in decimal: add(0.1, 0.2) is 0.3."""
+    if a is None or b is None:
+        return None
+    return _arithmetic("add", a, b, int.__add__, _DECIMAL.add)
+
+
+@library("subtract", _OPERANDS, NUMBER_OR_NULL, int_operator="-")
+def _subtract(a: float | None, b: float | None) -> int | float | None:
+    """a - b, in decimal."""
+    if a is None or b is None:
+        return None
+    return _arithmetic("subtract", a, b, int.__sub__, _DECIMAL.subtract)
+
+
+@library("multiply", _OPERANDS, NUMBER_OR_NULL, int_operator="*")
+def _multiply(a: float | None, b: float | None) -> int | float | None:
+    """a * b, in decimal: multiply(1.1, 3) is 3.3."""
+    if a is None or b is None:
+        return None
+    return _arithmetic("multiply", a, b, int.__mul__, _DECIMAL.multiply)
+
+
+_QUOTIENT = Context(prec=40)
+
+
+@library("divide", _OPERANDS, NUMBER_OR_NULL)
+def _divide(a: float | None, b: float | None) -> int | float | None:
+    """a / b; an int when both are ints and b divides a; an error when b is zero."""
+    if a is None or b is None:
+        return None
+    if b == 0:
+        raise FunctionError("divide", f"cannot divide {show(a)} by zero")
+    if type(a) is int and type(b) is int:
+        return a // b if a % b == 0 else a / b
+    check_finite("divide", a)
+    check_finite("divide", b)
+    return _to_float("divide", _QUOTIENT.divide(as_decimal(a), as_decimal(b)))
+
+
+# ISO 4217 minor units (exponents): every active code with a minor unit (List One,
+# 2025), plus ANG, CUC, HRK, SLL and ZWL, withdrawn recently and still met in data.
+_MINOR_UNITS: dict[str, int] = {
+    **dict.fromkeys([
+        "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND",
+        "VUV", "XAF", "XOF", "XPF",
+    ], 0),
+    **dict.fromkeys([
+        "BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND",
+    ], 3),
+    **dict.fromkeys([
+        "CLF", "UYW",
+    ], 4),
+    **dict.fromkeys([
+        "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
+        "BGN", "BMD", "BND", "BOB", "BOV", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF",
+        "CHE", "CHF", "CHW", "CNY", "COP", "COU", "CRC", "CUC", "CUP", "CVE", "CZK", "DKK", "DOP",
+        "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GTQ",
+        "GYD", "HKD", "HNL", "HRK", "HTG", "HUF", "IDR", "ILS", "INR", "IRR", "JMD", "KES", "KGS",
+        "KHR", "KPW", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "MAD", "MDL", "MGA", "MKD",
+        "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MXV", "MYR", "MZN", "NAD", "NGN",
+        "NIO", "NOK", "NPR", "NZD", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "QAR", "RON", "RSD",
+        "RUB", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SLL", "SOS", "SRD", "SSP",
+        "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH",
+        "USD", "USN", "UYU", "UZS", "VED", "VES", "WST", "XCD", "XCG", "YER", "ZAR", "ZMW", "ZWG",
+        "ZWL",
+    ], 2),
+}
+
+
+def _minor_unit(function: str, currency: str) -> int:
+    try:
+        return _MINOR_UNITS[currency.strip().upper()]
+    except KeyError:
+        raise FunctionError(function, f"unknown currency {show(currency)} "
+                                      "(expected an ISO 4217 code with a minor unit, such as \"USD\")") from None
+
+
+_AMOUNT_TEXT = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_CURRENCY = param("currency", "string", expects=Expects("currency"))
+
+
+_EXACT_BELOW = 2.0 ** 36  # the fast route of to_minor_units() for |amount| below it (4 decimals at most)
+
+
+@library("to_minor_units", [param("amount", "number", "string", "null", expects=_NUMBER_TEXT), _CURRENCY],
+         NUMBER_OR_NULL)
+def _to_minor_units(amount: float | str | None, currency: str) -> int | None:
+    """The amount in the currency's minor units (19.99 USD -> 1999), exactly; an
+    error when it has more decimals than the currency has."""
+    if type(amount) is float and -_EXACT_BELOW < amount < _EXACT_BELOW:
+        # The common case without Decimal: if minor / 10**exponent is the amount again, the
+        # amount as written has at most `exponent` decimals and `units` is exactly it in
+        # minor units (below 2**36 two such decimals are further apart than the float's
+        # precision, so no other decimal reads as the same float).
+        exponent = _MINOR_UNITS.get(currency)
+        if exponent is not None:
+            scale = 10 ** exponent
+            units: int = round(amount * scale)
+            if units / scale == amount:
+                return units
+    if amount is None:
+        return None
+    exponent = _minor_unit("to_minor_units", currency)
+    if isinstance(amount, str):
+        if not _AMOUNT_TEXT.fullmatch(amount.strip()):
+            raise FunctionError("to_minor_units", f"cannot read {show(amount)} as an amount "
+                                                  "(plain digits with a decimal point; see parse_number())")
+        number = Decimal(amount.strip())
+    elif type(amount) is int:
+        scaled: int = amount * 10 ** exponent
+        return scaled
+    else:
+        check_finite("to_minor_units", amount)
+        number = as_decimal(amount)
+    minor = number.scaleb(exponent, context=_DECIMAL)
+    if minor != minor.to_integral_value():
+        allowed = f"{exponent} decimal place{'s' if exponent != 1 else ''}" if exponent else "no decimal places"
+        raise FunctionError("to_minor_units", f"{show(amount)} has more decimal places than "
+                                              f"{currency.strip().upper()} allows ({allowed})")
+    return int(minor)
+
+
+@library("from_minor_units", [param("amount", "number", "null"), _CURRENCY], NUMBER_OR_NULL)
+def _from_minor_units(amount: float | None, currency: str) -> int | float | None:
+    """The amount in major units (1999 USD -> 19.99); an int when whole (1900 USD -> 19)."""
+    if amount is None:
+        return None
+    exponent = _minor_unit("from_minor_units", currency)
+    if isinstance(amount, float) and not amount.is_integer():
+        raise FunctionError("from_minor_units", f"{show(amount)} is not a whole number of minor units")
+    major = Decimal(int(amount)).scaleb(-exponent)
+    if major == major.to_integral_value():
+        return int(major)
+    result = float(major)
+    if Decimal(repr(result)) != major:
+        raise FunctionError("from_minor_units", f"{show(amount)} {currency.strip().upper()} has more digits "
+                                                "than a JSON number keeps")
+    return result

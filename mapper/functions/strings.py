@@ -1,0 +1,197 @@
+"""Library functions on strings: case, trimming, padding, splitting, regular expressions, ``coalesce``."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from .describe import show
+from .errors import FunctionError
+from .library import STRING_OR_NULL, STRING_VALUE, integer, library, number_text
+from .specs import Expects, Refines, param
+
+
+@library("lower", [STRING_VALUE], STRING_OR_NULL, passes_text=True)
+def _lower(value: str | None) -> str | None:
+    """The string in lower case (Unicode rules: "ÉCOLE" -> "école")."""
+    return None if value is None else value.lower()
+
+
+@library("upper", [STRING_VALUE], STRING_OR_NULL, passes_text=True)
+def _upper(value: str | None) -> str | None:
+    """The string in upper case (Unicode rules: "straße" -> "STRASSE")."""
+    return None if value is None else value.upper()
+
+
+_WORD = re.compile(r"[^\W_](?:[\w'’]*)")
+
+
+@library("title", [STRING_VALUE], STRING_OR_NULL, passes_text=True)
+def _title(value: str | None) -> str | None:
+    """Each word capitalised, the rest lower case: "mary's 3RD street" -> "Mary's 3rd Street"."""
+    if value is None:
+        return None
+    # Unlike str.title(), an apostrophe does not start a word (Mary's, not Mary'S)
+    # and a word starting with a digit keeps its letters in lower case (3rd).
+    return _WORD.sub(lambda match: match[0][0].title() + match[0][1:].lower(), value)
+
+
+_CHARS = param("chars", "string", optional=True)
+
+
+@library("trim", [STRING_VALUE, _CHARS], STRING_OR_NULL, passes_text=True)
+def _trim(value: str | None, chars: str | None = None) -> str | None:
+    """The string without leading and trailing whitespace (or ``chars``)."""
+    return None if value is None else value.strip(chars)
+
+
+@library("trim_left", [STRING_VALUE, _CHARS], STRING_OR_NULL, passes_text=True)
+def _trim_left(value: str | None, chars: str | None = None) -> str | None:
+    """The string without leading whitespace (or ``chars``)."""
+    return None if value is None else value.lstrip(chars)
+
+
+@library("trim_right", [STRING_VALUE, _CHARS], STRING_OR_NULL, passes_text=True)
+def _trim_right(value: str | None, chars: str | None = None) -> str | None:
+    """The string without trailing whitespace (or ``chars``)."""
+    return None if value is None else value.rstrip(chars)
+
+
+_SEPARATED = param("value", "string", "null", expects=Expects("separated", 1))
+
+
+@library("split", [_SEPARATED, param("separator", "string"), param("max_splits", "number", optional=True)],
+          ("array", "null"), refines=Refines("array_of", items="string"))
+def _split(value: str | None, separator: str, max_splits: float | None = None) -> list[str] | None:
+    """The parts of the string between separators, at most ``max_splits`` splits."""
+    if value is None:
+        return None
+    if not separator:
+        raise FunctionError("split", "the separator must not be empty")
+    if max_splits is None:
+        return value.split(separator)
+    return value.split(separator, integer("split", "max_splits", max_splits, minimum=0))
+
+
+@library("replace", [STRING_VALUE, param("old", "string"), param("new", "string")], STRING_OR_NULL)
+def _replace(value: str | None, old: str, new: str) -> str | None:
+    """The string with every ``old`` replaced by ``new``."""
+    if value is None:
+        return None
+    if not old:
+        raise FunctionError("replace", "the text to replace must not be empty")
+    return value.replace(old, new)
+
+
+def _pad(function: str, value: str | float | None, width: float, fill: str) -> tuple[str, int] | None:
+    if value is None:
+        return None
+    width = integer(function, "width", width, minimum=0)
+    if len(fill) != 1:
+        raise FunctionError(function, f"the fill must be one character, not {show(fill)}")
+    return (value if isinstance(value, str) else number_text(value)), width
+
+
+_PAD_PARAMS = [param("value", "string", "number", "null"), param("width", "number"),
+               param("fill", "string", optional=True)]
+
+
+@library("pad_left", _PAD_PARAMS, STRING_OR_NULL)
+def _pad_left(value: str | float | None, width: float, fill: str = " ") -> str | None:
+    """The string (or number) right-aligned in ``width`` characters, ``fill`` before it."""
+    padded = _pad("pad_left", value, width, fill)
+    return None if padded is None else padded[0].rjust(padded[1], fill)
+
+
+@library("pad_right", _PAD_PARAMS, STRING_OR_NULL)
+def _pad_right(value: str | float | None, width: float, fill: str = " ") -> str | None:
+    """The string (or number) left-aligned in ``width`` characters, ``fill`` after it."""
+    padded = _pad("pad_right", value, width, fill)
+    return None if padded is None else padded[0].ljust(padded[1], fill)
+
+
+@library("substring", [STRING_VALUE, param("start", "number"), param("length", "number", optional=True)],
+          STRING_OR_NULL)
+def _substring(value: str | None, start: float, length: float | None = None) -> str | None:
+    """``length`` characters from 0-based ``start`` (negative: from the end)."""
+    if value is None:
+        return None
+    first = integer("substring", "start", start)
+    if first < 0:
+        first = max(len(value) + first, 0)
+    if length is None:
+        return value[first:]
+    return value[first:first + integer("substring", "length", length, minimum=0)]
+
+
+@library("concat", [param("values", "string", "number", "null", variadic=True)], STRING_OR_NULL)
+def _concat(*values: str | float | None) -> str | None:
+    """The strings and numbers joined, nulls skipped; null when all are null."""
+    parts = [value if isinstance(value, str) else number_text(value) for value in values if value is not None]
+    return "".join(parts) if parts or not values else None
+
+
+@lru_cache(maxsize=512)
+def _regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _compiled(function: str, pattern: str) -> re.Pattern[str]:
+    try:
+        return _regex(pattern)
+    except re.error as error:
+        raise FunctionError(function, f"invalid regular expression {show(pattern)}: {error}") from None
+
+
+_PATTERN = param("pattern", "string")
+_MATCHED = param("value", "string", "null", expects=Expects("regex_match", 1))
+
+
+@library("regex_match", [_MATCHED, _PATTERN], ("boolean", "null"))
+def _regex_match(value: str | None, pattern: str) -> bool | None:
+    """Whether ``pattern`` matches anywhere in the string (anchor with ^ and $)."""
+    if value is None:
+        return None
+    return _compiled("regex_match", pattern).search(value) is not None
+
+
+@library("regex_extract", [_MATCHED, _PATTERN, param("group", "number", "string", optional=True)],
+          STRING_OR_NULL)
+def _regex_extract(value: str | None, pattern: str, group: float | str = 0) -> str | None:
+    """The first match of ``pattern`` (or its ``group``, by number or name); null if none."""
+    if value is None:
+        return None
+    compiled = _compiled("regex_extract", pattern)
+    if isinstance(group, str):
+        if group not in compiled.groupindex:
+            raise FunctionError("regex_extract", f"the pattern {show(pattern)} has no group named {show(group)}")
+        key: int | str = group
+    else:
+        key = integer("regex_extract", "group", group, minimum=0)
+        if key > compiled.groups:
+            raise FunctionError("regex_extract", f"the pattern {show(pattern)} has no group {key}")
+    match = compiled.search(value)
+    return None if match is None else match.group(key)
+
+
+@library("regex_replace", [_MATCHED, _PATTERN, param("replacement", "string")], STRING_OR_NULL)
+def _regex_replace(value: str | None, pattern: str, replacement: str) -> str | None:
+    """The string with every match of ``pattern`` replaced (``\\1``, ``\\g<name>`` insert groups)."""
+    if value is None:
+        return None
+    compiled = _compiled("regex_replace", pattern)
+    try:
+        return compiled.sub(replacement, value)
+    except (re.error, IndexError) as error:
+        raise FunctionError("regex_replace", f"invalid replacement {show(replacement)}: {error}") from None
+
+
+@library("coalesce", [param("values", "any", variadic=True)], ("any",), refines=Refines("first_present"),
+         passes_text=True)
+def _coalesce(*values: Any) -> Any:
+    """The first argument that is neither null nor the empty string; null if none."""
+    for value in values:
+        if value is not None and value != "":
+            return value
+    return None
