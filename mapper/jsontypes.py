@@ -2,8 +2,8 @@
 
 A JSON value is ``None``, a ``bool``, an ``int``, a ``float``, a ``str``, a
 ``list`` or a ``dict``. Its type has a different name depending on who asks,
-and the three disagree about one kind of value, a float with no fraction such
-as ``2.0``:
+and they part ways on one kind of value, a float with no fraction such as
+``2.0``:
 
 - ``json_type``: the type as the value is written, for messages and coercion.
   ``2.0`` is a ``number``: a message about it reads as the user wrote it
@@ -30,23 +30,20 @@ import jmespath.functions
 JSON_TYPES = ("null", "boolean", "integer", "number", "string", "array", "object")
 
 
+#: Python types and their JSON type names; ``bool`` before ``int``, of which it is a subclass.
+_PYTHON_TO_JSON: tuple[tuple[type, str], ...] = (
+    (bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"), (list, "array"), (dict, "object"),
+)
+
+
 def json_type(value: Any) -> str:
     """The JSON type name of ``value`` as it is written: ``integer`` for an int, ``number`` for any float
     (``2.0`` too); the Python type's name for a value that is not JSON (a ``datetime``)."""
     if value is None:
         return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
+    for python_type, name in _PYTHON_TO_JSON:
+        if isinstance(value, python_type):
+            return name
     return type(value).__name__
 
 
