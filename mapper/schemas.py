@@ -34,7 +34,7 @@ from referencing import Registry, Resource
 
 from .documents import DocPath, Document, load_document
 from .errors import Location, MappingSyntaxError, SchemaError
-from .jsontypes import schema_type
+from .jsontypes import schema_type, type_allows
 
 
 @dataclass
@@ -355,10 +355,8 @@ def _condition_holds(condition: SchemaNode, facts: Mapping[str, Any]) -> bool | 
 
 
 def _intersect(left: frozenset[str], right: frozenset[str]) -> frozenset[str]:
-    both = set(left & right)
-    if "number" in left and "integer" in right or "number" in right and "integer" in left:
-        both.add("integer")
-    return frozenset(both)
+    """The types both ``left`` and ``right`` allow (``number`` and ``integer`` give ``integer``)."""
+    return frozenset(kind for kind in left | right if type_allows(left, kind) and type_allows(right, kind))
 
 
 def load_schema(path: str | Path, *, referenced_from: Location | None = None) -> Schema:

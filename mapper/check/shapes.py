@@ -161,7 +161,7 @@ def union(shapes: Iterable[Shape]) -> Shape:
 def of_value(value: Any) -> Shape:
     """The shape of one JSON value (a literal, a constant, a lookup result); its kind is its schema type
     (``2.0`` is an integer, see ``jsontypes``)."""
-    kind = kind_of(value)
+    kind = schema_type(value)
     if kind == "null":
         return NULL
     if kind == "array":
@@ -174,7 +174,7 @@ def of_value(value: Any) -> Shape:
     return ANY
 
 
-#: The kind of a value as shapes count it: its narrowest JSON Schema type.
+#: The kind of a value as shapes count it (``of_value``): its narrowest JSON Schema type.
 kind_of = schema_type
 
 
