@@ -7,12 +7,19 @@ describe a property, both must find the same subschemas, in the same order.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+import mapper
+from mapper.check import check_file
 from mapper.check.shapes import find_properties, is_open, matches_pattern_property, property_names
+from mapper.documents import parse_yaml
 from mapper.schemas import Schema, SchemaNode
+
+IF_THEN_CASE = Path(__file__).parent / "cases" / "coercion-follows-if-then.yaml"
 
 STRING = {"type": "string"}
 INTEGER = {"type": "integer"}
@@ -127,3 +134,24 @@ def test_open_objects_and_patterns(schema: dict[str, Any], name: str, open_: boo
     node = root(schema)
     assert is_open(node) is open_
     assert matches_pattern_property(node, name) is by_pattern
+
+
+@pytest.mark.parametrize(
+    ("rule", "diagnostics"),
+    [
+        ("weight: weight", []),
+        ("weight: {const: heavy}",
+         ["mapping.yaml:7:3: M205 error: its constant \"heavy\" is invalid for the target: cannot read 'heavy' as a number"]),
+    ],
+)
+def test_the_checker_holds_a_rule_against_the_schema_the_compiler_converts_to(
+        rule: str, diagnostics: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The field declared under if/then (see the case file): converted by the compiler, checked by the checker."""
+    case = parse_yaml(IF_THEN_CASE.read_text(encoding="utf-8"), IF_THEN_CASE.name).data
+    (tmp_path / "mapping.yaml").write_text(case["mapping"].replace("weight: weight", rule), encoding="utf-8")
+    (tmp_path / "source.schema.json").write_text(json.dumps({"type": "object"}), encoding="utf-8")
+    (tmp_path / "target.schema.json").write_text(json.dumps(case["target_schema"]), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert [str(diagnostic) for diagnostic in check_file("mapping.yaml")] == diagnostics
+    if not diagnostics:
+        assert mapper.load("mapping.yaml").result(case["input"]).output == case["output"]
