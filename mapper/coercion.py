@@ -24,6 +24,10 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+# Re-exported (``as``) for compiler.py, which imports it from here until it imports jsontypes itself.
+from .jsontypes import json_type as json_type  # noqa: PLC0414
+from .jsontypes import type_allows
+
 Coercer = Callable[[Any], Any]
 
 _INTEGER_TEXT = re.compile(r"[-+]?[0-9]+\Z")
@@ -34,33 +38,9 @@ class CoercionError(ValueError):
     """A value could not be converted to the target type without loss."""
 
 
-def json_type(value: Any) -> str:
-    """The JSON type name of a Python value (``integer`` for ints)."""
-    if value is None:
-        return "null"
-    if value is True or value is False:
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
-
-
 def _allows(types: frozenset[str], value: Any) -> bool:
-    kind = json_type(value)
-    if kind in types:
-        return True
-    if kind == "integer":
-        return "number" in types
-    # 3.0 is a valid integer in JSON Schema, but is converted to 3 (nothing lost).
-    return False
+    # By the type as written: 3.0 is a valid integer in JSON Schema, but is converted to 3 (nothing lost).
+    return type_allows(types, json_type(value))
 
 
 def _to_integer(value: Any) -> Any:

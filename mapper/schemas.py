@@ -7,15 +7,16 @@ referenced file is reported when the mapping is loaded, not per record.
 Nothing is ever fetched from the network: a ``$ref`` to an ``http(s)`` URI is
 looked up on disk beside the schema whose ``$id`` shares its base.
 
-``SchemaNode`` is a subschema together with the resolver of its place, with the
-questions the rest of mapper asks of a schema: allowed types, properties,
-required names, items, the ``xml`` hints.
+``SchemaNode`` is a subschema together with the resolver of its place, and the
+one walker of schema structure: it answers the questions the rest of mapper
+asks of a schema (allowed types, properties, required names, items, the
+``xml`` hints), the compiler and the checker alike.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -24,17 +25,16 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 import jsonschema
 import jsonschema.exceptions
-import jsonschema_rs
 import jsonschema.validators
+import jsonschema_rs
 import referencing
 import referencing.exceptions
 import referencing.jsonschema
 from referencing import Registry, Resource
 
-from .documents import Document, DocPath, load_document
+from .documents import DocPath, Document, load_document
 from .errors import Location, MappingSyntaxError, SchemaError
-
-JSON_TYPES = frozenset({"null", "boolean", "object", "array", "number", "integer", "string"})
+from .jsontypes import schema_type, type_allows
 
 
 @dataclass
@@ -102,11 +102,33 @@ class Schema:
 
 
 class SchemaNode:
-    """A subschema and the resolver for ``$ref`` at its place in the document."""
+    """A subschema and the resolver for ``$ref`` at its place in the document.
 
-    __slots__ = ("schema", "resolver")
+    The one walker of schema structure: the compiler, the XML formats and the
+    checker all ask it what describes a property, the items or the node, so
+    they cannot disagree about a field. The keywords combine so:
 
-    def __init__(self, schema: Any, resolver: "referencing._core.Resolver[Any]") -> None:
+    - ``$ref`` is followed (``resolved``); keywords beside it are read as an ``allOf``.
+    - ``allOf`` members are *parts*: what a part says, the node says (``parts``).
+    - ``anyOf`` / ``oneOf`` members and the ``then`` / ``else`` of an ``if``
+      are *branches*: the instance may be described by any of them
+      (``branches``). A property or the items declared only in branches are
+      described by every branch that declares them.
+    - A property is described by the ``properties`` of a part, else by the
+      first ``patternProperties`` of a part that matches its name, else by
+      the branches that describe it, else by ``additionalProperties`` when it
+      is a schema.
+
+    A question with one answer (``property``, ``items``) gets the first
+    candidate in schema order. In particular a property declared only under
+    ``if``/``then`` is described by the ``then`` schema, whatever the ``if``
+    says of a record: the compiler converts its values to that schema's type
+    and orders it as that schema does, and the checker checks rules against it.
+    """
+
+    __slots__ = ("resolver", "schema")
+
+    def __init__(self, schema: Any, resolver: referencing._core.Resolver[Any]) -> None:
         self.schema = schema
         self.resolver = resolver
 
@@ -119,6 +141,8 @@ class SchemaNode:
             resource = referencing.jsonschema.DRAFT202012.create_resource(schema)
             resolver = resolver.in_subresource(resource)
         return SchemaNode(schema, resolver)
+
+    # -- structure ------------------------------------------------------------------------------
 
     def resolved(self) -> SchemaNode:
         """Follow ``$ref`` while the schema is nothing but a reference."""
@@ -153,11 +177,52 @@ class SchemaNode:
                     found.extend(part._child(branch).resolved() for branch in part.schema.get(keyword, ()))
         return found
 
+    def conditional_branches(self, facts: Mapping[str, Any] | None = None) -> list[SchemaNode]:
+        """The ``then`` / ``else`` schemas of this node's ``if`` parts (resolved).
+
+        With ``facts`` (property name -> known value), only the branches that
+        can apply: ``if: {properties: {kind: {const: A}}}`` gives its ``then``
+        when ``kind`` is ``A`` and its ``else`` when ``kind`` is known to be
+        something else (FHIR-style discriminated resources).
+        """
+        found: list[SchemaNode] = []
+        for part in self.parts():
+            if not (isinstance(part.schema, dict) and "if" in part.schema):
+                continue
+            holds = _condition_holds(part._child(part.schema["if"]), facts or {})
+            for keyword in ("then", "else"):
+                if keyword in part.schema and holds is not (keyword == "else"):
+                    found.append(part._child(part.schema[keyword]).resolved())
+        return found
+
+    def branches(self, conditional: Sequence[SchemaNode] | None = None) -> list[SchemaNode]:
+        """Every schema that may describe an instance besides the node's parts: the ``anyOf`` / ``oneOf``
+        members, then the ``if`` branches (``conditional`` when given, see ``conditional_branches``)."""
+        return [*self.alternatives(), *(self.conditional_branches() if conditional is None else conditional)]
+
+    def keywords(self) -> set[str]:
+        """Every keyword the node's parts use."""
+        found: set[str] = set()
+        for part in self.parts():
+            if isinstance(part.schema, dict):
+                found.update(part.schema)
+        return found
+
+    def keyword(self, name: str) -> Any:
+        """The first value of a keyword across this node's ``allOf`` parts (e.g. ``xml``)."""
+        for part in self.parts():
+            if isinstance(part.schema, dict) and name in part.schema:
+                return part.schema[name]
+        return None
+
+    # -- the instance ---------------------------------------------------------------------------
+
     def types(self) -> frozenset[str] | None:
         """JSON types a valid instance may have, or None when any type may do.
 
         ``integer`` is listed separately from ``number``: a set holding
-        ``number`` accepts integers too.
+        ``number`` accepts integers too. The ``if`` branches are left out:
+        each holds only for the records its condition picks.
         """
         allowed: frozenset[str] | None = None
         for part in self.parts():
@@ -171,9 +236,9 @@ class SchemaNode:
                 declared = schema["type"]
                 own = frozenset([declared] if isinstance(declared, str) else declared)
             elif "const" in schema:
-                own = frozenset([_type_of(schema["const"])])
+                own = frozenset([schema_type(schema["const"])])
             elif "enum" in schema:
-                own = frozenset(_type_of(value) for value in schema["enum"])
+                own = frozenset(schema_type(value) for value in schema["enum"])
             if own is not None:
                 allowed = own if allowed is None else _intersect(allowed, own)
         branches = self.alternatives()
@@ -189,39 +254,71 @@ class SchemaNode:
                 allowed = frozenset(union) if allowed is None else _intersect(allowed, frozenset(union))
         return allowed
 
-    def property(self, name: str) -> SchemaNode | None:
-        """The schema of property ``name`` (None when nothing describes it)."""
+    def items(self) -> SchemaNode | None:
+        """The schema of array items (2020-12 ``items``, or draft-07 single-schema ``items``): the parts'
+        own, else the first branch's; None when nothing describes them."""
         for part in self.parts():
             schema = part.schema
-            if not isinstance(schema, dict):
-                continue
-            properties = schema.get("properties", {})
-            if name in properties:
-                return part._child(properties[name])
-            for pattern, subschema in schema.get("patternProperties", {}).items():
-                if re.search(pattern, name):
-                    return part._child(subschema)
-        for branch in self.alternatives():
-            found = branch.property(name)
+            if isinstance(schema, dict) and isinstance(schema.get("items"), (dict, bool)):
+                return part._child(schema["items"])
+        for branch in self.branches():
+            found = branch.items()
             if found is not None:
                 return found
+        return None
+
+    # -- properties -----------------------------------------------------------------------------
+
+    def property(self, name: str) -> SchemaNode | None:
+        """The schema of property ``name``: the first of ``property_schemas`` (None when nothing describes it)."""
+        found = self.property_schemas(name)
+        return found[0] if found else None
+
+    def property_schemas(self, name: str, conditional: Sequence[SchemaNode] | None = None) -> list[SchemaNode]:
+        """Every schema that may describe property ``name`` (the value may be valid under any one of them).
+
+        One schema when the node's parts describe it (``properties``, else a
+        matching ``patternProperties``); else one per branch that describes
+        it, in schema order; else ``additionalProperties`` when it is a
+        schema; else none. ``conditional`` stands for the ``if`` branches of
+        this node when given (those a known discriminator leaves, see
+        ``conditional_branches``).
+        """
+        for part in self.parts():
+            if isinstance(part.schema, dict) and name in part.schema.get("properties", {}):
+                return [part._child(part.schema["properties"][name])]
+        pattern = self.pattern_property(name)
+        if pattern is not None:
+            return [pattern]
+        found = [schema for branch in self.branches(conditional) for schema in branch.property_schemas(name)]
+        if found:
+            return found
         for part in self.parts():
             if isinstance(part.schema, dict) and isinstance(part.schema.get("additionalProperties"), dict):
-                return part._child(part.schema["additionalProperties"])
+                return [part._child(part.schema["additionalProperties"])]
+        return []
+
+    def pattern_property(self, name: str) -> SchemaNode | None:
+        """The schema of the first ``patternProperties`` of the node's parts that matches ``name``."""
+        for part in self.parts():
+            if isinstance(part.schema, dict):
+                for pattern, subschema in part.schema.get("patternProperties", {}).items():
+                    if re.search(pattern, name):
+                        return part._child(subschema)
         return None
 
     def property_names(self) -> list[str]:
-        """Declared property names, in the order the schema lists them."""
+        """Declared property names, branches included, in the order the schema lists them."""
         names: dict[str, None] = {}
         for part in self.parts():
             if isinstance(part.schema, dict):
                 names.update(dict.fromkeys(part.schema.get("properties", {})))
-        for branch in self.alternatives():
+        for branch in self.branches():
             names.update(dict.fromkeys(branch.property_names()))
         return list(names)
 
     def required(self) -> frozenset[str]:
-        """Property names every valid instance must have."""
+        """Property names every valid instance must have (those only a branch requires are not)."""
         names: set[str] = set()
         for part in self.parts():
             if isinstance(part.schema, dict):
@@ -238,47 +335,28 @@ class SchemaNode:
                     return False
         return True
 
-    def items(self) -> SchemaNode | None:
-        """The schema of array items (2020-12 ``items``, or draft-07 single-schema ``items``)."""
-        for part in self.parts():
-            schema = part.schema
-            if isinstance(schema, dict) and isinstance(schema.get("items"), (dict, bool)):
-                return part._child(schema["items"])
-        for branch in self.alternatives():
-            found = branch.items()
-            if found is not None:
-                return found
+
+def _condition_holds(condition: SchemaNode, facts: Mapping[str, Any]) -> bool | None:
+    """Whether a discriminating ``if`` holds given ``facts``; None when unknown."""
+    schema = condition.resolved().schema
+    if not isinstance(schema, dict) or set(schema) - {"properties", "required"}:
         return None
-
-    def keyword(self, name: str) -> Any:
-        """The first value of a keyword across this node's ``allOf`` parts (e.g. ``xml``)."""
-        for part in self.parts():
-            if isinstance(part.schema, dict) and name in part.schema:
-                return part.schema[name]
-        return None
-
-
-def _type_of(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "integer" if value.is_integer() else "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
+    verdicts: list[bool] = []
+    for name, subschema in schema.get("properties", {}).items():
+        if name not in facts or not isinstance(subschema, dict):
+            return None
+        if "const" in subschema and set(subschema) <= {"const"}:
+            verdicts.append(subschema["const"] == facts[name])
+        elif "enum" in subschema and set(subschema) <= {"enum"}:
+            verdicts.append(facts[name] in subschema["enum"])
+        else:
+            return None
+    return all(verdicts) if verdicts else None
 
 
 def _intersect(left: frozenset[str], right: frozenset[str]) -> frozenset[str]:
-    both = set(left & right)
-    if "number" in left and "integer" in right or "number" in right and "integer" in left:
-        both.add("integer")
-    return frozenset(both)
+    """The types both ``left`` and ``right`` allow (``number`` and ``integer`` give ``integer``)."""
+    return frozenset(kind for kind in left | right if type_allows(left, kind) and type_allows(right, kind))
 
 
 def load_schema(path: str | Path, *, referenced_from: Location | None = None) -> Schema:

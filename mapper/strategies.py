@@ -41,6 +41,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.provisional import urls
 
+from .jsontypes import JSON_TYPES
 from .schemas import Schema, SchemaNode
 
 __all__ = ["MAX_INTEGER", "MAX_NUMBER", "Hints", "format_strategy", "from_node", "from_schema"]
@@ -55,7 +56,6 @@ EXTRA_ITEMS = 3
 Strategy = st.SearchStrategy[Any]
 Predicate = Callable[[Any], bool]
 
-_TYPES = ("null", "boolean", "integer", "number", "string", "array", "object")
 _STRING_KEYWORDS = frozenset({"minLength", "maxLength", "pattern", "format"})
 _NUMBER_KEYWORDS = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"})
 _ARRAY_KEYWORDS = frozenset({"items", "prefixItems", "minItems", "maxItems", "uniqueItems", "contains",
@@ -238,7 +238,7 @@ class _Builder:
         if "number" in types:
             types = types - {"integer"}
         strategies: list[Strategy] = []
-        for kind in _TYPES:
+        for kind in JSON_TYPES:
             if kind not in types:
                 continue
             if kind == "null":
@@ -628,7 +628,7 @@ def _implied_types(keywords: set[str]) -> set[str]:
         implied.add("array")
     if keywords & _OBJECT_KEYWORDS:
         implied.add("object")
-    return implied or set(_TYPES)
+    return implied or set(JSON_TYPES)
 
 
 def _intersect_types(left: set[str], right: set[str]) -> set[str]:

@@ -22,6 +22,7 @@ import jsonschema.exceptions
 from ..coercion import CoercionError, coercer_for
 from ..documents import Document
 from ..errors import Location
+from ..jsontypes import type_allows
 from ..model import EachRule, Expr, Lookup, MappingSpec, ObjectRule, Rule, ValueRule
 from ..schemas import Schema, SchemaNode
 from ..validation import error_message
@@ -30,10 +31,8 @@ from .shapes import (
     ANY,
     TEXT_FORMATS,
     Shape,
-    find_property,
     of_schema,
     of_value,
-    property_names,
     union,
 )
 
@@ -125,9 +124,9 @@ class RuleChecker:
                 self.report("M202", f"the target requires {which} {names} {where}but no rule writes "
                                     f"{'it' if len(missing) == 1 else 'them'}", rule.location, None)
         for key, child in rule.fields:
-            child_target = find_property(target, key) if target is not None else None
+            child_target = target.property(key) if target is not None else None
             if target is not None and child_target is None and not target.allows_additional():
-                known = property_names(target)
+                known = target.property_names()
                 close = difflib.get_close_matches(key, known, n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 where = f" in {rule.name!r}" if rule.name != "<record>" else ""
@@ -287,12 +286,12 @@ def unread_fields(source: Schema, reads: Observations, depth: int = 12) -> list[
         items = node.items()
         if items is not None:
             walk(items, f"{path}[]", level + 1)
-        for name in property_names(node):
+        for name in node.property_names():
             child_path = f"{path}.{name}" if path else name
             if child_path not in reads.read:
                 unread.append(child_path)
             else:
-                walk(find_property(node, name), child_path, level + 1)
+                walk(node.property(name), child_path, level + 1)
 
     walk(source.root, "", 0)
     return unread
@@ -318,13 +317,13 @@ def expression_location(document: Document, expr: Expr, offset: int | None) -> L
 
 
 def _ordered(target: SchemaNode, required: frozenset[str]) -> list[str]:
-    declared = [name for name in property_names(target) if name in required]
+    declared = [name for name in target.property_names() if name in required]
     return declared + sorted(required - set(declared))
 
 
 def _fits(kind: str, value: Shape, types: frozenset[str]) -> bool:
     """Whether a value of ``kind`` can be written where ``types`` are allowed (maybe converted)."""
-    if kind in types or (kind == "integer" and "number" in types):
+    if type_allows(types, kind):
         return True
     if kind == "number" and "integer" in types:
         return True  # 42.0 converts; 4.5 is refused record by record

@@ -19,15 +19,14 @@ means (no e-mail address, no member), so it is not reported.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ..jsontypes import JSON_TYPES, schema_type, type_allows, with_article
 from ..schemas import SchemaNode
 
-KINDS = ("null", "boolean", "integer", "number", "string", "array", "object")
-_ALL = frozenset(KINDS)
+_ALL = frozenset(JSON_TYPES)
 #: Formats whose values are never numbers or booleans.
 TEXT_FORMATS = frozenset({"date", "date-time", "time", "email", "idn-email", "uri", "uri-reference", "iri",
                           "uuid", "hostname", "idn-hostname", "ipv6", "duration", "json-pointer", "regex"})
@@ -70,7 +69,7 @@ class Shape:
         return not self.unknown and self.kinds == frozenset({"null"})
 
     def can_be(self, kind: str) -> bool:
-        return self.unknown or kind in self.kinds or (kind == "integer" and "number" in self.kinds)
+        return self.unknown or type_allows(self.kinds, kind)
 
     def definite_kinds(self) -> frozenset[str]:
         """The kinds it can have other than null; empty when unknown."""
@@ -80,11 +79,11 @@ class Shape:
         """The kinds in words: ``a string or null``."""
         if self.unknown:
             return "any value"
-        names = [_ARTICLE[kind] for kind in _WORD_ORDER if kind in self.kinds and not (
+        names = [with_article(kind) for kind in _WORD_ORDER if kind in self.kinds and not (
             kind == "integer" and "number" in self.kinds)]
         items = self.items
         if "array" in self.kinds and items is not None and not items.unknown and items.definite_kinds():
-            item_names = [_PLURAL[kind] for kind in _WORD_ORDER if kind in items.definite_kinds() and not (
+            item_names = [f"{kind}s" for kind in _WORD_ORDER if kind in items.definite_kinds() and not (
                 kind == "integer" and "number" in items.kinds)]
             names[names.index("an array")] = "an array of " + " or ".join(item_names)
         if not names:
@@ -109,10 +108,6 @@ NUMBER = Shape(frozenset({"number"}))
 STRING = Shape(frozenset({"string"}))
 
 _WORD_ORDER = ("boolean", "integer", "number", "string", "array", "object", "null")
-_PLURAL = {"null": "nulls", "boolean": "booleans", "integer": "integers", "number": "numbers",
-           "string": "strings", "array": "arrays", "object": "objects"}
-_ARTICLE = {"null": "null", "boolean": "a boolean", "integer": "an integer", "number": "a number",
-            "string": "a string", "array": "an array", "object": "an object"}
 
 
 def array_of(items: Shape | None) -> Shape:
@@ -164,28 +159,23 @@ def union(shapes: Iterable[Shape]) -> Shape:
 
 
 def of_value(value: Any) -> Shape:
-    """The shape of one JSON value (a literal, a constant, a lookup result)."""
-    if value is None:
+    """The shape of one JSON value (a literal, a constant, a lookup result); its kind is its schema type
+    (``2.0`` is an integer, see ``jsontypes``)."""
+    kind = schema_type(value)
+    if kind == "null":
         return NULL
-    if isinstance(value, bool):
-        return Shape(frozenset({"boolean"}), values=(value,))
-    if isinstance(value, int):
-        return Shape(frozenset({"integer"}), values=(value,))
-    if isinstance(value, float):
-        return Shape(frozenset({"integer" if value.is_integer() else "number"}), values=(value,))
-    if isinstance(value, str):
-        return Shape(frozenset({"string"}), values=(value,))
-    if isinstance(value, list):
+    if kind == "array":
         return array_of(union(of_value(item) for item in value) if value else None)
-    if isinstance(value, dict):
+    if kind == "object":
         fields = tuple((str(key), of_value(item)) for key, item in value.items())
         return Shape(frozenset({"object"}), objects=(ObjectShape(fields=fields),))
+    if kind in _ALL:
+        return Shape(frozenset({kind}), values=(value,))
     return ANY
 
 
-def kind_of(value: Any) -> str:
-    """The JSON kind of a value."""
-    return next(iter(of_value(value).kinds), "null")
+#: The kind of a value as shapes count it (``of_value``): its narrowest JSON Schema type.
+kind_of = schema_type
 
 
 # -- from schemas -------------------------------------------------------------------------------
@@ -199,7 +189,7 @@ def of_schema(node: SchemaNode | None, path: str, *, optional: bool = False, dep
     if node is None or depth > 24:
         return ANY
     declared = node.types()
-    keywords = _keywords(node)
+    keywords = node.keywords()
     kinds = frozenset(declared) if declared is not None else _ALL
     unknown = declared is None and not (keywords & {"enum", "const"})
     objects: tuple[ObjectShape, ...] = ()
@@ -228,14 +218,6 @@ def of_schema(node: SchemaNode | None, path: str, *, optional: bool = False, dep
     return shape.with_absence() if optional else shape
 
 
-def _keywords(node: SchemaNode) -> set[str]:
-    found: set[str] = set()
-    for part in node.parts():
-        if isinstance(part.schema, dict):
-            found.update(part.schema)
-    return found
-
-
 def _possible_values(node: SchemaNode) -> tuple[Any, ...] | None:
     for part in node.parts():
         schema = part.schema
@@ -247,90 +229,26 @@ def _possible_values(node: SchemaNode) -> tuple[Any, ...] | None:
     return None
 
 
-# -- object schemas: properties, with conditional branches --------------------------------------
-
-
-def conditional_branches(node: SchemaNode, facts: dict[str, Any] | None = None) -> Iterator[SchemaNode]:
-    """The ``then`` / ``else`` schemas of a node's ``if`` parts (FHIR-style discriminated resources).
-
-    With ``facts`` (property name -> known value), only the branches that can
-    apply: ``if: {properties: {kind: {const: A}}}`` gives its ``then`` when
-    ``kind`` is ``A`` and its ``else`` when ``kind`` is known to be something else.
-    """
-    for part in node.parts():
-        if not (isinstance(part.schema, dict) and "if" in part.schema):
-            continue
-        holds = _condition_holds(part._child(part.schema["if"]), facts or {})
-        for keyword in ("then", "else"):
-            if keyword in part.schema and holds is not (keyword == "else"):
-                yield part._child(part.schema[keyword]).resolved()
-
-
-def _condition_holds(condition: SchemaNode, facts: dict[str, Any]) -> bool | None:
-    """Whether a discriminating ``if`` holds given ``facts``; None when unknown."""
-    schema = condition.resolved().schema
-    if not isinstance(schema, dict) or set(schema) - {"properties", "required"}:
-        return None
-    verdicts: list[bool] = []
-    for name, subschema in schema.get("properties", {}).items():
-        if name not in facts or not isinstance(subschema, dict):
-            return None
-        if "const" in subschema and set(subschema) <= {"const"}:
-            verdicts.append(subschema["const"] == facts[name])
-        elif "enum" in subschema and set(subschema) <= {"enum"}:
-            verdicts.append(facts[name] in subschema["enum"])
-        else:
-            return None
-    return all(verdicts) if verdicts else None
+# -- object schemas: the checker's questions, answered by the schema walker ----------------------
 
 
 def narrow(object_: ObjectShape, name: str, value: Any) -> ObjectShape:
     """The object, knowing that its property ``name`` equals ``value``."""
     if object_.node is None:
         return object_
-    branches = tuple(conditional_branches(object_.node, {name: value}))
-    return replace(object_, branches=branches)
-
-
-def find_property(node: SchemaNode, name: str) -> SchemaNode | None:
-    """The schema of property ``name`` (the first that describes it, ``if`` branches included)."""
-    found = find_properties(node, name)
-    return found[0] if found else None
+    return replace(object_, branches=tuple(object_.node.conditional_branches({name: value})))
 
 
 def find_properties(node: SchemaNode, name: str,
                     branches: tuple[SchemaNode, ...] | None = None) -> list[SchemaNode]:
-    """Every schema that may describe property ``name``: one per ``anyOf``/``oneOf``/``if``
-    branch that declares it (the value may be any of them), else the one of the node itself.
-    ``branches`` restricts the ``if`` branches to those (see ``narrow``)."""
-    own: list[SchemaNode] = []
-    for part in node.parts():
-        schema = part.schema
-        if not isinstance(schema, dict):
-            continue
-        if name in schema.get("properties", {}):
-            return [part._child(schema["properties"][name])]
-        for pattern, subschema in schema.get("patternProperties", {}).items():
-            if re.search(pattern, name):
-                own.append(part._child(subschema))
-    if own:
-        return own[:1]
-    found: list[SchemaNode] = []
-    conditional = branches if branches is not None else tuple(conditional_branches(node))
-    for branch in [*node.alternatives(), *conditional]:
-        found.extend(find_properties(branch, name))
-    if found:
-        return found
-    additional = node.property(name)  # additionalProperties, when a schema
-    return [additional] if additional is not None else []
+    """Every schema that may describe property ``name`` (``SchemaNode.property_schemas``, the compiler's
+    source too); ``branches`` restricts the ``if`` branches to those (see ``narrow``)."""
+    return node.property_schemas(name, branches)
 
 
 def property_names(node: SchemaNode) -> list[str]:
     """Declared property names, branches included, in schema order."""
-    names = dict.fromkeys(node.property_names())
-    for branch in conditional_branches(node):
-        names.update(dict.fromkeys(property_names(branch)))
-    return list(names)
+    return node.property_names()
 
 
 def is_required(node: SchemaNode, name: str) -> bool:
@@ -344,7 +262,7 @@ def is_open(node: SchemaNode) -> bool:
     or says nothing about properties at all.
     """
     has_patterns = False
-    for candidate in [node, *node.alternatives(), *conditional_branches(node)]:
+    for candidate in [node, *node.branches()]:
         for part in candidate.parts():
             schema = part.schema
             if not isinstance(schema, dict):
@@ -353,13 +271,8 @@ def is_open(node: SchemaNode) -> bool:
             if additional is True or isinstance(additional, dict):
                 return True
             has_patterns = has_patterns or bool(schema.get("patternProperties"))
-    return not has_patterns and not property_names(node)
+    return not has_patterns and not node.property_names()
 
 
 def matches_pattern_property(node: SchemaNode, name: str) -> bool:
-    for part in node.parts():
-        if isinstance(part.schema, dict):
-            for pattern in part.schema.get("patternProperties", {}):
-                if re.search(pattern, name):
-                    return True
-    return False
+    return node.pattern_property(name) is not None
