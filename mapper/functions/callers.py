@@ -18,7 +18,7 @@ import jmespath.functions
 from jmespath.exceptions import JMESPathError
 from jmespath.visitor import _Expression
 
-from .describe import jmespath_type
+from ..jsontypes import jmespath_type
 from .errors import ArgumentTypeError, FunctionError
 from .specs import PYTHON_TYPES, FunctionSpec, ParamSpec
 

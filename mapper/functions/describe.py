@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-import jmespath.functions
+from ..jsontypes import jmespath_type
 
 _MAX_SHOWN = 60
 
@@ -18,11 +18,6 @@ def show(value: Any) -> str:
     except (TypeError, ValueError):
         text = repr(value)
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
-
-
-def jmespath_type(value: Any) -> str:
-    """The JMESPath type name of a value, as jmespath names it ("unknown" for non-JSON values)."""
-    return jmespath.functions.TYPES_MAP.get(type(value).__name__, "unknown")
 
 
 def describe_value(value: Any) -> str:
