@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 import mapper
 from mapper.engine import Counts, Observer
+from mapper.engine.rejects import reject_line, reject_record
 
 ROOT = Path(__file__).parent.parent
 MAPPINGS = ROOT / "mappings"
@@ -197,3 +198,17 @@ def test_every_record_read_is_written_or_rejected_in_order(people: list[Any]) ->
     assert counts == Counts(len(people), len(good), len(people) - len(good))
     assert [member["id"] for member in written] == [p["id"] for p in good]
     assert rejected == [n for n, p in enumerate(people, 1) if not (isinstance(p, dict) and "email" in p)]
+
+
+@pytest.mark.parametrize(
+    ("value", "line"),
+    [
+        ({"n": 1, "name": "Zoë"}, '{"record":1,"source":"x.xml","line":null,"input":{"n":1,"name":"Zoë"},"errors":[]}'),
+        ({"n": float("nan")},
+         '{"record":1,"source":"x.xml","line":null,"input":null,"errors":[],"text":"{\'n\': nan}"}'),
+        ({"n": 2**70}, '{"record":1,"source":"x.xml","line":null,"input":{"n":1180591620717411303424},"errors":[]}'),
+    ],
+)
+def test_a_reject_line_is_one_json_line_and_what_json_cannot_hold_goes_in_as_text(value: Any, line: str) -> None:
+    assert reject_line(reject_record({"record": 1, "source": "x.xml", "line": None}, value, [])) == \
+        line.encode() + b"\n"
