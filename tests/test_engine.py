@@ -145,6 +145,7 @@ def test_an_xml_document_that_breaks_off_keeps_the_records_before_it(tmp_path: P
     ("arguments", "error", "message"),
     [
         ({"input_format": "yaml"}, ValueError, "unknown format 'yaml' (formats: json, ndjson, xml)"),
+        ({"output_format": "csv"}, ValueError, "unknown format 'csv' (formats: json, ndjson, xml)"),
         ({"output": "."}, mapper.ConversionError, "cannot write .: it is a directory"),
         ({"output": "same.ndjson", "rejects": "same.ndjson"}, mapper.ConversionError,
          "rejects and output name the same file: same.ndjson"),

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import IO, Any, TypeGuard
 
 from ..errors import ConversionError
-from ..formats import RecordWriter, format_of_path, writer
+from ..formats import RecordWriter, check_format, format_of_path, writer
 from ..formats.json import JsonReader
 from ..mapping import Mapping, load
 from .counts import Counts
@@ -76,6 +76,7 @@ def convert_files(
     if output_format is None:
         output_format = (format_of_path(os.fspath(output)) if _is_path(output) else None) \
             or mapping.spec.target.format
+    check_format(output_format)  # before any file is opened
     options = writer_options(mapping, output_format)
 
     def make_writer() -> RecordWriter:
