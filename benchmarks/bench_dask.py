@@ -37,7 +37,8 @@ import distributed
 
 import mapper
 import mapper.dask
-from mapper._partitions import Counts, plan, run_partition
+from mapper.engine.counts import Counts
+from mapper.engine.partitions import plan, run_partition
 
 ROOT = Path(__file__).parent.parent
 MAPPING = ROOT / "mappings" / "crm-contact-to-member.yaml"

@@ -8,6 +8,7 @@ The front door::
     member = mapping.apply(contact)            # a valid target record, or RecordError
     for result in mapping.apply_many(contacts):  # one Result per input, never lost
         ...
+    counts = mapper.convert_files(mapping, ["contacts.ndjson"], "members.ndjson", rejects="rejects.ndjson")
 
 ``load`` reads a mapping file (YAML or JSON) with its two schemas and compiles
 its rules once; the ``Mapping`` it returns is immutable, thread-safe and
@@ -16,7 +17,9 @@ and pass them as ``load(path, functions=[...])``. Every error is a
 ``MapperError``; ``mapper.errors`` draws the hierarchy.
 """
 
+from .engine import convert_files
 from .errors import (
+    ConversionError,
     ExpressionError,
     HostileInputError,
     Location,
@@ -37,6 +40,7 @@ from .mapping import Mapping, Result, load
 __version__ = "0.1.0"
 
 __all__ = [
+    "ConversionError",
     "ExpressionError",
     "FunctionSpec",
     "HostileInputError",
@@ -54,6 +58,7 @@ __all__ = [
     "SchemaError",
     "UnknownNameError",
     "__version__",
+    "convert_files",
     "jmespath_function",
     "load",
 ]

@@ -14,6 +14,8 @@
     │   └── HostileInputError        refused on purpose: entities, DTDs, too deep
     ├── RecordError                  one record could not be turned into a valid output
     │                                (``.problems`` lists every reason)
+    ├── ConversionError (ValueError) a conversion cannot run as asked: an output that cannot
+    │                                be written, an input whose format cannot be told
     └── PartitionError               (in ``mapper.dask``, with the optional extra) a
                                      partition kept killing the workers that ran it
 
@@ -215,3 +217,8 @@ class RecordError(MapperError):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (tuple(self.problems), self.record_number, self.mapping, self.output))
+
+
+class ConversionError(MapperError, ValueError):
+    """A conversion cannot run as asked: an output that cannot be written (a directory, a
+    second record for a one-record document), an input whose format cannot be told."""

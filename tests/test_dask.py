@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 
 import mapper
 from mapper import jmespath_function
-from mapper._partitions import (
-    Counts,
+from mapper.engine.counts import Counts
+from mapper.engine.partitions import (
     Partition,
     block_lines,
     blocks_to_count,

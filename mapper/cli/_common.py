@@ -1,15 +1,17 @@
-"""What the command modules share: exit codes, the streams, usage errors, the streaming options."""
+"""What the command modules share: exit codes, the streams, usage errors, the streaming options, the summary."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import time
 from dataclasses import dataclass
 from typing import IO
 
-EXIT_OK, EXIT_REJECTS, EXIT_USAGE, EXIT_INPUT = 0, 1, 2, 3
+from ..engine import Counts
+from ..formats import FORMAT_NAMES
 
-FORMAT_CHOICES = ("json", "ndjson", "xml")
+EXIT_OK, EXIT_REJECTS, EXIT_USAGE, EXIT_INPUT = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ def jobs(text: str) -> int:
 
 def add_stream_options(parser: argparse.ArgumentParser) -> None:
     """The options ``convert`` and ``validate`` share: input format, rejects, stopping, jobs."""
-    parser.add_argument("--from", dest="input_format", choices=FORMAT_CHOICES, metavar="FORMAT",
+    parser.add_argument("--from", dest="input_format", choices=FORMAT_NAMES, metavar="FORMAT",
                         help="input format: json, ndjson or xml (default: from the file name "
                              ".json/.ndjson/.jsonl/.xml, else the mapping's)")
     parser.add_argument("--records", metavar="WHERE",
@@ -68,3 +70,32 @@ def add_stream_options(parser: argparse.ArgumentParser) -> None:
                         help="worker processes (default 1; 0: one per core); pays off for large NDJSON and "
                              "XML inputs; output order is kept")
     parser.add_argument("-q", "--quiet", action="store_true", help="no summary line at the end")
+
+
+def finish(streams: Streams, command: str, counts: Counts, *, started: float, verbs: tuple[str, str],
+           rejects: str | None, quiet: bool) -> int:
+    """Write the summary (unless ``quiet``) and why a run stopped early; return the exit code.
+
+    ``started`` is the ``time.monotonic()`` of the run's start.
+    """
+    if not quiet:
+        streams.stderr.write(summary(command, counts, started=started, verbs=verbs, rejects=rejects))
+    if counts.stopped:
+        streams.stderr.write(f"mapper {command}: stopped after {counts.rejected} {verbs[1]} "
+                             f"record{'s' if counts.rejected != 1 else ''}; the records after it were not read\n")
+    if counts.broken_inputs:
+        return EXIT_INPUT
+    return EXIT_REJECTS if counts.rejected else EXIT_OK
+
+
+def summary(command: str, counts: Counts, *, started: float, verbs: tuple[str, str], rejects: str | None) -> str:
+    """The last line on standard error: counts, time and rate."""
+    elapsed = time.monotonic() - started
+    rate = counts.read / elapsed if elapsed > 0 else 0.0
+    good, bad = verbs
+    where = f" (in {rejects})" if rejects and counts.rejected else ""
+    text = (f"mapper {command}: {counts.read:,} record{'s' if counts.read != 1 else ''} read, "
+            f"{counts.written:,} {good}, {counts.rejected:,} {bad}{where} in {elapsed:.2f} s ({rate:,.0f} records/s)")
+    if broken := len(counts.broken_inputs):
+        text += f"; {broken} input{'s' if broken != 1 else ''} could not be read to the end"
+    return text + "\n"

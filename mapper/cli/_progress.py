@@ -1,9 +1,10 @@
-"""A progress line on standard error, for people watching a terminal.
+"""What a run shows on standard error as it goes: a progress line, and a line per reject or broken input.
 
-Shown only when standard error is a terminal and every input is a regular
-file (so the total size is known); pipes, CI logs and redirected stderr never
-see a byte of it. One line redrawn with ``\\r`` at most five times a second,
-erased before anything else is printed and at the end.
+The progress line is for people watching a terminal: shown only when standard
+error is a terminal and every input is a regular file (so the total size is
+known); pipes, CI logs and redirected stderr never see a byte of it. One line
+redrawn with ``\\r`` at most five times a second, erased before anything else
+is printed and at the end.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import stat
 import time
 from typing import IO, Final
 
+from ..engine import Observer
+
 _INTERVAL: Final = 0.2
 
 
-class Progress:
-    """Tracks bytes read against the total size of the input files."""
+class Progress(Observer):
+    """Tracks bytes read against the total size of the input files; says what went wrong."""
 
     def __init__(self, stderr: IO[str], inputs: list[str], *, enabled: bool | None = None) -> None:
         self.stderr = stderr
@@ -27,15 +30,27 @@ class Progress:
         self.enabled = enabled and self.total is not None
         self.done_bytes = 0  # bytes of the inputs finished
         self.current: IO[bytes] | None = None
-        self._start = time.monotonic()
-        self._next = self._start + _INTERVAL
+        self.started = time.monotonic()  # the clock of the summary line too
+        self._next = self.started + _INTERVAL
         self._shown = False
 
-    def finish_input(self, size: int) -> None:
+    def opened(self, stream: IO[bytes]) -> None:
+        self.current = stream
+
+    def closed(self, size: int) -> None:
         self.done_bytes += size
         self.current = None
 
-    def update(self, records: int) -> None:
+    def rejected(self, message: str) -> None:
+        self._say(f"mapper: rejected: {message}\n")
+
+    def broken(self, message: str) -> None:
+        self._say(f"mapper: error: {message}\n")
+
+    def finished(self) -> None:
+        self.clear()
+
+    def progressed(self, records: int) -> None:
         """Redraw if it is time; cheap to call for every record."""
         if not self.enabled:
             return
@@ -51,7 +66,7 @@ class Progress:
             except (OSError, ValueError):
                 pass
         fraction = min(position / self.total, 1.0) if self.total else 1.0
-        elapsed = now - self._start
+        elapsed = now - self.started
         rate = records / elapsed if elapsed > 0 else 0.0
         eta = f", {_duration(elapsed / fraction - elapsed)} left" if 0 < fraction < 1 else ""
         bar = "#" * int(fraction * 20)
@@ -67,6 +82,10 @@ class Progress:
             self.stderr.write("\r\x1b[K")
             self.stderr.flush()
             self._shown = False
+
+    def _say(self, text: str) -> None:
+        self.clear()
+        self.stderr.write(text)
 
 
 def _isatty(stream: IO[str]) -> bool:

@@ -6,21 +6,10 @@ import argparse
 import os
 from typing import Any
 
-from ..errors import PayloadError
-from ..formats import RecordWriter, format_of_path, reader, writer
-from ..formats.json import JsonReader
-from ..mapping import Mapping, load
-from ._common import (
-    EXIT_INPUT,
-    EXIT_OK,
-    EXIT_REJECTS,
-    FORMAT_CHOICES,
-    Streams,
-    UsageError,
-    add_stream_options,
-    positive,
-)
-from ._engine import ConvertTask, Input, Run, finish, read_units
+from ..engine import convert_files
+from ..formats import FORMAT_NAMES
+from ..mapping import load
+from ._common import EXIT_INPUT, EXIT_OK, EXIT_REJECTS, Streams, UsageError, add_stream_options, finish, positive
 from ._progress import Progress
 
 EXAMPLE = """\
@@ -51,7 +40,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                         help="input files; - or none for standard input")
     parser.add_argument("-o", "--output", default="-", metavar="OUTPUT",
                         help="output file, written atomically (default: standard output)")
-    parser.add_argument("--to", dest="output_format", choices=FORMAT_CHOICES, metavar="FORMAT",
+    parser.add_argument("--to", dest="output_format", choices=FORMAT_NAMES, metavar="FORMAT",
                         help="output format: json, ndjson or xml (default: from the -o file name, "
                              "else the mapping's)")
     add_stream_options(parser)
@@ -78,24 +67,14 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
     if args.rejects is not None and args.rejects == args.output:
         raise UsageError("--rejects and --output name the same file")
     mapping = load(args.mapping)
-    inputs = [resolve_input(name, args.input_format, args.records, mapping, "source") for name in args.inputs]
-    check_readable(args.inputs)
-    output_format = args.output_format or (format_of_path(args.output) if args.output != "-" else None) \
-        or mapping.spec.target.format
-    options = writer_options(mapping, output_format)
-
-    def make_writer() -> RecordWriter:
-        single = (len(inputs) == 1 and isinstance(inputs[0].reader, JsonReader)
-                  and inputs[0].reader.document_is_record is True)
-        kwargs = {**options, "many": not single} if output_format == "json" else options
-        return writer(output_format, **kwargs)
-
-    task = ConvertTask(mapping, (output_format, options))
     progress = Progress(streams.stderr, args.inputs)
-    run = Run(streams, task, make_writer, output=args.output, rejects=args.rejects,
-              max_rejects=1 if args.fail_fast else args.max_rejects, jobs=args.jobs or 1, progress=progress)
-    counts = run.execute(read_units(inputs, streams.stdin, progress))
-    return finish(streams, "convert", counts, verbs=("written", "rejected"), rejects=args.rejects, quiet=args.quiet)
+    counts = convert_files(
+        mapping, args.inputs, streams.stdout if args.output == "-" else args.output,
+        rejects=streams.stdout if args.rejects == "-" else args.rejects, input_format=args.input_format,
+        output_format=args.output_format, records=args.records, jobs=args.jobs or 1, fail_fast=args.fail_fast,
+        max_rejects=args.max_rejects, stdin=streams.stdin, observer=progress)
+    return finish(streams, "convert", counts, started=progress.started, verbs=("written", "rejected"),
+                  rejects=args.rejects, quiet=args.quiet)
 
 
 def execute_on_dask(args: argparse.Namespace, streams: Streams) -> int:
@@ -128,61 +107,6 @@ def execute_on_dask(args: argparse.Namespace, streams: Streams) -> int:
     if counts.broken_inputs:
         return EXIT_INPUT
     return EXIT_REJECTS if counts.rejected else EXIT_OK
-
-
-def resolve_input(name: str, given: str | None, records: str | None, mapping: Mapping | None,
-                  side: str, schema: Any = None) -> Input:
-    """An input with its format (flag, else file name, else the mapping side's) and its reader."""
-    spec_side = getattr(mapping.spec, side) if mapping is not None else None
-    fmt = given or (format_of_path(name) if name != "-" else None) or (spec_side.format if spec_side else None)
-    if fmt is None:
-        what = "standard input" if name == "-" else f"{name} from its name"
-        raise UsageError(f"cannot tell the format of {what}: give --from json, ndjson or xml")
-    if schema is None and mapping is not None:
-        schema = mapping.source_schema if side == "source" else mapping.target_schema
-    namespaces: dict[str, str] = dict(spec_side.namespaces) if spec_side is not None else {}
-    if records is None and spec_side is not None and spec_side.format == fmt:
-        records = spec_side.records
-        if fmt == "xml" and side == "target":
-            records, namespaces = target_records_path(mapping, namespaces)
-    try:
-        return Input(name, fmt, reader(fmt, schema, records=records, namespaces=namespaces))
-    except PayloadError as error:  # a records path or expression that cannot work
-        raise UsageError(str(error)) from error
-
-
-def target_records_path(mapping: Any, namespaces: dict[str, str]) -> tuple[str | None, dict[str, str]]:
-    """The path of the record elements in XML the mapping writes (``/root/record``), for reading it back."""
-    xml_writer: Any = writer("xml", **writer_options(mapping, "xml"))
-    if xml_writer.root_tag is None:
-        return None, namespaces
-    known = dict(namespaces)
-    steps = []
-    for index, tag in enumerate((xml_writer.root_tag, xml_writer.record_tag)):
-        uri, _, local = tag[1:].partition("}") if tag.startswith("{") else (None, "", tag)
-        if uri is None:
-            steps.append(local)
-            continue
-        prefix = next((name for name, value in known.items() if value == uri), f"ns{index}")
-        known[prefix] = uri
-        steps.append(f"{prefix}:{local}")
-    return "/" + "/".join(steps), known
-
-
-def writer_options(mapping: Mapping, output_format: str) -> dict[str, Any]:
-    """The keyword arguments of ``mapper.formats.writer`` for the mapping's target side."""
-    if output_format != "xml":
-        return {}
-    side = mapping.spec.target
-    return {"schema": mapping.target_schema, "namespaces": dict(side.namespaces), "xml": dict(side.xml)}
-
-
-def check_readable(names: list[str]) -> None:
-    """Fail before writing anything when an input file cannot be opened (exit code 3)."""
-    for name in names:
-        if name != "-":
-            with open(name, "rb"):
-                pass
 
 
 __all__ = ["EXIT_INPUT", "add_parser", "execute"]

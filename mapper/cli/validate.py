@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from ..documents import load_document
+from ..engine.files import validate_files
 from ..errors import MappingError
 from ..mapping import Mapping, load
 from ..schemas import load_schema
-from ._common import Streams, add_stream_options
-from ._engine import Run, ValidateTask, finish, read_units
+from ._common import Streams, add_stream_options, finish
 from ._progress import Progress
-from .convert import check_readable, resolve_input
 
 EXAMPLE = """\
 examples:
@@ -55,14 +54,13 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
     else:
         schema = load_schema(args.schema)
         stage = "schema"
-    inputs = [resolve_input(name, args.input_format, args.records, mapping, args.side, schema)
-              for name in args.inputs]
-    check_readable(args.inputs)
     progress = Progress(streams.stderr, args.inputs)
-    run = Run(streams, ValidateTask(schema, stage), None, rejects=args.rejects,
-              max_rejects=1 if args.fail_fast else args.max_rejects, jobs=args.jobs or 1, progress=progress)
-    counts = run.execute(read_units(inputs, streams.stdin, progress))
-    return finish(streams, "validate", counts, verbs=("valid", "invalid"), rejects=args.rejects, quiet=args.quiet)
+    counts = validate_files(
+        schema, stage, args.inputs, mapping=mapping, input_format=args.input_format, records=args.records,
+        rejects=streams.stdout if args.rejects == "-" else args.rejects, jobs=args.jobs or 1,
+        max_rejects=1 if args.fail_fast else args.max_rejects, stdin=streams.stdin, observer=progress)
+    return finish(streams, "validate", counts, started=progress.started, verbs=("valid", "invalid"),
+                  rejects=args.rejects, quiet=args.quiet)
 
 
 def _mapping_or_none(path: str) -> Mapping | None:

@@ -15,7 +15,7 @@ by format name, so a command line or a mapping side only names a format.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from pathlib import PurePath
+from pathlib import PurePosixPath
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -44,16 +44,26 @@ class RecordWriter(Protocol):
     def close(self) -> None: ...
 
 
-#: The formats of a payload, as a mapping side or ``--from``/``--to`` names them.
+#: The formats of a payload, as a mapping side, ``--from``/``--to`` or ``input_format`` names them.
 FORMAT_NAMES = ("json", "ndjson", "xml")
 
-_SUFFIXES = {".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".xml": "xml"}
+#: The format a file name's suffix says (compared in lower case).
+SUFFIXES = {".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".xml": "xml"}
 
 
 def format_of_path(path: str) -> str | None:
-    """The format a file name says (``.json``, ``.ndjson``/``.jsonl``, ``.xml``), or None."""
-    suffix = PurePath(path).suffix.lower()
-    return _SUFFIXES.get(suffix)
+    """The format a file name or URL says (``.json``, ``.ndjson``/``.jsonl``, ``.xml``), or None."""
+    return SUFFIXES.get(PurePosixPath(path.rstrip("/")).suffix.lower())
+
+
+def check_format(fmt: str) -> None:
+    """Raise ``ValueError`` unless ``fmt`` is one of ``FORMAT_NAMES``."""
+    if fmt not in FORMAT_NAMES:
+        raise _unknown(fmt)
+
+
+def _unknown(fmt: str) -> ValueError:
+    return ValueError(f"unknown format {fmt!r} (formats: {', '.join(FORMAT_NAMES)})")
 
 
 def reader(fmt: str, schema: Schema | None = None, *, records: str | None = None,
@@ -74,7 +84,7 @@ def reader(fmt: str, schema: Schema | None = None, *, records: str | None = None
         from .xml import XmlReader
 
         return XmlReader(schema, records, namespaces)
-    raise ValueError(f"unknown format {fmt!r} (formats: {', '.join(FORMAT_NAMES)})")
+    raise _unknown(fmt)
 
 
 def source_reader(mapping: MapperMapping, fmt: str, records: str | None = None) -> RecordReader:
@@ -106,4 +116,4 @@ def writer(fmt: str, schema: Schema | None = None, *, many: bool = True,
         from .xml import XmlWriter
 
         return XmlWriter(schema, namespaces=namespaces, **dict(xml or {}))
-    raise ValueError(f"unknown format {fmt!r} (formats: {', '.join(FORMAT_NAMES)})")
+    raise _unknown(fmt)

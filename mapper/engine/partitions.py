@@ -1,11 +1,12 @@
 """Partitions of a distributed conversion: what one task reads, maps and writes.
 
-Internal to ``mapper.dask``, and free of Dask so that it runs (and is tested)
-without a cluster. A conversion is cut into ``Partition``s: one per JSON or
-XML file, and byte-range blocks of large NDJSON files. ``run_partition`` maps
-one partition with the usual readers and ``Mapping.result``, and commits its
-output file and its reject file atomically, so that a task that is run again
-(its worker died) replaces what an earlier attempt wrote instead of adding to it.
+Internal to the Dask runner (``mapper.engine.dask``), and free of Dask so
+that it runs (and is tested) without a cluster. A conversion is cut into
+``Partition``s: one per JSON or XML file, and byte-range blocks of large
+NDJSON files. ``run_partition`` maps one partition with the usual readers and
+``Mapping.result``, and commits its output file and its reject file
+atomically (``AtomicOutput``), so that a task that is run again (its worker
+died) replaces what an earlier attempt wrote instead of adding to it.
 
 Byte-range blocks: the block ``[start, end)`` owns every line that *starts*
 inside it. A reader seeks to ``start - 1`` and skips to the end of that line
@@ -21,23 +22,20 @@ from __future__ import annotations
 
 import errno
 import io
-import json
 import os
-import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack
 from dataclasses import dataclass, replace
-from pathlib import Path, PurePosixPath
+from itertools import pairwise
+from pathlib import Path
 from typing import IO, Any, NamedTuple
 
-from .errors import PayloadError, RecordError
-from .formats import source_reader
-from .formats.json import NdjsonReader, NdjsonWriter
-from .mapping import Mapping
-from .rejects import input_problem, reject_record
-
-FORMATS = ("ndjson", "json", "xml")
-_SUFFIXES = {".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".xml": "xml"}
+from ..errors import PayloadError, RecordError
+from ..formats import check_format, source_reader
+from ..formats.json import NdjsonReader, NdjsonWriter
+from ..mapping import Mapping
+from .counts import Counts
+from .output import AtomicOutput
+from .rejects import input_problem, reject_line, reject_record
 
 
 @dataclass(frozen=True)
@@ -62,28 +60,6 @@ class Partition:
     def name(self) -> str:
         """The file name of this partition's output and reject files (``part-00003.ndjson``)."""
         return f"part-{self.index:05d}.ndjson"
-
-
-@dataclass(frozen=True)
-class Counts:
-    """How many records a conversion read, wrote and rejected (``read == written + rejected``)."""
-
-    read: int = 0
-    written: int = 0
-    rejected: int = 0
-    partitions: int = 0
-    #: One message per JSON or XML input that breaks off (``file:line:column: what``):
-    #: its records before the fault are counted and converted, the rest is unreadable.
-    broken_inputs: tuple[str, ...] = ()
-
-    def __add__(self, other: Counts) -> Counts:
-        return Counts(self.read + other.read, self.written + other.written, self.rejected + other.rejected,
-                      self.partitions + other.partitions, self.broken_inputs + other.broken_inputs)
-
-    @property
-    def ok(self) -> bool:
-        """Every record converted and every input read to its end."""
-        return not self.rejected and not self.broken_inputs
 
 
 def is_url(path: str) -> bool:
@@ -113,11 +89,6 @@ def _fsspec() -> Any:
     return fsspec
 
 
-def format_of(path: str) -> str | None:
-    """The format a file name says: ``.json``, ``.ndjson`` or ``.jsonl``, ``.xml`` (else None)."""
-    return _SUFFIXES.get(PurePosixPath(path.rstrip("/")).suffix.lower())
-
-
 def plan(inputs: Sequence[tuple[str, str]], block_size: int) -> list[Partition]:
     """Cut ``(path, format)`` inputs into partitions: NDJSON in blocks of at most ``block_size`` bytes
     (as few as that allows, of equal size), others whole.
@@ -130,8 +101,7 @@ def plan(inputs: Sequence[tuple[str, str]], block_size: int) -> list[Partition]:
         raise ValueError(f"block_size must be positive, not {block_size}")
     partitions: list[Partition] = []
     for path, fmt in inputs:
-        if fmt not in FORMATS:
-            raise ValueError(f"unknown input format {fmt!r}; expected one of {', '.join(FORMATS)}")
+        check_format(fmt)
         try:
             size = input_size(path)
         except FileNotFoundError:
@@ -162,7 +132,7 @@ def count_block(partition: Partition) -> tuple[int, int]:
 
 def blocks_to_count(partitions: Sequence[Partition]) -> list[Partition]:
     """The blocks whose counts the blocks after them need: all but the last block of each file."""
-    return [partition for partition, following in zip(partitions, partitions[1:])
+    return [partition for partition, following in pairwise(partitions)
             if partition.end is not None and following.path == partition.path and following.start == partition.end]
 
 
@@ -220,7 +190,7 @@ def prepare_output(output_dir: str, rejects_dir: str, *, overwrite: bool = False
     for directory in directories:
         directory.mkdir(parents=True, exist_ok=True)
         # Temporary files of a conversion that failed are garbage: nothing renames them now.
-        for path in [*directory.glob("part-*.ndjson"), *directory.glob(".part-*.tmp")]:
+        for path in [*directory.glob("part-*.ndjson"), *directory.glob(".part-*.ndjson.*")]:
             path.unlink(missing_ok=True)
 
 
@@ -241,29 +211,15 @@ def run_partition(partition: Partition, mapping: Mapping, output_dir: str, rejec
     for directory in {output.parent, rejects.parent}:
         directory.mkdir(parents=True, exist_ok=True)
         # Leftovers of an attempt whose worker died: nobody will rename them now.
-        for stale in directory.glob(f".{partition.name}.*.tmp"):
+        for stale in directory.glob(f".{partition.name}.*"):
             stale.unlink(missing_ok=True)
-    token = uuid.uuid4().hex
-    output_tmp = output.with_name(f".{output.name}.{token}.tmp")
-    rejects_tmp = rejects.with_name(f".{rejects.name}.{token}.rejects.tmp")
-    try:
-        with ExitStack() as files:
-            out = files.enter_context(open(output_tmp, "wb"))
-            rej = files.enter_context(open(rejects_tmp, "wb"))
-            counts = _map_partition(mapping, partition, out, rej, records)
-            for stream in (out, rej):
-                stream.flush()
-                os.fsync(stream.fileno())
-        os.replace(output_tmp, output)
+    with AtomicOutput(output) as out, AtomicOutput(rejects) as rej:
+        counts = _map_partition(mapping, partition, out.stream, rej.stream, records)
+        out.commit()
         if counts.rejected:
-            os.replace(rejects_tmp, rejects)
+            rej.commit()
         else:
-            rejects_tmp.unlink()
-            rejects.unlink(missing_ok=True)
-    except BaseException:
-        output_tmp.unlink(missing_ok=True)
-        rejects_tmp.unlink(missing_ok=True)
-        raise
+            rejects.unlink(missing_ok=True)  # an earlier attempt's; this one's is discarded on leaving
     return counts
 
 
@@ -289,7 +245,7 @@ def _map_partition(mapping: Mapping, partition: Partition, out: IO[bytes], rej: 
             if item.offset is not None:
                 where["offset"] = item.offset
             if isinstance(item.value, PayloadError):
-                rej.write(reject_line(where, None, [input_problem(item.value)], item.text))
+                rej.write(reject_line(reject_record(where, None, [input_problem(item.value)], item.text)))
                 continue
             result = mapping.result(item.value, item.record)
             problems = result.problems
@@ -300,7 +256,7 @@ def _map_partition(mapping: Mapping, partition: Partition, out: IO[bytes], rej: 
                     continue
                 except RecordError as error:  # JSON cannot hold the output exactly (NaN, say)
                     problems = tuple(error.problems)
-            rej.write(reject_line(where, item.value, [problem.to_dict() for problem in problems]))
+            rej.write(reject_line(reject_record(where, item.value, [problem.to_dict() for problem in problems])))
     writer.end()
     return Counts(read, written, read - written, 1, broken)
 
@@ -335,19 +291,3 @@ def _items(mapping: Mapping, partition: Partition, stream: IO[bytes], records: s
     for record, value in enumerate(reader.records(stream, source), 1):
         yield _Item(record, None, None, value, None)
 
-
-def reject_line(where: dict[str, Any], input: Any, errors: Sequence[dict[str, object]],
-                text: str | None = None) -> bytes:
-    """One line of a reject file, as ``mapper convert --rejects`` writes it (docs/cli.md).
-
-    ``{"record": N, "source": FILE, "line": L, "offset": BYTE, "input": RECORD, "errors": [...]}``:
-    ``record`` counts records from 1 in the file; ``line`` and ``offset`` (of
-    the line's first byte) are for NDJSON, ``line`` is null otherwise;
-    ``input`` is null and ``text`` holds the raw line when the line is not JSON.
-    """
-    data = reject_record(where, input, errors, text)
-    try:
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode() + b"\n"
-    except (TypeError, ValueError):  # an input JSON cannot hold (NaN from XML, say): keep its Python text
-        data["input"], data["text"] = None, repr(input)
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=repr).encode() + b"\n"

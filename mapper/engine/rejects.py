@@ -1,6 +1,6 @@
-"""The reject record: what ``mapper convert --rejects`` and ``mapper.dask`` write for each failed record.
+"""The reject record, and the one writer of reject lines (``--rejects`` and the Dask parts).
 
-One JSON object per failed record (docs/cli.md)::
+One JSON object per failed record, one a line (docs/cli.md)::
 
     {"record": N, "source": FILE, "line": L, "input": RECORD, "errors": [...]}
 
@@ -13,12 +13,12 @@ a record that could not be read.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .errors import PayloadError
-
-__all__ = ["input_problem", "reject_record"]
+from ..errors import PayloadError, RecordError
+from ..formats.json import dumps
 
 
 def input_problem(error: PayloadError) -> dict[str, Any]:
@@ -39,3 +39,13 @@ def reject_record(where: Mapping[str, Any], input: Any, errors: Sequence[Mapping
         reject["text"] = text
     reject["errors"] = [dict(error) for error in errors]
     return reject
+
+
+def reject_line(reject: Mapping[str, Any]) -> bytes:
+    """One NDJSON line of a rejects file; an input JSON cannot hold (NaN from XML, say) goes in as its
+    Python text, in ``text``, with ``input`` null."""
+    try:
+        return dumps(reject) + b"\n"
+    except RecordError:
+        safe = {**reject, "input": None, "text": repr(reject.get("input"))}
+        return json.dumps(safe, ensure_ascii=False, separators=(",", ":"), default=repr).encode() + b"\n"

@@ -1,0 +1,122 @@
+"""Whole runs over files, as ``mapper convert`` and ``mapper validate`` do them.
+
+``convert_files`` is the library's front door to the engine
+(``mapper.convert_files``); ``validate_files`` is what ``mapper validate``
+runs. Both resolve every input's format and reader, refuse an input that
+cannot be opened before anything is written, and run the local runner.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import IO, Any, TypeGuard
+
+from ..errors import ConversionError
+from ..formats import RecordWriter, check_format, format_of_path, writer
+from ..formats.json import JsonReader
+from ..mapping import Mapping, load
+from .counts import Counts
+from .local import Destination, Run
+from .observer import Observer
+from .sides import resolve_input, writer_options
+from .tasks import ConvertTask, Task, ValidateTask
+from .units import Input, check_readable, read_units
+
+StrPath = str | os.PathLike[str]
+
+
+def convert_files(
+    mapping: Mapping | StrPath,
+    inputs: Sequence[StrPath],
+    output: Destination = None,
+    *,
+    rejects: Destination = None,
+    input_format: str | None = None,
+    output_format: str | None = None,
+    records: str | None = None,
+    jobs: int = 1,
+    fail_fast: bool = False,
+    max_rejects: int | None = None,
+    stdin: IO[bytes] | None = None,
+    observer: Observer | None = None,
+) -> Counts:
+    """Convert ``inputs`` with ``mapping`` into ``output``, as ``mapper convert`` does; return the counts.
+
+    ``mapping`` is a ``Mapping`` or the path of a mapping file. ``inputs`` are
+    paths, ``-`` reading ``stdin`` (default: standard input); each has the
+    format ``input_format``, else the one its name says, else the mapping's
+    source format, and ``records`` says where the records are in JSON and XML
+    documents (default: the mapping's). ``output`` is a path, written
+    atomically (renamed into place at the end, removed on any error), or a
+    binary stream (flushed, not closed); None is standard output. Its format is
+    ``output_format``, else the one the path says, else the mapping's target
+    format. Each rejected record becomes one NDJSON line in ``rejects`` (a
+    path, written atomically and created even when empty, or a binary stream;
+    docs/cli.md describes the line); with None rejects are only counted and
+    told to ``observer.rejected``. ``fail_fast`` stops at the first reject,
+    ``max_rejects`` at that many (``Counts.stopped``); ``jobs`` of 2 or more
+    maps in that many worker processes, output order kept.
+
+    Raises ``MappingError`` for a bad mapping file, ``ConversionError`` for
+    an input whose format cannot be told or an output that cannot be written,
+    ``OSError`` for an input that cannot be opened (before anything is
+    written). A JSON or XML input that breaks off does not raise: its message
+    is in ``Counts.broken_inputs``, and the records before the fault are converted.
+    """
+    if fail_fast and max_rejects is not None:
+        raise ValueError("give fail_fast or max_rejects, not both")
+    if not isinstance(mapping, Mapping):
+        mapping = load(os.fspath(mapping))
+    if _is_path(output) and _is_path(rejects) and os.fspath(output) == os.fspath(rejects):
+        raise ConversionError(f"rejects and output name the same file: {os.fspath(output)}")
+    items = [resolve_input(os.fspath(name), input_format, records, mapping, "source") for name in inputs]
+    check_readable(items)
+    if output_format is None:
+        output_format = (format_of_path(os.fspath(output)) if _is_path(output) else None) \
+            or mapping.spec.target.format
+    check_format(output_format)  # before any file is opened
+    options = writer_options(mapping, output_format)
+
+    def make_writer() -> RecordWriter:
+        # Known once the first record is read: a JSON document that is one record gives one record back.
+        single = (len(items) == 1 and isinstance(items[0].reader, JsonReader)
+                  and items[0].reader.document_is_record is True)
+        kwargs = {**options, "many": not single} if output_format == "json" else options
+        return writer(output_format, **kwargs)
+
+    return _run(ConvertTask(mapping, (output_format, options)), make_writer, items,
+                sys.stdout.buffer if output is None else output, rejects, jobs=jobs,
+                max_rejects=1 if fail_fast else max_rejects, stdin=stdin, observer=observer)
+
+
+def validate_files(schema: Any, stage: str, inputs: Sequence[str], *, mapping: Mapping | None = None,
+                   input_format: str | None = None, records: str | None = None, rejects: Destination = None,
+                   jobs: int = 1, max_rejects: int | None = None, stdin: IO[bytes] | None = None,
+                   observer: Observer | None = None) -> Counts:
+    """Validate every record of ``inputs`` against ``schema``, as ``mapper validate`` does.
+
+    ``stage`` names the schema in problems: ``source`` or ``target`` for a
+    side of ``mapping`` (which also gives the inputs' default format and
+    records), ``schema`` for a schema file. The rest is as for ``convert_files``;
+    ``written`` counts the valid records.
+    """
+    side = stage if mapping is not None else "source"
+    items = [resolve_input(name, input_format, records, mapping, side, schema) for name in inputs]
+    check_readable(items)
+    return _run(ValidateTask(schema, stage), None, items, None, rejects, jobs=jobs, max_rejects=max_rejects,
+                stdin=stdin, observer=observer)
+
+
+def _run(task: Task, writer_factory: Callable[[], RecordWriter] | None, items: list[Input], output: Destination,
+         rejects: Destination, *, jobs: int, max_rejects: int | None, stdin: IO[bytes] | None,
+         observer: Observer | None) -> Counts:
+    observer = observer or Observer()
+    run = Run(task, writer_factory, output=output, rejects=rejects, max_rejects=max_rejects, jobs=max(jobs, 1),
+              observer=observer)
+    return run.execute(read_units(items, sys.stdin.buffer if stdin is None else stdin, observer))
+
+
+def _is_path(where: Destination) -> TypeGuard[StrPath]:
+    return isinstance(where, (str, os.PathLike))

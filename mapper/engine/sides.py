@@ -1,0 +1,65 @@
+"""Readers and writers for a mapping's sides: which format an input has, how the output is written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ConversionError, PayloadError
+from ..formats import format_of_path, reader, writer
+from ..mapping import Mapping
+from .units import Input
+
+
+def resolve_input(name: str, given: str | None, records: str | None, mapping: Mapping | None,
+                  side: str, schema: Any = None) -> Input:
+    """An input (a path, or ``-`` for standard input) with its format and its reader.
+
+    The format is ``given``, else what the file name says, else the format of
+    the mapping's ``side`` (``source`` or ``target``); its records are
+    ``records``, else the side's when the format is the side's own. The
+    schema is ``schema``, else the side's. Raises ``ConversionError`` when the
+    format cannot be told or the records path cannot work.
+    """
+    spec_side = getattr(mapping.spec, side) if mapping is not None else None
+    fmt = given or (format_of_path(name) if name != "-" else None) or (spec_side.format if spec_side else None)
+    if fmt is None:
+        what = "standard input" if name == "-" else f"{name} from its name"
+        raise ConversionError(f"cannot tell the format of {what}: give --from json, ndjson or xml")
+    if schema is None and mapping is not None:
+        schema = mapping.source_schema if side == "source" else mapping.target_schema
+    namespaces: dict[str, str] = dict(spec_side.namespaces) if spec_side is not None else {}
+    if records is None and spec_side is not None and spec_side.format == fmt:
+        records = spec_side.records
+        if fmt == "xml" and side == "target":
+            records, namespaces = target_records_path(mapping, namespaces)
+    try:
+        return Input(name, fmt, reader(fmt, schema, records=records, namespaces=namespaces))
+    except PayloadError as error:  # a records path or expression that cannot work
+        raise ConversionError(str(error)) from error
+
+
+def target_records_path(mapping: Any, namespaces: dict[str, str]) -> tuple[str | None, dict[str, str]]:
+    """The path of the record elements in XML the mapping writes (``/root/record``), for reading it back."""
+    xml_writer: Any = writer("xml", **writer_options(mapping, "xml"))
+    if xml_writer.root_tag is None:
+        return None, namespaces
+    known = dict(namespaces)
+    steps = []
+    for index, tag in enumerate((xml_writer.root_tag, xml_writer.record_tag)):
+        uri, _, local = tag[1:].partition("}") if tag.startswith("{") else (None, "", tag)
+        if uri is None:
+            steps.append(local)
+            continue
+        prefix = next((name for name, value in known.items() if value == uri), f"ns{index}")
+        known[prefix] = uri
+        steps.append(f"{prefix}:{local}")
+    return "/" + "/".join(steps), known
+
+
+def writer_options(mapping: Mapping, output_format: str) -> dict[str, Any]:
+    """The keyword arguments of ``mapper.formats.writer`` for the mapping's target side."""
+    if output_format != "xml":
+        return {}
+    side = mapping.spec.target
+    return {"schema": mapping.target_schema, "namespaces": dict(side.namespaces), "xml": dict(side.xml)}
+

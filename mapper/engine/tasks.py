@@ -1,0 +1,136 @@
+"""What becomes of one unit: a task turns its record into an ``Outcome``.
+
+A task is built in the parent and pickled to the workers; ``process`` never
+raises for a bad record: every record read ends as exactly one outcome,
+written or rejected (with every error).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import PayloadError, PayloadSyntaxError, Problem, RecordError
+from ..formats import writer
+from ..formats.json import NdjsonReader
+from .rejects import input_problem, reject_record
+from .units import BAD, RAW, VALUE, Unit
+
+OK, REJECT, BROKEN = 0, 1, 2
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What became of one unit: ``output`` written, ``reject`` reported, or the input ``BROKEN``.
+
+    ``message`` says where and why, for a reject or a broken input.
+    """
+
+    status: int
+    output: Any = None
+    reject: dict[str, Any] | None = None
+    message: str = ""
+
+
+class Task:
+    """What happens to one parsed record."""
+
+    encodes = False  # True when ``check`` returns encoded bytes for ``write_encoded``
+
+    def check(self, record: Any, number: int) -> tuple[Any, RecordError | None]:
+        """The output for ``record``, or the error that rejects it."""
+        raise NotImplementedError
+
+
+class ConvertTask(Task):
+    """Map, validate against the target schema and encode for the output format.
+
+    ``output`` is the output format and the keyword arguments of
+    ``mapper.formats.writer``; each process builds its own writer from it
+    (writers need not pickle) and uses it only to encode or to check records.
+    """
+
+    def __init__(self, mapping: Any, output: tuple[str, dict[str, Any]] | None) -> None:
+        self.mapping = mapping
+        self.output = output
+        self.encodes = output is not None and output[0] in ("json", "ndjson")
+        self._writer: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_writer": None}
+
+    def check(self, record: Any, number: int) -> tuple[Any, RecordError | None]:
+        result = self.mapping.result(record, number)
+        if not result.ok:
+            return None, result.error(self.mapping.name)
+        output = result.output
+        if self.output is None:
+            return output, None
+        if self._writer is None:
+            self._writer = writer(self.output[0], **self.output[1])
+        try:
+            if self.encodes:
+                output = self._writer.encode(output)
+            elif hasattr(self._writer, "element"):
+                self._writer.element(output)  # XML: can it be written?
+        except RecordError as error:
+            return None, RecordError(error.problems, number, self.mapping.name)
+        return output, None
+
+
+class ValidateTask(Task):
+    """Validate against one schema; the output is nothing. ``stage`` names the schema in problems."""
+
+    def __init__(self, schema: Any, stage: str) -> None:
+        self.schema = schema
+        self.stage = stage
+        self._validator: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"schema": self.schema, "stage": self.stage, "_validator": None}
+
+    def check(self, record: Any, number: int) -> tuple[Any, RecordError | None]:
+        if self._validator is None:
+            from ..validation import RecordValidator
+
+            self._validator = RecordValidator(self.schema)
+        violations = self._validator.violations(record)
+        if not violations:
+            return None, None
+        problems = [Problem(violation.message, self.stage, "".join(f"/{part}" for part in violation.path),
+                            schema_path=violation.schema_path) for violation in violations]
+        return None, RecordError(problems, number)
+
+
+def process(task: Task, unit: Unit) -> Outcome:
+    """The outcome of one unit (not a BLOCK: see ``split_blocks``). Never raises for a bad record."""
+    source, number, line, kind, payload = unit
+    if kind == RAW:
+        try:
+            record = NdjsonReader.parse_line(payload, source, number if line is None else line)
+        except PayloadSyntaxError as error:
+            error.record_number = number
+            text = payload.decode("utf-8", "replace").rstrip("\r\n")
+            return _unreadable(unit, error, text)
+    elif kind == VALUE:
+        record = payload
+    elif kind == BAD:
+        return _unreadable(unit, payload, None)
+    else:
+        return Outcome(BROKEN, message=payload)
+    output, failure = task.check(record, number)
+    if failure is None:
+        return Outcome(OK, output)
+    reject = reject_record({"record": number, "source": source, "line": line}, record,
+                           [problem.to_dict() for problem in failure.problems])
+    return Outcome(REJECT, reject=reject, message=f"{_where(source, line)}, {failure}")
+
+
+def _unreadable(unit: Unit, error: PayloadError, text: str | None) -> Outcome:
+    source, number, line, _, _ = unit
+    reject = reject_record({"record": number, "source": source, "line": line}, None, [input_problem(error)], text)
+    return Outcome(REJECT, reject=reject, message=str(error))
+
+
+def _where(source: str, line: int | None) -> str:
+    return f"{source}:{line}" if line is not None else source

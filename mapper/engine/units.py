@@ -1,0 +1,135 @@
+"""Reading inputs into units: where a record is, and the record or its raw NDJSON line.
+
+A unit is a plain tuple ``(source, record number, line or None, kind, payload)``,
+cheap to build and to pickle to a worker. Its ``kind`` says what ``payload`` is:
+
+``RAW``    the bytes of one NDJSON line, parsed where the record is processed;
+``VALUE``  a record a JSON or XML reader parsed;
+``BAD``    the ``PayloadError`` of a record that could not be read;
+``FATAL``  the message of an input that breaks off (no record);
+``BLOCK``  whole NDJSON lines of a file (the number is of the records before it, the
+           line the one it starts on); ``split_blocks`` turns it into RAW units.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import IO, Any, Final
+
+from ..errors import PayloadError
+from ..formats import RecordReader
+from ..formats.json import NdjsonReader
+from .observer import Observer
+
+RAW, VALUE, BAD, FATAL, BLOCK = 0, 1, 2, 3, 4
+
+#: Bytes of NDJSON per BLOCK unit (whole lines: a block ends with one).
+BLOCK_SIZE: Final = 1 << 20
+
+Unit = tuple[str, int, "int | None", int, Any]
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input: a path or ``-`` (standard input), its format and its reader."""
+
+    name: str
+    format: str
+    reader: RecordReader
+
+    @property
+    def source(self) -> str:
+        """The input's name in messages and reject lines."""
+        return "<stdin>" if self.name == "-" else self.name
+
+
+def check_readable(inputs: Sequence[Input]) -> None:
+    """Raise ``OSError`` for an input file that cannot be opened, before anything is written."""
+    for item in inputs:
+        if item.name != "-":
+            with open(item.name, "rb"):
+                pass
+
+
+def read_units(inputs: Iterable[Input], stdin: IO[bytes], observer: Observer) -> Iterator[Unit]:
+    """Every record of every input, in order, as units; an input that breaks ends with a FATAL unit.
+
+    NDJSON files are read in BLOCK units of whole lines, split where the records are processed
+    (in a worker with ``jobs``), so the parent costs next to nothing per record. Pipes are read
+    line by line, so the records of a slow producer are not held back to fill a block.
+    """
+    for item in inputs:
+        source = item.source
+        stream = stdin if item.name == "-" else open(item.name, "rb")  # noqa: SIM115 - closed below
+        number = 0
+        try:
+            observer.opened(stream)
+            if item.format == "ndjson" and _is_file(stream):
+                line_number = 1
+                while data := stream.read(BLOCK_SIZE):
+                    if not data.endswith(b"\n"):
+                        data += stream.readline()
+                    lines = _lines_of(data)
+                    yield (source, number, line_number, BLOCK, data)
+                    number += sum(map(bool, map(bytes.strip, lines)))  # the non-blank lines
+                    line_number += len(lines)
+                continue
+            if item.format == "ndjson":
+                for line_number, line in NdjsonReader.lines(stream):
+                    number += 1
+                    yield (source, number, line_number, RAW, line)
+                continue
+            try:
+                for record in item.reader.records(stream, source):
+                    number += 1
+                    if isinstance(record, PayloadError):
+                        record.record_number = number
+                        yield (source, number, record.line, BAD, record)
+                    else:
+                        yield (source, number, None, VALUE, record)
+            except PayloadError as error:
+                yield (source, number, error.line, FATAL, str(error))
+        finally:
+            size = 0
+            if stream is not stdin:
+                size = stream.tell()
+                stream.close()
+            observer.closed(size)
+
+
+def split_blocks(units: Iterable[Unit]) -> Iterator[Unit]:
+    """The units with each BLOCK unit replaced by the RAW units of its records."""
+    for unit in units:
+        if unit[3] == BLOCK:
+            yield from _block_units(unit)
+        else:
+            yield unit
+
+
+def _block_units(block: Unit) -> Iterator[Unit]:
+    """The RAW unit of each record of a BLOCK unit: its non-blank lines, numbered as ``read_units`` would."""
+    source, number, line_number, _, data = block
+    assert line_number is not None
+    for line in _lines_of(data):
+        if line.strip():
+            number += 1
+            yield (source, number, line_number, RAW, line)
+        line_number += 1
+
+
+def _is_file(stream: IO[bytes]) -> bool:
+    try:
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (OSError, ValueError, io.UnsupportedOperation):  # io.BytesIO, a closed stream
+        return False
+
+
+def _lines_of(data: bytes) -> list[bytes]:
+    lines = data.split(b"\n")
+    if lines[-1] == b"":  # after the last newline: no line
+        lines.pop()
+    return lines
