@@ -27,9 +27,10 @@ Adding a library function touches its domain module only (and docs/functions.md)
 its facts are declared with it, in ``@library(...)``.
 """
 
+from ..jsontypes import jmespath_type
 from .builtins import BUILTIN_FUNCTIONS, CONTEXT_FUNCTIONS
 from .callers import Caller
-from .describe import describe_types, describe_value, jmespath_type, show
+from .describe import describe_types, describe_value, show
 from .errors import ArgumentTypeError, FunctionError, RangeArityError, SortKeyTypeError
 from .library import LIBRARY_FUNCTIONS
 from .specs import (
