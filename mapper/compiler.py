@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 from .codegen import Emitter, new_module
@@ -38,7 +39,7 @@ from .model import (
     walk_rules,
 )
 from .pysource import Module, NotExportable, Recipe, identifier
-from .runtime import Failures, LookupTranslator, Path, Scope
+from .runtime import Failures, Path, Scope, lookup_translator
 from .schemas import SchemaNode
 
 Builder = Callable[[Any, "Scope | None", Path, Failures], dict[str, Any]]
@@ -132,7 +133,7 @@ class _Compiler:
         """What generated code passes on as the scope: the emitter's, when the mapping has context functions."""
         return emitter.scope_variable() if self.uses_scope else "None"
 
-    def finish(self, emitter: Emitter, name: str, result: str, rule: Rule) -> Any:
+    def finish(self, emitter: Emitter, name: str, result: str, rule: Rule) -> None:
         """Define the builder ``name`` written by ``emitter``, returning variable ``result``."""
         parameters = ["data", "scope", "path", "failures"]
         prologue: list[str] = []
@@ -140,8 +141,7 @@ class _Compiler:
             parameters = ["data", "outer", "index", "path", "failures"]
             if emitter.scope_used:
                 prologue.append("scope = None if outer is None else outer.enter(data, index)")
-        return emitter.define(name, parameters, returns=result, prologue=prologue,
-                              what=f"builder of {_rule_name(rule)}")
+        emitter.define(name, parameters, returns=result, prologue=prologue, what=f"builder of {_rule_name(rule)}")
 
     def builder_name(self, rule: Rule) -> str:
         """``build_record``, ``build_merge_fields__ADDRESS``, ``build_tags__item``: unique in the module."""
@@ -253,9 +253,10 @@ class _Compiler:
         if rule.lookup:
             lookup = self.lookups[rule.lookup]
             table = emitter.bind_shared(("table", lookup.name), dict(lookup.values), f"table_{lookup.name}")
-            translator = _translator(lookup)
-            translate = emitter.bind_shared(("lookup", lookup.name), translator, f"lookup_{lookup.name}",
-                                            Recipe(repr(translator), (LookupTranslator,)))
+            arguments = (lookup.name, lookup.values, lookup.has_default, lookup.default)
+            translate = emitter.bind_shared(("lookup", lookup.name), lookup_translator(*arguments),
+                                            f"lookup_{lookup.name}",
+                                            Recipe.call(lookup_translator, *arguments))
             # Text found in the table is the common case; the rest (numbers, misses) goes through translate.
             steps.append(f"{value} = {table}[{value}] if type({value}) is str and {value} in {table} "
                          f"else {translate}({value})")
@@ -263,7 +264,7 @@ class _Compiler:
             kinds = "_".join(sorted(types))
             exact = emitter.bind_shared(("types", types), python_types(types), f"types_{kinds}")
             coercer = emitter.bind_shared(("coerce", types), coerce, f"coerce_{kinds}",
-                                          Recipe(f"coercer_for({_types_literal(types)})", (coercer_for,)))
+                                          Recipe.call(coercer_for, types))
             steps.append(f"if type({value}) not in {exact}: {value} = {coercer}({value})")
         if rule.has_default:
             default = rule.default
@@ -292,14 +293,6 @@ class _Compiler:
         return emitter.expression(expression.ast, expr.text, data)
 
 
-def _translator(lookup: Lookup) -> LookupTranslator:
-    return LookupTranslator(lookup.name, lookup.values, lookup.has_default, lookup.default)
-
-
-def _types_literal(types: frozenset[str]) -> str:
-    return f"frozenset({sorted(types)!r})"
-
-
 def _rule_name(rule: Rule) -> str:
     return "the record" if rule.name == "<record>" else rule.name
 
@@ -307,7 +300,8 @@ def _rule_name(rule: Rule) -> str:
 def _where(rule: Rule) -> str:
     """``file:line`` of the rule in the mapping file."""
     location = rule.location
-    return f"{location.file or '<string>'}:{location.line}" if location.line is not None else location.file or "?"
+    file = PurePath(location.file).name if location.file else "<string>"
+    return f"{file}:{location.line}" if location.line is not None else file
 
 
 def _position(order: list[str], key: str) -> int:

@@ -182,7 +182,9 @@ class Problem:
 
     def traceback_text(self) -> str | None:
         """The traceback of ``cause`` as Python prints it (through the generated code's lines), if any."""
-        if self.cause is not None and self.cause.__traceback__ is not None:
+        # Once pickled, the text from the process that raised it: a traceback rebuilt elsewhere (tblib,
+        # as dask installs it) has lost the column positions and may miss lines.
+        if self.cause_traceback is None and self.cause is not None and self.cause.__traceback__ is not None:
             return "".join(traceback.format_exception(self.cause))
         return self.cause_traceback
 

@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FunctionWriter", "Module", "NotExportable", "Recipe", "identifier"]
+__all__ = ["FunctionWriter", "Module", "NotExportable", "Recipe", "identifier", "literal"]
 
 _INDENT = "    "
 _FILE_NUMBERS = itertools.count(1)
@@ -56,6 +56,12 @@ class Recipe:
 
     expression: str
     imports: tuple[Any, ...] = ()
+
+    @classmethod
+    def call(cls, function: Callable[..., Any], *arguments: Any) -> Recipe:
+        """The recipe ``function(*arguments)``: an importable function of JSON-ready arguments."""
+        texts = [literal(argument) or repr(argument) for argument in arguments]
+        return cls(f"{function.__name__}({', '.join(texts)})", (function,))
 
 
 def identifier(text: str, fallback: str = "value") -> str:
@@ -84,10 +90,9 @@ class Module:
 
     def fresh(self, prefix: str) -> str:
         """A name never handed out before: ``prefix`` itself, else ``prefix_2``, ``prefix_3``..."""
-        base = identifier(prefix)
-        name = base
+        base = name = identifier(prefix)
         for number in itertools.count(2):
-            if name not in self._taken and not name.startswith("__"):
+            if name not in self._taken:
                 break
             name = f"{base}_{number}"
         self._taken.add(name)
@@ -115,8 +120,9 @@ class Module:
 
     @property
     def source(self) -> str:
-        """The source of every function defined so far."""
-        return "\n\n".join(self.functions.values())
+        """The source of every function defined so far, the last defined first (a function is
+        defined after those it calls, so this reads top-down)."""
+        return "\n\n".join(reversed(self.functions.values()))
 
     def globals_source(self) -> str:
         """Statements that rebuild every global of the functions: imports, then one assignment per bound
@@ -134,7 +140,7 @@ class Module:
                     module, attribute = _import_path(needed, getattr(needed, "__name__", name))
                     imports.setdefault(module, set()).add(attribute)
                 assignments.append(f"{name} = {recipe.expression}")
-            elif (text := _literal(value)) is not None:
+            elif (text := literal(value)) is not None:
                 assignments.append(f"{name} = {text}")
             else:
                 module, attribute = _import_path(value, name)
@@ -193,7 +199,8 @@ class FunctionWriter:
         ``prologue`` lines go first, ``return returns`` last. The source is
         compiled under a file name of its own, registered in ``linecache``
         (``what`` describes it there), kept in ``module.functions`` and on the
-        function as ``__source__``; the function is a global of the module.
+        function as ``__source__``; the function is a global of the module
+        (take ``name`` from ``fresh`` where the module holds other names).
         """
         body = [_INDENT + line for line in prologue] + self.lines
         if returns is not None:
@@ -209,17 +216,18 @@ class FunctionWriter:
         return function
 
 
-def _literal(value: Any) -> str | None:
-    """Source text that evaluates to ``value`` for JSON-ready values, slices and sets of builtin types."""
+def literal(value: Any) -> str | None:
+    """Source text that evaluates to ``value``, for JSON-ready values, slices, and frozensets of strings
+    or of builtin types; None for anything else."""
     if value is None or isinstance(value, (bool, int, str)):
         return repr(value)
     if isinstance(value, float):
         return repr(value) if math.isfinite(value) else f"float({str(value)!r})"
     if isinstance(value, list):
-        items = [_literal(item) for item in value]
+        items = [literal(item) for item in value]
         return None if None in items else f"[{', '.join(items)}]"  # type: ignore[arg-type]
     if isinstance(value, dict):
-        pairs = [(_literal(key), _literal(item)) for key, item in value.items()]
+        pairs = [(literal(key), literal(item)) for key, item in value.items()]
         if any(key is None or item is None for key, item in pairs):
             return None
         return "{" + ", ".join(f"{key}: {item}" for key, item in pairs) + "}"
@@ -228,6 +236,8 @@ def _literal(value: Any) -> str | None:
     if isinstance(value, frozenset) and all(isinstance(item, type) for item in value):
         names = sorted(_builtin_type(item) for item in value)
         return f"frozenset({{{', '.join(names)}}})" if names else "frozenset()"
+    if isinstance(value, frozenset) and all(isinstance(item, str) for item in value):
+        return f"frozenset({sorted(value)!r})"
     return None
 
 

@@ -25,8 +25,8 @@ from .functions import FunctionError, SortKeyTypeError, _jmespath_type
 from .model import lookup_key
 
 __all__ = [
-    "OMIT", "RULE_ERRORS", "RUNTIME", "EachTypeError", "Expref", "Failures", "LookupMiss", "LookupTranslator",
-    "Path", "Scope", "is_true",
+    "OMIT", "RULE_ERRORS", "RUNTIME", "EachTypeError", "Expref", "Failures", "LookupMiss",
+    "Path", "Scope", "is_true", "lookup_translator",
 ]
 
 #: Output path of a field: object keys and array indexes.
@@ -237,33 +237,24 @@ def not_array(value: Any) -> None:
     raise EachTypeError(f"`each` needs an array, got {_type_name(value)}")
 
 
-class LookupTranslator:
-    """The lookup of a value in one table: ``translate(value)`` is the table's value for it.
+def lookup_translator(name: str, values: Mapping[str, Any], has_default: bool, default: Any) -> Callable[[Any], Any]:
+    """The lookup of a value in table ``name``: ``translate(value)`` is the table's value for it.
 
-    Keys are text (``model.lookup_key``). A miss gives the default, or raises
+    Keys are text (``model.lookup_key``). A miss gives ``default``, or raises
     ``LookupMiss`` when the table has none; so does an array or object.
     """
 
-    __slots__ = ("default", "has_default", "name", "values")
-
-    def __init__(self, name: str, values: Mapping[str, Any], has_default: bool, default: Any) -> None:
-        self.name = name
-        self.values = values
-        self.has_default = has_default
-        self.default = default
-
-    def __call__(self, value: Any) -> Any:
+    def translate(value: Any) -> Any:
         if isinstance(value, (dict, list)):
-            raise LookupMiss(f"lookup {self.name!r} needs a single value, got {_type_name(value)}")
+            raise LookupMiss(f"lookup {name!r} needs a single value, got {_type_name(value)}")
         key = lookup_key(value)
-        if key in self.values:
-            return self.values[key]
-        if self.has_default:
-            return self.default
-        raise LookupMiss(f"{value!r} is not in lookup {self.name!r} and the lookup has no default")
+        if key in values:
+            return values[key]
+        if has_default:
+            return default
+        raise LookupMiss(f"{value!r} is not in lookup {name!r} and the lookup has no default")
 
-    def __repr__(self) -> str:
-        return f"LookupTranslator({self.name!r}, {self.values!r}, {self.has_default!r}, {self.default!r})"
+    return translate
 
 
 def _type_name(value: Any) -> str:
@@ -271,13 +262,14 @@ def _type_name(value: Any) -> str:
     return "an " + kind if kind[0] in "aeiou" else "a " + kind
 
 
+#: The types of JMESPath numbers, and of the values an ordering compares without a call.
+NUMBERS = frozenset({int, float})
+ORDERABLE = frozenset({int, float, str})
+
 #: The globals every generated function starts from, by the names it uses for them.
 RUNTIME: Mapping[str, Any] = {
     "index_of": index_of, "values_of": values_of, "flatten": flatten, "equals": equals, "order": order,
     "parent_of": parent_of, "sort_by": sort_by, "is_true": is_true, "Expref": Expref, "deepcopy": deepcopy,
-    "NUMBERS": frozenset({int, float}), "ORDERABLE": frozenset({int, float, str}),
+    "NUMBERS": NUMBERS, "ORDERABLE": ORDERABLE,
     "OMIT": OMIT, "RULE_ERRORS": RULE_ERRORS, "with_values": with_values, "not_array": not_array,
 }
-
-NUMBERS = RUNTIME["NUMBERS"]
-ORDERABLE = RUNTIME["ORDERABLE"]

@@ -3,6 +3,7 @@ debug (names, comments, tracebacks, a module that runs on its own), and which er
 
 from __future__ import annotations
 
+import ast
 import json
 import linecache
 import subprocess
@@ -15,6 +16,8 @@ import pytest
 from jmespath.exceptions import JMESPathError, JMESPathTypeError
 
 import mapper
+import mapper.runtime
+from mapper.codegen import Emitter
 from mapper.coercion import CoercionError
 from mapper.fixtures import find_cases, read_input
 from mapper.runtime import RUNTIME, EachTypeError, LookupMiss, Scope
@@ -58,7 +61,7 @@ CRM = mapper.load(ROOT / "mappings" / "crm-contact-to-member.yaml")
     "# merge_fields.ADDRESS.city: ",
     "crm-contact-to-member.yaml:36\n",
     "table_email_status = {",
-    "lookup_email_status = LookupTranslator('email_status', ",
+    "lookup_email_status = lookup_translator('email_status', ",
     "call_lower = functions.positional_caller('lower', 1)",
     "except RULE_ERRORS as error:",
 ])
@@ -90,6 +93,16 @@ def test_a_traceback_through_a_builder_shows_its_lines(tmp_path: Path) -> None:
     text = "".join(traceback.format_exception(raised.value))
     assert '<mapper generated builder of the record #' in text
     assert ", in build_record\n    explode = func_explode(name)\n" in text
+
+
+def test_the_runtime_does_not_import_the_generator() -> None:
+    tree = ast.parse(Path(mapper.runtime.__file__).read_text(encoding="utf-8"))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not imported & {"codegen", "expressions", "compiler", "pysource", "mapping"}
+
+
+def test_every_runtime_global_is_importable_under_its_name() -> None:
+    assert all(getattr(mapper.runtime, name) is value for name, value in RUNTIME.items())
 
 
 # -- a module that runs on its own ----------------------------------------------------------------------
@@ -128,6 +141,17 @@ def test_the_source_runs_on_its_own_and_builds_the_same_records(mapping_file: Pa
                          input=json.dumps(records), capture_output=True, text=True, check=False, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout) == [_build_here(mapping, record) for record in records]
+
+
+def test_an_expression_on_the_fallback_interpreter_is_exported_too(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(Emitter, "_comparator")
+    mapping = _mapping(tmp_path, {"big": "n > `2`", "n": "n"})
+    assert [expression.interpreted for expression in mapping.compiled.expressions] == [True, False]
+    assert "interpret_big = compile_expression('n > `2`', functions).evaluate" in mapping.compiled.source
+    namespace: dict[str, Any] = {}
+    exec(mapping.compiled.source, namespace)  # noqa: S102 (the mapping's own generated source)
+    assert namespace["build_record"]({"n": 3}, None, (), []) == mapping.apply({"n": 3}) == {"big": True, "n": 3}
 
 
 def test_a_user_function_that_cannot_be_imported_is_refused_with_a_clear_message(tmp_path: Path) -> None:
