@@ -8,100 +8,80 @@ whole mappings (``compiler.py``) uses the same emitter and so inlines every
 rule's expression into one function per target object.
 
 The statements follow jmespath 1.1.0's ``TreeInterpreter`` exactly (the
-compliance suite and a differential property test hold them to it). Values
-that need more than an expression (constants, function callers, slices) are
-bound in the function's namespace under generated names.
+compliance suite and a differential property test hold them to it). Locals are
+named after what they hold (``Tier__c``, ``lower``); values that need more than
+an expression (constants, function callers, slices) are globals of the
+function's ``pysource.Module`` under names that say their role. Generated code
+calls ``runtime.py`` for the rare, slow cases, never this module.
 
-The runtime helpers at the end of this module are what generated code calls
-for the rare, slow cases (a value that is not a plain dict or list).
+To support a new kind of node, add a method ``_<node type>(node, source)``
+that writes its statements and returns the name of the variable holding its
+value (``Unsupported`` is raised for a type without one).
 """
 
 from __future__ import annotations
 
-import copy
-import itertools
 import re
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from difflib import get_close_matches
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jmespath import exceptions as jmespath_errors
-from jmespath.visitor import _Expression
 
 from .errors import ExpressionError, UnknownNameError
-from .functions import FunctionError, FunctionSpec, FunctionTable, SortKeyTypeError, _jmespath_type
+from .functions import FunctionSpec, FunctionTable, build_function_table
+from .pysource import FunctionWriter, Module, Recipe, identifier
+from .runtime import RUNTIME
 
-if TYPE_CHECKING:
-    from .expressions import Scope
-
-__all__ = ["Emitter", "Unsupported", "build_function", "is_true"]
+__all__ = ["Emitter", "Unsupported", "new_module"]
 
 Node = dict[str, Any]
+
+
+#: Parameters and locals of generated functions that no generated name may take.
+PARAMETERS = ("data", "scope", "path", "failures", "outer", "index", "error")
+
+
+def new_module() -> Module:
+    """A module for generated functions, starting from the runtime's globals."""
+    return Module(RUNTIME, initial_from="mapper.runtime", reserved=PARAMETERS)
 
 
 class Unsupported(Exception):
     """A syntax node the generator does not know: the caller falls back to jmespath's interpreter."""
 
 
-class Emitter:
-    """Writes the body of one generated function, statement by statement.
+class Emitter(FunctionWriter):
+    """Writes the body of one generated function from JMESPath syntax trees.
 
-    ``text`` is the expression being compiled (for error offsets);
-    ``namespace`` collects the globals the generated code refers to; the
-    context functions read the variable named by ``scope``. In the builder
+    ``text`` is the expression being compiled (for error offsets); ``module``
+    holds the globals the generated code refers to (a fresh one by default);
+    the context functions read the variable named by ``scope``. In the builder
     of an ``each`` item, ``item`` names the enclosing scope and the index,
     which answer ``index()``, ``parent()`` and ``root()``; the item's own
     Scope is made only when something asks for ``scope_variable()``.
     """
 
-    def __init__(self, functions: FunctionTable, namespace: dict[str, Any] | None = None,
-                 names: Iterator[int] | None = None) -> None:
+    def __init__(self, functions: FunctionTable, module: Module | None = None) -> None:
+        super().__init__(module if module is not None else new_module())
         self.functions = functions
-        self.namespace = namespace if namespace is not None else dict(RUNTIME)
-        self._names = names if names is not None else itertools.count(1)
-        self.lines: list[str] = []
-        self.level = 1
         self.text = ""
         self.scope = "scope"
         self.item: tuple[str, str] | None = None
         self.scope_used = False
         self.uses_context = False
-        self.source = ""  # the function's source, once built
-
-    # Writing ---------------------------------------------------------------------------------------
-
-    def line(self, statement: str) -> None:
-        self.lines.append("    " * self.level + statement)
-
-    @contextmanager
-    def block(self, header: str) -> Iterator[None]:
-        self.line(header)
-        self.level += 1
-        start = len(self.lines)
-        yield
-        if len(self.lines) == start:
-            self.line("pass")
-        self.level -= 1
-
-    def name(self, prefix: str = "v") -> str:
-        return f"_{prefix}{next(self._names)}"
-
-    def bind(self, value: Any, prefix: str = "k") -> str:
-        """A global name for ``value`` in the generated code."""
-        name = self.name(prefix)
-        self.namespace[name] = value
-        return name
 
     def scope_variable(self) -> str:
         """The variable holding the Scope of this function's data (see ``item``)."""
         self.scope_used = True
         return self.scope
 
-    def assign(self, expression: str) -> str:
-        target = self.name()
-        self.line(f"{target} = {expression}")
-        return target
+    def function_table(self) -> str:
+        """The global holding the function table (exported source rebuilds it from its user functions)."""
+        user = self.functions.user_functions
+        recipe = Recipe(f"build_function_table([{', '.join(getattr(f, '__name__', '?') for f in user)}])",
+                        (build_function_table, *user))
+        return self.bind_shared("functions", self.functions, "functions", recipe)
 
     # Expressions -----------------------------------------------------------------------------------
 
@@ -125,15 +105,15 @@ class Emitter:
         value = node["value"]
         if isinstance(value, (list, dict)):
             # A fresh copy each time: the caller may change what it gets.
-            return self.assign(f"_deepcopy({self.bind(value)})")
+            return self.assign(f"deepcopy({self.bind(value, 'literal')})", "literal")
         if value is None or isinstance(value, (bool, int, str)):
-            return self.assign(repr(value))
-        return self.bind(value)
+            return self.assign(repr(value), "literal")
+        return self.bind(value, "literal")
 
     def _field(self, node: Node, source: str) -> str:
         # Only objects have .get among JSON values: anything else reads as null. (A try block
         # costs nothing until it catches; checking the type first costs a third of a lookup.)
-        target = self.name()
+        target = self.fresh(identifier(node["value"]))
         with self.block("try:"):
             self.line(f"{target} = {source}.get({node['value']!r})")
         with self.block("except AttributeError:"):
@@ -152,25 +132,27 @@ class Emitter:
         position: int = node["value"]
         fits = f"len({source}) > {position}" if position >= 0 else f"len({source}) >= {-position}"
         return self.assign(f"{source}[{position}] if type({source}) is list and {fits} "
-                           f"else _index({source}, {position})")
+                           f"else index_of({source}, {position})", "element")
 
     def _slice(self, node: Node, source: str) -> str:
         start, stop, step = node["children"]
         if step == 0:
             raise ExpressionError("a slice step cannot be 0", self.text, _find(self.text, r"(?<=:)\s*0\s*\]"))
-        bounds = self.bind(slice(start, stop, step))
-        return self.assign(f"{source}[{bounds}] if isinstance({source}, list) else None")
+        bounds = self.bind(slice(start, stop, step), "bounds")
+        return self.assign(f"{source}[{bounds}] if isinstance({source}, list) else None", "sliced")
 
     def _projection(self, node: Node, source: str) -> str:
         left, right = node["children"]
         base = self.node(left, source)
         if right["type"] == "identity":
-            return self.assign(f"[_x for _x in {base} if _x is not None] if isinstance({base}, list) else None")
+            item = self.fresh("item")
+            return self.assign(f"[{item} for {item} in {base} if {item} is not None] if isinstance({base}, list) "
+                               "else None", "projected")
         return self._collect(f"isinstance({base}, list)", base, right, None)
 
     def _value_projection(self, node: Node, source: str) -> str:
         left, right = node["children"]
-        values = self.assign(f"_values({self.node(left, source)})")
+        values = self.assign(f"values_of({self.node(left, source)})", "values")
         return self._collect(f"{values} is not None", values, right, None)
 
     def _filter_projection(self, node: Node, source: str) -> str:
@@ -180,13 +162,13 @@ class Emitter:
 
     def _collect(self, test: str, items: str, body: Node, condition: Node | None) -> str:
         """The loop of every projection: keep the non-null results of ``body`` per item."""
-        result = self.assign("None")
+        result = self.assign("None", "projected")
         with self.block(f"if {test}:"):
             self.line(f"{result} = []")
-            item = self.name("i")
+            item = self.fresh("item")
             with self.block(f"for {item} in {items}:"):
                 if condition is not None:
-                    with self.block(f"if _is_true({self.node(condition, item)}):"):
+                    with self.block(f"if is_true({self.node(condition, item)}):"):
                         self._append_non_null(result, body, item)
                 else:
                     self._append_non_null(result, body, item)
@@ -198,66 +180,68 @@ class Emitter:
             self.line(f"{result}.append({value})")
 
     def _flatten(self, node: Node, source: str) -> str:
-        return self.assign(f"_flatten({self.node(node['children'][0], source)})")
+        return self.assign(f"flatten({self.node(node['children'][0], source)})", "flattened")
 
     def _multi_select_list(self, node: Node, source: str) -> str:
-        result = self.assign("None")
+        result = self.assign("None", "selected")
         with self.block(f"if {source} is not None:"):
             parts = [self.node(child, source) for child in node["children"]]
             self.line(f"{result} = [{', '.join(parts)}]")
         return result
 
     def _multi_select_dict(self, node: Node, source: str) -> str:
-        result = self.assign("None")
+        result = self.assign("None", "selected")
         with self.block(f"if {source} is not None:"):
             parts = [f"{pair['value']!r}: {self.node(pair['children'][0], source)}" for pair in node["children"]]
             self.line(f"{result} = {{{', '.join(parts)}}}")
         return result
 
     def _or_expression(self, node: Node, source: str) -> str:
-        return self._short_circuit(node, source, "not ")
+        return self._short_circuit(node, source, "not ", "either")
 
     def _and_expression(self, node: Node, source: str) -> str:
-        return self._short_circuit(node, source, "")
+        return self._short_circuit(node, source, "", "both")
 
-    def _short_circuit(self, node: Node, source: str, negate: str) -> str:
+    def _short_circuit(self, node: Node, source: str, negate: str, prefix: str) -> str:
         left, right = node["children"]
-        result = self.assign(self.node(left, source))
-        with self.block(f"if {negate}_is_true({result}):"):
+        result = self.assign(self.node(left, source), prefix)
+        with self.block(f"if {negate}is_true({result}):"):
             self.line(f"{result} = {self.node(right, source)}")
         return result
 
     def _not_expression(self, node: Node, source: str) -> str:
         value = self.node(node["children"][0], source)
         # 0 is true in JMESPath, so !0 is false.
-        return self.assign(f"False if type({value}) in _NUMBERS and {value} == 0 else not {value}")
+        return self.assign(f"False if type({value}) in NUMBERS and {value} == 0 else not {value}", "negated")
 
     def _comparator(self, node: Node, source: str) -> str:
         left, right = (self.node(child, source) for child in node["children"])
         operator = node["value"]
         if operator in ("eq", "ne"):
-            # Python's 0 == False and 1 == True do not hold in JMESPath: _equals
+            # Python's 0 == False and 1 == True do not hold in JMESPath: equals()
             # handles the numbers; strings compare as they are.
             equal = (f"({left} == {right}) if type({left}) is str or type({right}) is str "
-                     f"else _equals({left}, {right})")
-            return self.assign(equal if operator == "eq" else f"not (({equal}))")
+                     f"else equals({left}, {right})")
+            return self.assign(equal if operator == "eq" else f"not (({equal}))", operator)
         symbol = _ORDERINGS[operator]
-        return self.assign(f"({left} {symbol} {right}) if type({left}) in _ORDERABLE and type({right}) "
-                           f"in _ORDERABLE else _order({left}, {right}, {operator!r})")
+        return self.assign(f"({left} {symbol} {right}) if type({left}) in ORDERABLE and type({right}) "
+                           f"in ORDERABLE else order({left}, {right}, {operator!r})", operator)
 
     def _expref(self, node: Node, source: str) -> str:
         body = node["children"][0]
-        function, scope = self._function_of(body)
-        return self.assign(f"_Expref({self.bind(body)}, {function}, {scope})")
+        function, scope = self._function_of(body, "expref")
+        return self.assign(f"Expref({self.bind(body, 'expref_node')}, {function}, {scope})", "expref")
 
-    def _function_of(self, body: Node) -> tuple[str, str]:
+    def _function_of(self, body: Node, prefix: str) -> tuple[str, str]:
         """The name of a generated function ``(data, scope) -> value`` for the expression ``body``,
         and what to pass it as ``scope`` (None unless it uses context functions)."""
-        inner = Emitter(self.functions, self.namespace, self._names)
+        inner = Emitter(self.functions, self.module)
         inner.text = self.text
-        function = build_function(inner, inner.node(body, "data"), f"<expression &{self.text}>")
+        result = inner.node(body, "data")
+        name = self.fresh(prefix)
+        inner.define(name, ["data", "scope"], returns=result, what=f"{name} of {self.text}")
         self.uses_context = self.uses_context or inner.uses_context
-        return self.bind(function, "f"), self.scope_variable() if inner.uses_context else "None"
+        return name, self.scope_variable() if inner.uses_context else "None"
 
     def check_call(self, node: Node) -> FunctionSpec:
         """The spec of the function ``node`` calls; raise if unknown or given the wrong number of arguments."""
@@ -278,30 +262,20 @@ class Emitter:
             return self._sort_by(node, source)
         arguments = [self.node(child, source) for child in node["children"]]
         if spec.context:
-            self.uses_context = True
-            if self.item is not None and (name != "parent" or not arguments):
-                outer, index = self.item
-                if name == "index":
-                    return index
-                return self.assign(f"None if {outer} is None else {outer}.{'root' if name == 'root' else 'value'}")
-            scope = self.scope_variable()
-            if name == "root":
-                return self.assign(f"None if {scope} is None else {scope}.root")
-            if name == "index":
-                return self.assign(f"None if {scope} is None else {scope}.index if {scope}.index is not None "
-                                   f"else {scope}.position()")
-            if not arguments:
-                return self.assign(f"None if {scope} is None or {scope}.outer is None else {scope}.outer.value")
-            return self.assign(f"_parent({scope}, {arguments[0]})")
-        caller = self.bind(self.functions.positional_caller(name, len(arguments)), f"call_{name}_")
+            return self._context_call(name, arguments)
+        count = len(arguments)
+        table = self.function_table()
+        caller = self.bind_shared(("call", name, count), self.functions.positional_caller(name, count),
+                                  f"call_{name}", Recipe(f"{table}.positional_caller({name!r}, {count})"))
         call = f"{caller}({', '.join(arguments)})"
-        direct = self.functions.direct_call(name, len(arguments))
+        direct = self.functions.direct_call(name, count)
         if direct is not None:
             # The function itself when every argument has a type it takes, the checked call otherwise.
             function, types = direct
-            tests = [f"type({argument}) in {self.bind(accepted, 'accepts')}"
-                     for argument, accepted in zip(arguments, types) if accepted is not None]
-            direct_call = f"{self.bind(function, f'{name}_')}({', '.join(arguments)})"
+            tests = [f"type({argument}) in {self.bind_shared(('accepts', name, at), accepted, f'accepts_{name}')}"
+                     for at, (argument, accepted) in enumerate(zip(arguments, types)) if accepted is not None]
+            func = self.bind_shared(("func", name), function, f"func_{name}", Recipe(f"{table}.specs[{name!r}].func"))
+            direct_call = f"{func}({', '.join(arguments)})"
             call = f"{direct_call} if {' and '.join(tests)} else {call}" if tests else direct_call
         if name in _INTEGER_ARITHMETIC:
             # Integers are exact in Python: only other numbers need the library's decimal arithmetic.
@@ -309,143 +283,41 @@ class Emitter:
             first, second = arguments
             call = (f"{first} {_INTEGER_ARITHMETIC[name]} {second} if type({first}) is int and type({second}) "
                     f"is int else {call}")
-        return self.assign(call)
+        return self.assign(call, name)
 
+    def _context_call(self, name: str, arguments: list[str]) -> str:
+        """``root()``, ``index()`` or ``parent(levels)``, read from the scope (or from ``item``)."""
+        self.uses_context = True
+        if self.item is not None and (name != "parent" or not arguments):
+            outer, index = self.item
+            if name == "index":
+                return index
+            return self.assign(f"None if {outer} is None else {outer}.{'root' if name == 'root' else 'value'}", name)
+        scope = self.scope_variable()
+        if name == "root":
+            return self.assign(f"None if {scope} is None else {scope}.root", name)
+        if name == "index":
+            return self.assign(f"None if {scope} is None else {scope}.index if {scope}.index is not None "
+                               f"else {scope}.position()", name)
+        if not arguments:
+            return self.assign(f"None if {scope} is None or {scope}.outer is None else {scope}.outer.value", name)
+        return self.assign(f"parent_of({scope}, {arguments[0]})", name)
 
     def _sort_by(self, node: Node, source: str) -> str:
         """``sort_by(array, &key)`` sorted here, without jmespath's per-call key-function machinery;
         anything but an array goes through the checked call for its error."""
         array = self.node(node["children"][0], source)
         body = node["children"][1]["children"][0]
-        key, scope = self._function_of(body)
-        caller = self.bind(self.functions.caller("sort_by"), "call_sort_by_")
-        return self.assign(f"_sort_by({array}, {key}, {scope}) if type({array}) is list else "
-                           f"{caller}([{array}, _Expref({self.bind(body)}, {key}, {scope})])")
-
-
-def build_function(emitter: Emitter, result: str, filename: str, *,
-                   parameters: str = "data, scope") -> Callable[..., Any]:
-    """Turn the emitter's statements into a function returning variable ``result``."""
-    body = "\n".join(emitter.lines) or "    pass"
-    source = f"def generated({parameters}):\n{body}\n    return {result}\n"
-    code = compile(source, filename, "exec")
-    namespace = emitter.namespace
-    exec(code, namespace)  # noqa: S102 (source generated from a parsed syntax tree; names bound, never spliced)
-    function: Callable[..., Any] = namespace.pop("generated")
-    emitter.source = source
-    return function
-
-
-# -- runtime helpers of the generated code ------------------------------------------------------------
-
-
-def is_true(value: Any) -> bool:
-    """JMESPath truth: false, null, and empty strings, arrays and objects are false."""
-    if value is None or value is False:
-        return False
-    kind = type(value)
-    if kind is str or kind is list or kind is dict:
-        return bool(value)
-    return not (value == "" or value == [] or value == {})
-
-
-def _index(value: Any, position: int) -> Any:
-    if not isinstance(value, list):
-        return None
-    try:
-        return value[position]
-    except IndexError:
-        return None
-
-
-def _values(value: Any) -> list[Any] | None:
-    try:
-        return list(value.values())
-    except AttributeError:
-        return None
-
-
-def _flatten(value: Any) -> list[Any] | None:
-    if not isinstance(value, list):
-        return None
-    merged: list[Any] = []
-    for item in value:
-        if isinstance(item, list):
-            merged.extend(item)
-        else:
-            merged.append(item)
-    return merged
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _equals(left: Any, right: Any) -> bool:
-    # 0 == False and 1 == True in Python, but not in JMESPath.
-    if _is_number(left) and left in (0, 1):
-        if isinstance(right, bool):
-            return False
-    elif _is_number(right) and right in (0, 1) and isinstance(left, bool):
-        return False
-    return bool(left == right)
+        key, scope = self._function_of(body, "sort_key")
+        caller = self.bind_shared(("call", "sort_by"), self.functions.caller("sort_by"), "call_sort_by",
+                                  Recipe(f"{self.function_table()}.caller('sort_by')"))
+        return self.assign(f"sort_by({array}, {key}, {scope}) if type({array}) is list else "
+                           f"{caller}([{array}, Expref({self.bind(body, 'expref_node')}, {key}, {scope})])",
+                           "in_order")
 
 
 _ORDERINGS = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 _INTEGER_ARITHMETIC = {"add": "+", "subtract": "-", "multiply": "*"}
-_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
-    "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b, "gt": lambda a, b: a > b, "gte": lambda a, b: a >= b,
-}
-
-
-def _order(left: Any, right: Any, operator: str) -> Any:
-    """An ordering of numbers or strings; null for anything else (as jmespath)."""
-    orderable = (_is_number(left) or isinstance(left, str)) and (_is_number(right) or isinstance(right, str))
-    return _COMPARE[operator](left, right) if orderable else None
-
-
-def _parent(scope: Scope | None, levels: Any) -> Any:
-    if not (_is_number(levels) and levels == int(levels) and levels >= 0):
-        raise FunctionError("parent", f"levels must be a whole number of 0 or more, not {levels!r}")
-    return None if scope is None else scope.ancestor(int(levels))
-
-
-_SORT_KEY_KINDS = {int: "number", float: "number", str: "string"}
-
-
-def _sort_by(array: list[Any], key: Callable[[Any, Any], Any], scope: Scope | None) -> list[Any]:
-    """jmespath's ``sort_by``: keys all numbers or all strings, a stable sort, the same errors."""
-    if not array:
-        return array
-    keys = [key(item, scope) for item in array]
-    kind = _SORT_KEY_KINDS.get(type(keys[0]))
-    if kind is None:
-        raise SortKeyTypeError("sort_by", keys[0], _jmespath_type(keys[0]), ["string", "number"])
-    for value in keys:
-        if _SORT_KEY_KINDS.get(type(value)) != kind:
-            raise SortKeyTypeError("sort_by", value, _jmespath_type(value), [kind])
-    return [array[index] for index in sorted(range(len(array)), key=keys.__getitem__)]
-
-
-class _Expref(_Expression):
-    """An ``&expression`` argument, in the form jmespath's functions call back."""
-
-    def __init__(self, node: Node, evaluate: Callable[[Any, Any], Any], scope: Scope | None) -> None:
-        self.expression = node  # type: ignore[assignment]  # the stubs say str; jmespath stores the node
-        self._evaluate = evaluate
-        self._scope = scope
-
-    def visit(self, node: Any, *args: Any, **kwargs: Any) -> Any:
-        return self._evaluate(args[0], self._scope)
-
-
-#: The globals every generated function starts from.
-RUNTIME: Mapping[str, Any] = {
-    "_index": _index, "_values": _values, "_flatten": _flatten, "_equals": _equals,
-    "_order": _order, "_parent": _parent, "_sort_by": _sort_by, "_is_true": is_true, "_Expref": _Expref,
-    "_deepcopy": copy.deepcopy,
-    "_NUMBERS": frozenset({int, float}), "_ORDERABLE": frozenset({int, float, str}),
-}
 
 
 # -- error details ---------------------------------------------------------------------------------------

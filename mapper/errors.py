@@ -26,8 +26,11 @@ record number), so a message always says *where*.
 
 from __future__ import annotations
 
+import pickle
+import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,11 @@ class Problem:
     input record when ``stage`` is ``"source"``); ``rule`` names the mapping rule
     that produced the value (dotted target path) and ``rule_location`` where it
     is written; ``source_path`` is what the rule read.
+
+    ``cause`` is the exception a rule raised (None for validation problems),
+    for debugging: it takes no part in equality, ``repr()`` or ``to_dict()``.
+    A Problem pickles; its cause only if the exception does, but
+    ``traceback_text()`` survives either way.
     """
 
     message: str
@@ -170,6 +178,23 @@ class Problem:
     rule_location: Location | None = None
     source_path: str | None = None
     schema_path: str | None = None
+    cause: BaseException | None = field(default=None, compare=False, repr=False)
+    #: The formatted traceback of ``cause`` where the exception itself is gone (after pickling).
+    cause_traceback: str | None = field(default=None, compare=False, repr=False)
+
+    def traceback_text(self) -> str | None:
+        """The traceback of ``cause`` as Python prints it (through the generated code's lines), if any."""
+        # Once pickled, the text from the process that raised it: a traceback rebuilt elsewhere (tblib,
+        # as dask installs it) has lost the column positions and may miss lines.
+        if self.cause_traceback is None and self.cause is not None and self.cause.__traceback__ is not None:
+            return "".join(traceback.format_exception(self.cause))
+        return self.cause_traceback
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        values = {item.name: getattr(self, item.name) for item in fields(self)}
+        values["cause_traceback"] = self.traceback_text()
+        values["cause"] = self.cause if _round_trips(self.cause) else None
+        return (_rebuild_problem, (values,))
 
     def __str__(self) -> str:
         parts = [f"{self.pointer or '/'}: {self.message}"]
@@ -192,6 +217,19 @@ class Problem:
         if self.schema_path is not None:
             data["schema_path"] = self.schema_path
         return data
+
+
+def _round_trips(cause: BaseException | None) -> bool:
+    # An exception pickles as type(error)(*error.args), which fails for some signatures only when loaded.
+    try:
+        pickle.loads(pickle.dumps(cause))
+    except Exception:  # noqa: BLE001 (any failure means: do not send it)
+        return False
+    return True
+
+
+def _rebuild_problem(values: dict[str, Any]) -> Problem:
+    return Problem(**values)
 
 
 @dataclass

@@ -2,8 +2,9 @@
 
 ``compile_expression(text, functions)`` parses an expression once with
 jmespath's parser and generates one Python function from its syntax tree
-(``codegen.py``), so a record costs a few dict lookups and comparisons, not a
-tree walk with method dispatch (``jmespath.search`` even rebuilds its
+(``codegen.py``; what that calls at run time is in ``runtime.py``), so a
+record costs a few dict lookups and comparisons, not a tree walk with method
+dispatch (``jmespath.search`` even rebuilds its
 interpreter on every call). The generated code follows jmespath 1.1.0
 exactly: the official compliance suite and a differential property test
 against ``jmespath.search`` hold it to that.
@@ -32,66 +33,14 @@ import jmespath.parser
 from jmespath import exceptions as jmespath_errors
 from jmespath.visitor import Options, TreeInterpreter
 
-from .codegen import RUNTIME, Emitter, Unsupported, build_function, is_true
+from .codegen import Emitter, Unsupported
 from .errors import ExpressionError
 from .functions import CONTEXT_FUNCTIONS, FunctionTable
+from .runtime import Scope, parent_of
 
-__all__ = ["Expression", "Scope", "compile_expression", "is_true"]
+__all__ = ["Expression", "compile_expression"]
 
 Node = dict[str, Any]
-
-
-class Scope:
-    """Where an expression is evaluated: the current value and what encloses it.
-
-    ``value`` is the current item (or the record at the top), ``index`` its
-    position in the ``each`` that produced it (None for the record and for
-    nested objects), ``outer`` the enclosing scope and ``root`` the record.
-    """
-
-    __slots__ = ("value", "index", "outer", "root")
-
-    def __init__(self, value: Any, index: int | None, outer: Scope | None, root: Any) -> None:
-        self.value = value
-        self.index = index
-        self.outer = outer
-        self.root = root
-
-    @classmethod
-    def top(cls, record: Any) -> Scope:
-        """The scope of a whole record."""
-        return cls(record, None, None, record)
-
-    def enter(self, value: Any, index: int | None = None) -> Scope:
-        """The scope of ``value``, an item (at ``index``) or a sub-object of this scope's value."""
-        return Scope(value, index, self, self.root)
-
-    def ancestor(self, levels: int) -> Any:
-        """The value ``levels`` scopes up (0 is this one); None beyond the record."""
-        scope: Scope | None = self
-        for _ in range(levels):
-            if scope is None:
-                return None
-            scope = scope.outer
-        return None if scope is None else scope.value
-
-    def position(self) -> int | None:
-        """The index of the innermost ``each`` item enclosing this scope."""
-        scope: Scope | None = self
-        while scope is not None:
-            if scope.index is not None:
-                return scope.index
-            scope = scope.outer
-        return None
-
-    def __repr__(self) -> str:
-        return f"Scope(index={self.index!r}, depth={self._depth()})"
-
-    def _depth(self) -> int:
-        depth, scope = 0, self.outer
-        while scope is not None:
-            depth, scope = depth + 1, scope.outer
-        return depth
 
 
 class Expression:
@@ -124,7 +73,8 @@ class Expression:
         if self._evaluate is None:
             assert self._emitted is not None
             emitter, result = self._emitted
-            self._evaluate = build_function(emitter, result, f"<expression {self.text}>")
+            self._evaluate = emitter.define(emitter.fresh("expression"), ["data", "scope"], returns=result,
+                                            what=f"expression {self.text}")
             self._emitted = None
         return self._evaluate
 
@@ -212,7 +162,7 @@ class _ContextInterpreter(TreeInterpreter):
         if name == "index":
             return None if scope is None else scope.position()
         levels = self.visit(node["children"][0], value) if node["children"] else 1
-        return RUNTIME["_parent"](scope, levels)
+        return parent_of(scope, levels)
 
 
 def _interpreter_fallback(ast: Node, functions: FunctionTable) -> Callable[[Any, Scope | None], Any]:

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .compiler import CompiledMapping, Failures, compile_mapping
+from .compiler import CompiledMapping, compile_mapping
 from .documents import load_document
 from .errors import MappingError, Problem, RecordError
-from .expressions import Scope
 from .functions import FunctionSpec, build_function_table
 from .mapping_file import parse_mapping
 from .model import MappingSpec
 from .provenance import Provenance
+from .runtime import Failures, Scope
 from .schemas import Schema, load_schema
 from .validation import RecordValidator
 
@@ -74,7 +74,8 @@ class Mapping:
 
     @property
     def compiled(self) -> CompiledMapping:
-        """What loading compiled: ``.source`` is the generated Python, for debugging and measuring."""
+        """What loading compiled: ``.source`` is the generated Python as a module that runs on its own,
+        for debugging and measuring."""
         return self._compiled
 
     def __repr__(self) -> str:
@@ -91,13 +92,17 @@ class Mapping:
         return result.output
 
     def apply_many(self, records: Iterable[Any], *, start: int = 1) -> Iterator[Result]:
-        """One ``Result`` per input record, in order; never stops on a bad record."""
+        """One ``Result`` per input record, in order; never stops on a bad record.
+
+        A record is bad when a rule raises one of its errors (a function, type,
+        coercion or lookup error) or the output is invalid; any other exception
+        is a bug in mapper or in a user function and propagates."""
         result = self.result
         for record_number, record in enumerate(records, start):
             yield result(record, record_number)
 
     def result(self, record: Any, record_number: int = 1) -> Result:
-        """Map and validate one record into a ``Result``."""
+        """Map and validate one record into a ``Result``; a rule problem carries its exception as ``cause``."""
         if self._source_validator is not None:
             source_problems = self._source_problems(record)
             if source_problems:
@@ -116,7 +121,7 @@ class Mapping:
         if not failures and not violations:
             return ()  # the common case, on the per-record path
         provenance = self._provenance
-        found = [provenance.problem("rule", path, _describe_failure(error)) for path, error in failures]
+        found = [provenance.problem("rule", path, _describe_failure(error), cause=error) for path, error in failures]
         failed_paths = [path for path, _ in failures]
         for violation in violations:
             if any(violation.path[: len(failed)] == failed for failed in failed_paths):

@@ -56,8 +56,8 @@ class Provenance:
         return found, items
 
     def problem(self, stage: str, path: Sequence[str | int], message: str,
-                schema_path: str | None = None) -> Problem:
-        """A problem at ``path`` of the output, attributed to its rule."""
+                schema_path: str | None = None, *, cause: BaseException | None = None) -> Problem:
+        """A problem at ``path`` of the output, attributed to its rule; ``cause`` is the exception behind it."""
         rule, items = self.rule_at(path)
         if rule is not None and rule.name == "<record>":
             rule = None
@@ -69,6 +69,7 @@ class Provenance:
             rule_location=rule.location if rule else None,
             source_path=source_path(rule, items) if rule else None,
             schema_path=schema_path,
+            cause=cause,
         )
 
 

@@ -16,7 +16,8 @@ from jmespath.exceptions import JMESPathError, JMESPathTypeError
 
 from mapper.errors import ExpressionError, UnknownNameError
 from mapper.codegen import Emitter
-from mapper.expressions import Expression, Scope, compile_expression
+from mapper.expressions import Expression, compile_expression
+from mapper.runtime import Scope
 from mapper.functions import FunctionError, build_function_table
 
 TABLE = build_function_table()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import pickle
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from jmespath.exceptions import JMESPathError
 
 import mapper
 
@@ -104,6 +106,48 @@ def test_record_errors_pickle_with_their_problems(crm: mapper.Mapping) -> None:
     error = next(iter(crm.apply_many([{"Id": "x", "LastName": "Doe"}]))).error("m")
     clone = pickle.loads(pickle.dumps(error))
     assert str(clone) == str(error)
+
+
+def _birthday_problem(crm: mapper.Mapping) -> mapper.Problem:
+    contact = copy.deepcopy(CONTACT)
+    contact["Birthdate"] = "14.07.1985"
+    [problem] = crm.result(contact).problems
+    return problem
+
+
+def test_a_rule_problem_carries_its_cause_with_the_traceback_through_the_builder(crm: mapper.Mapping) -> None:
+    problem = _birthday_problem(crm)
+    assert isinstance(problem.cause, JMESPathError)
+    assert problem.message in str(problem.cause)
+    text = problem.traceback_text()
+    assert text is not None and "in build_merge_fields\n" in text and "<mapper generated builder of" in text
+
+
+def test_the_cause_takes_no_part_in_equality_repr_or_the_reject_file(crm: mapper.Mapping) -> None:
+    problem = _birthday_problem(crm)
+    without = dataclasses.replace(problem, cause=None)
+    assert problem == without and hash(problem) == hash(without)
+    assert repr(problem) == repr(without) and "cause" not in repr(problem)
+    assert problem.to_dict() == without.to_dict() and "cause" not in problem.to_dict()
+    assert [target.cause for target in crm.result({"Id": "x", "LastName": "Doe"}).problems] == [None]
+
+
+def test_a_problem_pickles_with_its_cause_or_at_least_its_traceback(crm: mapper.Mapping) -> None:
+    problem = _birthday_problem(crm)
+    clone = pickle.loads(pickle.dumps(problem))
+    assert clone == problem and type(clone.cause) is type(problem.cause)
+    assert clone.traceback_text() == problem.traceback_text()
+
+    class Unpicklable(Exception):  # a local class: pickle cannot find it again
+        pass
+
+    try:
+        raise Unpicklable("boom")
+    except Unpicklable as error:
+        odd = dataclasses.replace(problem, cause=error)
+    clone = pickle.loads(pickle.dumps(odd))
+    assert clone == odd and clone.cause is None
+    assert clone.traceback_text() is not None and "Unpicklable: boom" in clone.traceback_text()  # type: ignore[operator]
 
 
 def test_source_validation_reports_input_pointers(tmp_path: Path) -> None:

@@ -1,0 +1,275 @@
+"""What generated code calls and reads at run time, and nothing of the generator.
+
+Compiled expressions and mapping builders (``codegen.py``, ``compiler.py``)
+are Python source whose globals come from here: ``RUNTIME`` names every one,
+each also a module attribute under the same name, so an exported builder can
+``from mapper.runtime import ...`` what it uses (see ``CompiledMapping.source``).
+The helpers are the rare, slow cases of the inlined code (a value that is not a
+plain dict or list); ``Scope`` is what the context functions read.
+
+Only the errors in ``RULE_ERRORS`` reject a record; anything else a builder
+raises is a bug and propagates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from copy import deepcopy
+from typing import Any
+
+from jmespath.exceptions import JMESPathError
+from jmespath.visitor import _Expression
+
+from .coercion import CoercionError, json_type
+from .functions import FunctionError, SortKeyTypeError, _jmespath_type
+from .model import lookup_key
+
+__all__ = [
+    "OMIT", "RULE_ERRORS", "RUNTIME", "EachTypeError", "Expref", "Failures", "LookupMiss",
+    "Path", "Scope", "is_true", "lookup_translator",
+]
+
+#: Output path of a field: object keys and array indexes.
+Path = tuple[str | int, ...]
+#: (path, exception) pairs a builder collects while building one record.
+Failures = list[tuple[Path, Exception]]
+
+
+class _Omit:
+    """The type of ``OMIT``: one instance, named in reprs and exported source."""
+
+    def __repr__(self) -> str:
+        return "OMIT"
+
+
+#: The value of a field whose ``when`` is false: the field is left out.
+OMIT: Any = _Omit()
+
+
+class Scope:
+    """Where an expression is evaluated: the current value and what encloses it.
+
+    ``value`` is the current item (or the record at the top), ``index`` its
+    position in the ``each`` that produced it (None for the record and for
+    nested objects), ``outer`` the enclosing scope and ``root`` the record.
+    """
+
+    __slots__ = ("value", "index", "outer", "root")
+
+    def __init__(self, value: Any, index: int | None, outer: Scope | None, root: Any) -> None:
+        self.value = value
+        self.index = index
+        self.outer = outer
+        self.root = root
+
+    @classmethod
+    def top(cls, record: Any) -> Scope:
+        """The scope of a whole record."""
+        return cls(record, None, None, record)
+
+    def enter(self, value: Any, index: int | None = None) -> Scope:
+        """The scope of ``value``, an item (at ``index``) or a sub-object of this scope's value."""
+        return Scope(value, index, self, self.root)
+
+    def ancestor(self, levels: int) -> Any:
+        """The value ``levels`` scopes up (0 is this one); None beyond the record."""
+        scope: Scope | None = self
+        for _ in range(levels):
+            if scope is None:
+                return None
+            scope = scope.outer
+        return None if scope is None else scope.value
+
+    def position(self) -> int | None:
+        """The index of the innermost ``each`` item enclosing this scope."""
+        scope: Scope | None = self
+        while scope is not None:
+            if scope.index is not None:
+                return scope.index
+            scope = scope.outer
+        return None
+
+    def __repr__(self) -> str:
+        return f"Scope(index={self.index!r}, depth={self._depth()})"
+
+    def _depth(self) -> int:
+        depth, scope = 0, self.outer
+        while scope is not None:
+            depth, scope = depth + 1, scope.outer
+        return depth
+
+
+# -- errors a rule can raise -------------------------------------------------------------------------
+
+
+class LookupMiss(LookupError):
+    """A value is not in a lookup table that has no default."""
+
+
+class EachTypeError(TypeError):
+    """The expression of an ``each`` gave something other than an array."""
+
+
+#: The exceptions that reject a record: jmespath's (function, argument type and arity errors subclass
+#: JMESPathError), a lossy coercion, a lookup miss, an ``each`` over a non-array.
+RULE_ERRORS: tuple[type[Exception], ...] = (JMESPathError, CoercionError, LookupMiss, EachTypeError)
+
+
+# -- JMESPath semantics for the slow cases -----------------------------------------------------------
+
+
+def is_true(value: Any) -> bool:
+    """JMESPath truth: false, null, and empty strings, arrays and objects are false."""
+    if value is None or value is False:
+        return False
+    kind = type(value)
+    if kind is str or kind is list or kind is dict:
+        return bool(value)
+    return not (value == "" or value == [] or value == {})
+
+
+def index_of(value: Any, position: int) -> Any:
+    """``value[position]``: null unless ``value`` is an array long enough."""
+    if not isinstance(value, list):
+        return None
+    try:
+        return value[position]
+    except IndexError:
+        return None
+
+
+def values_of(value: Any) -> list[Any] | None:
+    """The values of an object (``*``); null for anything else."""
+    try:
+        return list(value.values())
+    except AttributeError:
+        return None
+
+
+def flatten(value: Any) -> list[Any] | None:
+    """``value[]``: arrays in the array merged one level; null unless an array."""
+    if not isinstance(value, list):
+        return None
+    merged: list[Any] = []
+    for item in value:
+        if isinstance(item, list):
+            merged.extend(item)
+        else:
+            merged.append(item)
+    return merged
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def equals(left: Any, right: Any) -> bool:
+    """JMESPath equality of two values that are not strings."""
+    # 0 == False and 1 == True in Python, but not in JMESPath.
+    if _is_number(left) and left in (0, 1):
+        if isinstance(right, bool):
+            return False
+    elif _is_number(right) and right in (0, 1) and isinstance(left, bool):
+        return False
+    return bool(left == right)
+
+
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b, "gt": lambda a, b: a > b, "gte": lambda a, b: a >= b,
+}
+
+
+def order(left: Any, right: Any, operator: str) -> Any:
+    """An ordering (``lt``, ``lte``, ``gt``, ``gte``) of numbers or strings; null for anything else (as jmespath)."""
+    orderable = (_is_number(left) or isinstance(left, str)) and (_is_number(right) or isinstance(right, str))
+    return _COMPARE[operator](left, right) if orderable else None
+
+
+def parent_of(scope: Scope | None, levels: Any) -> Any:
+    """``parent(levels)``: the value ``levels`` scopes up; null beyond the record or without a scope."""
+    if not (_is_number(levels) and levels == int(levels) and levels >= 0):
+        raise FunctionError("parent", f"levels must be a whole number of 0 or more, not {levels!r}")
+    return None if scope is None else scope.ancestor(int(levels))
+
+
+_SORT_KEY_KINDS = {int: "number", float: "number", str: "string"}
+
+
+def sort_by(array: list[Any], key: Callable[[Any, Any], Any], scope: Scope | None) -> list[Any]:
+    """jmespath's ``sort_by`` of an array: keys all numbers or all strings, a stable sort, the same errors."""
+    if not array:
+        return array
+    keys = [key(item, scope) for item in array]
+    kind = _SORT_KEY_KINDS.get(type(keys[0]))
+    if kind is None:
+        raise SortKeyTypeError("sort_by", keys[0], _jmespath_type(keys[0]), ["string", "number"])
+    for value in keys:
+        if _SORT_KEY_KINDS.get(type(value)) != kind:
+            raise SortKeyTypeError("sort_by", value, _jmespath_type(value), [kind])
+    return [array[index] for index in sorted(range(len(array)), key=keys.__getitem__)]
+
+
+class Expref(_Expression):
+    """An ``&expression`` argument, in the form jmespath's functions call back."""
+
+    def __init__(self, node: dict[str, Any], evaluate: Callable[[Any, Any], Any], scope: Scope | None) -> None:
+        self.expression = node  # type: ignore[assignment]  # the stubs say str; jmespath stores the node
+        self._evaluate = evaluate
+        self._scope = scope
+
+    def visit(self, node: Any, *args: Any, **kwargs: Any) -> Any:
+        return self._evaluate(args[0], self._scope)
+
+
+# -- mapping rules ---------------------------------------------------------------------------------------
+
+
+def with_values(built: dict[str, Any]) -> dict[str, Any] | None:
+    """``built``, unless none of its fields has a value (required fields are kept as null)."""
+    for value in built.values():
+        if value is not None:
+            return built
+    return None
+
+
+def not_array(value: Any) -> None:
+    """Raise the error of an ``each`` whose expression gave ``value``, not an array."""
+    raise EachTypeError(f"`each` needs an array, got {_type_name(value)}")
+
+
+def lookup_translator(name: str, values: Mapping[str, Any], has_default: bool, default: Any) -> Callable[[Any], Any]:
+    """The lookup of a value in table ``name``: ``translate(value)`` is the table's value for it.
+
+    Keys are text (``model.lookup_key``). A miss gives ``default``, or raises
+    ``LookupMiss`` when the table has none; so does an array or object.
+    """
+
+    def translate(value: Any) -> Any:
+        if isinstance(value, (dict, list)):
+            raise LookupMiss(f"lookup {name!r} needs a single value, got {_type_name(value)}")
+        key = lookup_key(value)
+        if key in values:
+            return values[key]
+        if has_default:
+            return default
+        raise LookupMiss(f"{value!r} is not in lookup {name!r} and the lookup has no default")
+
+    return translate
+
+
+def _type_name(value: Any) -> str:
+    kind = json_type(value)
+    return "an " + kind if kind[0] in "aeiou" else "a " + kind
+
+
+#: The types of JMESPath numbers, and of the values an ordering compares without a call.
+NUMBERS = frozenset({int, float})
+ORDERABLE = frozenset({int, float, str})
+
+#: The globals every generated function starts from, by the names it uses for them.
+RUNTIME: Mapping[str, Any] = {
+    "index_of": index_of, "values_of": values_of, "flatten": flatten, "equals": equals, "order": order,
+    "parent_of": parent_of, "sort_by": sort_by, "is_true": is_true, "Expref": Expref, "deepcopy": deepcopy,
+    "NUMBERS": NUMBERS, "ORDERABLE": ORDERABLE,
+    "OMIT": OMIT, "RULE_ERRORS": RULE_ERRORS, "with_values": with_values, "not_array": not_array,
+}
