@@ -274,7 +274,8 @@ class Emitter(FunctionWriter):
             function, types = direct
             tests = [f"type({argument}) in {self.bind_shared(('accepts', name, at), accepted, f'accepts_{name}')}"
                      for at, (argument, accepted) in enumerate(zip(arguments, types)) if accepted is not None]
-            func = self.bind_shared(("func", name), function, f"func_{name}", Recipe(f"{table}.specs[{name!r}].func"))
+            func = self.bind_shared(("func", name, count), function, f"func_{name}",
+                                    Recipe(f"{table}.direct_call({name!r}, {count})[0]"))
             direct_call = f"{func}({', '.join(arguments)})"
             call = f"{direct_call} if {' and '.join(tests)} else {call}" if tests else direct_call
         if name in _INTEGER_ARITHMETIC:

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from mapper.check import CODES, check_file
-from mapper.check.report import Diagnostic, format_github, format_json
+from mapper.tooling.check import CODES, check_file
+from mapper.tooling.check.report import Diagnostic, format_github, format_json
 from mapper.cli import run
 from mapper.documents import parse_yaml
 from mapper.errors import Location

@@ -194,7 +194,7 @@ def test_a_directory_with_earlier_parts_is_refused_unless_overwritten(tmp_path: 
 
 
 def test_importing_mapper_does_not_import_dask() -> None:
-    code = ("import sys, mapper, mapper.cli, mapper.formats.json, mapper.fuzzing\n"
+    code = ("import sys, mapper, mapper.cli, mapper.formats.json, mapper.tooling.fuzzing\n"
             "assert not {'dask', 'distributed'} & set(sys.modules), sorted(sys.modules)\n")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 

@@ -1,4 +1,4 @@
-"""``mapper test``: the fixture runner (mapper/fixtures.py) and its command.
+"""``mapper test``: the fixture runner (mapper/tooling/fixtures.py) and its command.
 
 The runner's behaviour is a table of small mappings and fixture folders, with
 the exact lines ``mapper test`` prints; the shipped mappings' own fixtures run

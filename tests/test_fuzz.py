@@ -1,4 +1,4 @@
-"""``mapper fuzz`` and ``mapper.fuzzing.check_mapping``: generated records against the mapping.
+"""``mapper fuzz`` and ``mapper.tooling.fuzzing.check_mapping``: generated records against the mapping.
 
 Every shipped mapping passes at a fixed seed (50 records each, to keep CI
 time modest); small mappings with a known flaw fail with the minimal record,
@@ -18,7 +18,7 @@ from mapper import load
 from mapper.cli import run
 from mapper.errors import Problem
 from mapper.functions import EXPECTS_KINDS, Expects, FunctionSpec, ParamSpec
-from mapper.fuzzing import MappingInconsistency, _parsed_text, check_mapping, is_stated_rejection, mapping_hints
+from mapper.tooling.fuzzing import MappingInconsistency, _parsed_text, check_mapping, is_stated_rejection, mapping_hints
 
 ROOT = Path(__file__).parent.parent
 SHIPPED = sorted((ROOT / "mappings").glob("*.yaml"))
@@ -169,6 +169,6 @@ def test_fuzz_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_users_call_it_from_their_own_pytest_suite(monkeypatch: pytest.MonkeyPatch) -> None:
     """The README's example: one line per mapping in a user's test suite."""
     monkeypatch.chdir(ROOT)
-    from mapper.fuzzing import check_mapping as fuzz  # as a user would write it
+    from mapper.tooling.fuzzing import check_mapping as fuzz  # as a user would write it
 
     fuzz("mappings/crm-contact-to-member.yaml", examples=20, seed=1)

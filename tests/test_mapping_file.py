@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mapper
-from mapper.check import check_file
-from mapper.check.rules import expression_location
+from mapper.tooling.check import check_file
+from mapper.tooling.check.rules import expression_location
 from mapper.documents import load_document, parse_yaml
 from mapper.errors import ExpressionError, Location, MappingError, MappingFormatError, UnknownNameError
 from mapper.mapping_file import parse_mapping, read_mapping

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 import mapper
-from mapper.check import check_file
-from mapper.check.shapes import find_properties, is_open, matches_pattern_property, property_names
+from mapper.tooling.check import check_file
+from mapper.tooling.check.shapes import find_properties, is_open, matches_pattern_property, property_names
 from mapper.documents import parse_yaml
 from mapper.schemas import Schema, SchemaNode
 

@@ -1,4 +1,4 @@
-"""JSON Schema -> hypothesis strategies (mapper/strategies.py).
+"""JSON Schema -> hypothesis strategies (mapper/tooling/strategies.py).
 
 Every example drawn must be valid under the schema, by the reference
 validator with formats checked: for every schema shipped in schemas/ and used
@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from mapper.errors import SchemaError
 from mapper.schemas import Schema, load_schema
-from mapper.strategies import MAX_INTEGER, from_schema
+from mapper.tooling.strategies import MAX_INTEGER, from_schema
 
 ROOT = Path(__file__).parent.parent
 SCHEMA_FILES = sorted(

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from mapper.errors import RecordError
 from mapper.formats.xml import XmlReader, XmlWriter
 from mapper.schemas import Schema, load_schema
-from mapper.strategies import from_schema
+from mapper.tooling.strategies import from_schema
 
 ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data" / "xml"

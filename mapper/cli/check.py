@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..check import FORMATS, check_file, find_mappings
+from ..tooling.check import FORMATS, check_file, find_mappings
 from ._common import EXIT_OK, EXIT_REJECTS, Streams, UsageError
 
 DEFAULT_DIRECTORY = "mappings"

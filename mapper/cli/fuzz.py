@@ -37,7 +37,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 
 def execute(args: argparse.Namespace, streams: Streams) -> int:
-    from ..fuzzing import (  # hypothesis loads only for this command
+    from ..tooling.fuzzing import (  # hypothesis loads only for this command
         MappingInconsistency,
         check_mapping,
     )

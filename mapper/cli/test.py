@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..check import find_mappings
-from ..fixtures import orphans, run_fixtures
+from ..tooling.check import find_mappings
+from ..tooling.fixtures import orphans, run_fixtures
 from ._common import EXIT_OK, EXIT_REJECTS, Streams, UsageError
 from .check import add_functions_option, user_functions
 

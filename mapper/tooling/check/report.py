@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..errors import Location
+from ...errors import Location
 from .codes import CODES
 
 

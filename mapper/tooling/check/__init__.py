@@ -29,8 +29,8 @@ from typing import Any, cast
 import jmespath.parser
 from jmespath.exceptions import JMESPathError
 
-from ..documents import Document, load_document
-from ..errors import (
+from ...documents import Document, load_document
+from ...errors import (
     ExpressionError,
     Location,
     MappingError,
@@ -39,12 +39,12 @@ from ..errors import (
     SchemaError,
     UnknownNameError,
 )
-from ..expressions import compile_expression
-from ..functions import FunctionTable, build_function_table
-from ..mapping import Mapping, load
-from ..mapping_file import read_mapping
-from ..model import Expr, MappingSpec, expressions_of, walk_rules
-from ..schemas import Schema, display_path, load_schema
+from ...expressions import compile_expression
+from ...functions import FunctionTable, build_function_table
+from ...mapping import Mapping, load
+from ...mapping_file import read_mapping
+from ...model import Expr, MappingSpec, expressions_of, walk_rules
+from ...schemas import Schema, display_path, load_schema
 from .codes import CODES, Code
 from .inference import ExpressionTyper, Observations
 from .report import FORMATS, Diagnostic

@@ -23,9 +23,10 @@ a map (``additionalProperties``/``patternProperties`` as a schema). Recursive
 schemas are cut off at ``max_depth`` nesting levels, below which optional
 properties are left out and arrays hold ``minItems`` items.
 
-This replaces hypothesis-jsonschema, which no longer works with current
-hypothesis releases (see the project's FINDINGS); nothing here uses private
-hypothesis APIs.
+This replaces hypothesis-jsonschema, whose last release (0.23.1) fails on
+hypothesis 6.170.10 and newer: it calls a private hypothesis API that was
+removed (``'many' object has no attribute 'more'``). Nothing here uses
+private hypothesis APIs.
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.provisional import urls
 
-from .jsontypes import JSON_TYPES
-from .schemas import Schema, SchemaNode
+from ..jsontypes import JSON_TYPES
+from ..schemas import Schema, SchemaNode
 
 __all__ = ["MAX_INTEGER", "MAX_NUMBER", "Hints", "format_strategy", "from_node", "from_schema"]
 

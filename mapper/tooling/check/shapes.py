@@ -23,8 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..jsontypes import JSON_TYPES, schema_type, type_allows, with_article
-from ..schemas import SchemaNode
+from ...jsontypes import JSON_TYPES, schema_type, type_allows, with_article
+from ...schemas import SchemaNode
 
 _ALL = frozenset(JSON_TYPES)
 #: Formats whose values are never numbers or booleans.

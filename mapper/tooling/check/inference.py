@@ -25,7 +25,7 @@ from typing import Any
 import jmespath.lexer
 from jmespath.exceptions import JMESPathError
 
-from ..functions import FunctionSpec, Refines
+from ...functions import FunctionSpec, Refines
 from .shapes import (
     ANY,
     BOOLEAN,

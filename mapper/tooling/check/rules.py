@@ -19,13 +19,13 @@ from typing import Any
 
 import jsonschema.exceptions
 
-from ..coercion import CoercionError, coercer_for
-from ..documents import Document
-from ..errors import Location
-from ..jsontypes import type_allows
-from ..model import EachRule, Expr, Lookup, MappingSpec, ObjectRule, Rule, ValueRule
-from ..schemas import Schema, SchemaNode
-from ..validation import error_message
+from ...coercion import CoercionError, coercer_for
+from ...documents import Document
+from ...errors import Location
+from ...jsontypes import type_allows
+from ...model import EachRule, Expr, Lookup, MappingSpec, ObjectRule, Rule, ValueRule
+from ...schemas import Schema, SchemaNode
+from ...validation import error_message
 from .inference import ExpressionTyper, Observations, Scope
 from .shapes import (
     ANY,

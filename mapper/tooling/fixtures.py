@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import MapperError, PayloadError
-from .formats import format_of_path, source_reader
-from .formats.json import JsonReader
-from .mapping import Mapping, load
+from ..errors import MapperError, PayloadError
+from ..formats import format_of_path, source_reader
+from ..formats.json import JsonReader
+from ..mapping import Mapping, load
 
 __all__ = ["CaseResult", "FixtureCase", "find_cases", "read_input", "run_case"]
 
