@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import PayloadError, PayloadSyntaxError, Problem, RecordError
-from ..formats import writer
+from ..formats import ENCODING_FORMATS, writer
 from ..formats.json import NdjsonReader
 from .rejects import input_problem, reject_record
 from .units import BAD, RAW, VALUE, Unit
@@ -53,7 +53,7 @@ class ConvertTask(Task):
     def __init__(self, mapping: Any, output: tuple[str, dict[str, Any]] | None) -> None:
         self.mapping = mapping
         self.output = output
-        self.encodes = output is not None and output[0] in ("json", "ndjson")
+        self.encodes = output is not None and output[0] in ENCODING_FORMATS
         self._writer: Any = None
 
     def __getstate__(self) -> dict[str, Any]:
