@@ -121,6 +121,18 @@ def test_errors_are_one_line_with_an_exit_code(argv: list[str], code: int, messa
     assert "Traceback" not in err
 
 
+def test_an_output_that_cannot_hold_a_second_record_names_the_option_that_can(tmp_path: Path) -> None:
+    rootless = tmp_path / "rootless.yaml"  # XML of one record element, no root around it
+    rootless.write_text(f"""mapping: rootless
+source: {{schema: {DATA / 'person.schema.json'}, format: ndjson}}
+target: {{schema: {DATA / 'member.schema.json'}, format: xml, xml: {{record_element: member}}}}
+rules: {{id: id, name: name, email: "lower(email)"}}
+""", encoding="utf-8")
+    code, _, err = _run(["convert", str(rootless), str(DATA / "people.ndjson"), "-o", str(tmp_path / "out.xml")])
+    assert code == 2
+    assert err.startswith("mapper: error: cannot write a second record: ") and err.endswith(" (or give --to ndjson)\n")
+
+
 def test_the_formats_the_options_offer_are_those_a_mapping_side_can_name(capsys: pytest.CaptureFixture[str]) -> None:
     side_formats = mapping_file_schema()["$defs"]["side"]["properties"]["format"]["enum"]
     assert tuple(side_formats) == FORMAT_NAMES

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import pickle
 import re
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,9 @@ from hypothesis import strategies as st
 
 import mapper
 from mapper.engine import Counts, Observer
+from mapper.engine.files import validate_files
 from mapper.engine.rejects import reject_line, reject_record
+from mapper.formats import FORMAT_NAMES
 
 ROOT = Path(__file__).parent.parent
 MAPPINGS = ROOT / "mappings"
@@ -174,9 +177,32 @@ target: {{schema: {data / 'member.schema.json'}, format: xml, xml: {{record_elem
 rules: {{id: id, name: name, email: "lower(email)"}}
 """, encoding="utf-8")
     output = tmp_path / "members.xml"
-    with pytest.raises(mapper.ConversionError, match="cannot write a second record: .* \\(or give --to ndjson\\)"):
+    with pytest.raises(mapper.ConversionError,
+                       match="cannot write a second record: .* \\(or give output_format='ndjson'\\)"):
         mapper.convert_files(rootless, [data / "people.ndjson"], output)
     assert sorted(os.listdir(tmp_path)) == ["rootless.yaml"]
+
+
+def test_an_input_whose_format_cannot_be_told_names_the_parameter_that_tells_it() -> None:
+    with pytest.raises(mapper.ConversionError) as raised:
+        validate_files({"type": "object"}, "schema", ["README.md"])
+    error = raised.value
+    assert str(error) == "cannot tell the format of README.md from its name: give input_format='json', 'ndjson' or 'xml'"
+    assert (error.message, error.parameter, error.values) == (
+        "cannot tell the format of README.md from its name", "input_format", FORMAT_NAMES)
+    assert error.advice("--from ", error.values) == \
+        "cannot tell the format of README.md from its name: give --from json, ndjson or xml"
+
+
+@pytest.mark.parametrize("error", [
+    mapper.ConversionError("cannot write out.json: it is a directory"),
+    mapper.ConversionError("cannot write a second record: no root", parameter="output_format", values=("ndjson",),
+                           alternative=True),
+])
+def test_a_conversion_error_pickles_with_its_fields(error: mapper.ConversionError) -> None:
+    again = pickle.loads(pickle.dumps(error))
+    assert (str(again), again.parameter, again.values, again.alternative) == (
+        str(error), error.parameter, error.values, error.alternative)
 
 
 _person = st.one_of(

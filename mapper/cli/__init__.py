@@ -22,9 +22,9 @@ from collections.abc import Sequence
 from typing import IO, NoReturn
 
 from .. import __version__
-from ..errors import MapperError, MappingError, PayloadError
+from ..errors import ConversionError, MapperError, MappingError, PayloadError
 from . import check, convert, fuzz, test, validate
-from ._common import EXIT_INPUT, EXIT_USAGE, Streams, Terminated, UsageError
+from ._common import EXIT_INPUT, EXIT_USAGE, Streams, Terminated, UsageError, in_flags
 
 COMMANDS = (convert, validate, check, test, fuzz)
 
@@ -82,6 +82,9 @@ def run(argv: Sequence[str], stdin: IO[bytes], stdout: IO[bytes], stderr: IO[str
     except (PayloadError, OSError) as error:
         _report(stderr, error, args.debug)
         return EXIT_INPUT
+    except ConversionError as error:
+        _report(stderr, error, args.debug, in_flags(error))
+        return EXIT_USAGE
     except MapperError as error:
         _report(stderr, error, args.debug)
         return EXIT_USAGE
@@ -93,13 +96,12 @@ def run(argv: Sequence[str], stdin: IO[bytes], stdout: IO[bytes], stderr: IO[str
         return EXIT_USAGE
 
 
-def _report(stderr: IO[str], error: BaseException, debug: bool) -> None:
+def _report(stderr: IO[str], error: BaseException, debug: bool, message: str | None = None) -> None:
     if debug:
         stderr.write("".join(traceback.format_exception(error)))
-    if isinstance(error, OSError) and error.filename:
-        stderr.write(f"mapper: error: {error.filename}: {error.strerror}\n")
-    else:
-        stderr.write(f"mapper: error: {error}\n")
+    if message is None:
+        message = f"{error.filename}: {error.strerror}" if isinstance(error, OSError) and error.filename else str(error)
+    stderr.write(f"mapper: error: {message}\n")
 
 
 def main() -> None:

@@ -111,7 +111,8 @@ class Run:
             else:
                 writer.write(output)
         except ValueError as error:  # a JSON or XML document that holds one record, given a second
-            raise ConversionError(f"cannot write a second record: {error} (or give --to ndjson)") from error
+            raise ConversionError(f"cannot write a second record: {error}", parameter="output_format",
+                                  values=("ndjson",), alternative=True) from error
 
     def _reject(self, outcome: Outcome, stream: IO[bytes] | None) -> None:
         if stream is None:
