@@ -109,6 +109,9 @@ class _Recorder(Observer):
     def closed(self, size: int) -> None:
         self.events.append(("closed", size))
 
+    def raised(self, where: str, traceback: str) -> None:
+        self.events.append(("raised", (where, traceback)))
+
 
 def test_streams_in_and_out_and_rejects_told_to_the_observer(tmp_path: Path) -> None:
     source = tmp_path / "contacts.ndjson"
@@ -203,6 +206,27 @@ def test_a_conversion_error_pickles_with_its_fields(error: mapper.ConversionErro
     again = pickle.loads(pickle.dumps(error))
     assert (str(again), again.parameter, again.values, again.alternative) == (
         str(error), error.parameter, error.values, error.alternative)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("debug", [False, True])
+def test_with_debug_the_observer_is_told_the_traceback_of_what_a_rule_raised(jobs: int, debug: bool) -> None:
+    mapping = PEOPLE.with_name("people-in-domain.yaml")  # a person without a domain fails a built-in
+    observer = _Recorder()
+    counts = mapper.convert_files(mapping, [mapping.with_suffix(".ndjson")], io.BytesIO(), jobs=jobs,
+                                  observer=observer, debug=debug)
+    assert (counts.written, counts.rejected) == (1, 1)
+    raised = [event for kind, event in observer.events if kind == "raised"]
+    kinds = [kind for kind, _ in observer.events]
+    if not debug:
+        assert raised == []
+        return
+    assert kinds.index("raised") == kinds.index("rejected") + 1  # under the reject it belongs to
+    [(where, traceback)] = raised
+    assert where == f"{mapping.with_suffix('.ndjson')}:2, record 2, rule 'email' ({mapping}:10:3)"
+    assert traceback.startswith("Traceback (most recent call last):\n")
+    assert "TypeError: 'in <string>' requires string as left operand, not NoneType\n" in traceback
+    assert "The above exception was the direct cause of the following exception:" in traceback
 
 
 _person = st.one_of(

@@ -7,8 +7,9 @@ offers ``add_parser(commands)`` and ``execute(args, streams) -> int``.
 
 Exit codes: 0 success; 1 some records rejected (or checks failed); 2 usage or
 mapping-file error; 3 input unreadable. Every error is one line on standard
-error; ``--debug`` adds the traceback. An unexpected exception (a bug) is one
-line too, exit code 2, asking for ``--debug``.
+error; ``--debug`` adds the traceback (for ``convert``, also the tracebacks of
+what the rules of each rejected record raised). An unexpected exception (a
+bug) is one line too, exit code 2, asking for ``--debug``.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
     for command in COMMANDS:
         sub = command.add_parser(commands)
-        sub.add_argument("--debug", action="store_true", help="show the traceback of an error")
+        rules = ", and of what the rules of a rejected record raised" if command is convert else ""
+        sub.add_argument("--debug", action="store_true", help=f"show the traceback of an error{rules}")
     return parser
 
 

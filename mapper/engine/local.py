@@ -117,6 +117,8 @@ class Run:
     def _reject(self, outcome: Outcome, stream: IO[bytes] | None) -> None:
         if stream is None:
             self.observer.rejected(outcome.message)
-            return
-        assert outcome.reject is not None
-        stream.write(reject_line(outcome.reject))
+        else:
+            assert outcome.reject is not None
+            stream.write(reject_line(outcome.reject))
+        for where, traceback in outcome.tracebacks:
+            self.observer.raised(where, traceback)
