@@ -259,4 +259,34 @@ class RecordError(MapperError):
 
 class ConversionError(MapperError, ValueError):
     """A conversion cannot run as asked: an output that cannot be written (a directory, a
-    second record for a one-record document), an input whose format cannot be told."""
+    second record for a one-record document), an input whose format cannot be told.
+
+    Where an argument would settle it, ``parameter`` names it (``input_format``,
+    ``output_format``) and ``values`` are what to give it; ``alternative`` says
+    it is one way out among others rather than the only one. ``str()`` advises
+    a library caller (``give input_format='json', ...``); ``advice()`` words the
+    same advice for another caller, as the CLI does with its flags.
+    """
+
+    def __init__(self, message: str, *, parameter: str | None = None, values: Sequence[str] = (),
+                 alternative: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.parameter = parameter
+        self.values = tuple(values)
+        self.alternative = alternative
+
+    def __str__(self) -> str:
+        if self.parameter is None:
+            return self.message
+        return self.advice(f"{self.parameter}=", [repr(value) for value in self.values])
+
+    def advice(self, option: str, values: Sequence[str]) -> str:
+        """The message, advising to give ``option`` (written just before the value) one of ``values``."""
+        if len(values) > 1:
+            choice = f"{', '.join(values[:-1])} or {values[-1]}"
+        else:
+            choice = "".join(values)
+        if self.alternative:
+            return f"{self.message} (or give {option}{choice})"
+        return f"{self.message}: give {option}{choice}"

@@ -14,10 +14,6 @@ from typing import Any, Union
 
 from .errors import Location
 
-#: Formats a side of a mapping can have.
-FORMATS = ("json", "ndjson", "xml")
-
-
 @dataclass(frozen=True)
 class Expr:
     """A JMESPath expression as written, with where it is written."""

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from mapper.cli import run
+from mapper.formats import FORMAT_NAMES, SUFFIXES
+from mapper.mapping_file import mapping_file_schema
 
 ROOT = Path(__file__).parent.parent
 MAPPING = str(ROOT / "mappings" / "crm-contact-to-member.yaml")
@@ -117,6 +119,26 @@ def test_errors_are_one_line_with_an_exit_code(argv: list[str], code: int, messa
     assert result_code == code
     assert err.startswith(message)
     assert "Traceback" not in err
+
+
+def test_an_output_that_cannot_hold_a_second_record_names_the_option_that_can(tmp_path: Path) -> None:
+    rootless = tmp_path / "rootless.yaml"  # XML of one record element, no root around it
+    rootless.write_text(f"""mapping: rootless
+source: {{schema: {DATA / 'person.schema.json'}, format: ndjson}}
+target: {{schema: {DATA / 'member.schema.json'}, format: xml, xml: {{record_element: member}}}}
+rules: {{id: id, name: name, email: "lower(email)"}}
+""", encoding="utf-8")
+    code, _, err = _run(["convert", str(rootless), str(DATA / "people.ndjson"), "-o", str(tmp_path / "out.xml")])
+    assert code == 2
+    assert err.startswith("mapper: error: cannot write a second record: ") and err.endswith(" (or give --to ndjson)\n")
+
+
+def test_the_formats_the_options_offer_are_those_a_mapping_side_can_name(capsys: pytest.CaptureFixture[str]) -> None:
+    side_formats = mapping_file_schema()["$defs"]["side"]["properties"]["format"]["enum"]
+    assert tuple(side_formats) == FORMAT_NAMES
+    assert _run(["convert", "--help"])[0] == 0  # argparse prints help to sys.stdout
+    help_text = "".join(capsys.readouterr().out.split())  # however it wraps
+    assert all(suffix in help_text for suffix in SUFFIXES)
 
 
 def test_debug_adds_the_traceback() -> None:

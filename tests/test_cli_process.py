@@ -171,6 +171,35 @@ def test_an_unreadable_input_exits_3_after_converting_what_came_before(tmp_path:
     assert f"mapper: error: {source}:" in err and "malformed XML" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("to_file", [False, True], ids=["rejects-on-stderr", "rejects-in-a-file"])
+def test_debug_shows_the_traceback_of_what_a_rule_raised_under_its_reject(
+        jobs: str, to_file: bool, tmp_path: Path) -> None:
+    mapping = DATA / "people-in-domain.yaml"  # a person without a domain fails a built-in
+    people, rejects = DATA / "people-in-domain.ndjson", tmp_path / "rejects.ndjson"
+    argv = ["convert", str(mapping), str(people), "-o", str(tmp_path / "members.ndjson"), "--jobs", jobs, "--quiet"]
+    if to_file:
+        argv += ["--rejects", str(rejects)]
+    runs, reject_files = [], []
+    for debug in ([], ["--debug"]):
+        runs.append(mapper(*argv, *debug))
+        assert runs[-1].returncode == 1
+        reject_files.append(rejects.read_bytes() if to_file else b"")
+    plain, debugged = runs
+    reject_text = plain.stderr.decode()  # the reject's own lines; nothing when they go to the file
+    assert reject_text.startswith(f"mapper: rejected: {people}:2, record 2") != to_file
+    assert "Traceback" not in reject_text
+    header = f"mapper: traceback of {people}:2, record 2, rule 'email' ({mapping}:10:3):\n"
+    stderr = debugged.stderr.decode()
+    assert stderr.startswith(reject_text + header)
+    shown = stderr[len(reject_text + header):]
+    assert shown.startswith("Traceback (most recent call last):\n")
+    assert "TypeError: 'in <string>' requires string as left operand, not NoneType\n" in shown
+    assert shown.rstrip("\n").endswith("FunctionError: contains(): TypeError: 'in <string>' requires string as "
+                                        "left operand, not NoneType")
+    assert reject_files[0] == reject_files[1]  # the rejects file does not change
+
+
 def test_version_and_help() -> None:
     version = mapper("--version")
     assert version.returncode == 0 and version.stdout.decode().startswith("mapper ")

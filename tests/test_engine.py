@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import pickle
 import re
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,9 @@ from hypothesis import strategies as st
 
 import mapper
 from mapper.engine import Counts, Observer
+from mapper.engine.files import validate_files
 from mapper.engine.rejects import reject_line, reject_record
+from mapper.formats import FORMAT_NAMES
 
 ROOT = Path(__file__).parent.parent
 MAPPINGS = ROOT / "mappings"
@@ -106,6 +109,9 @@ class _Recorder(Observer):
     def closed(self, size: int) -> None:
         self.events.append(("closed", size))
 
+    def raised(self, where: str, traceback: str) -> None:
+        self.events.append(("raised", (where, traceback)))
+
 
 def test_streams_in_and_out_and_rejects_told_to_the_observer(tmp_path: Path) -> None:
     source = tmp_path / "contacts.ndjson"
@@ -174,9 +180,53 @@ target: {{schema: {data / 'member.schema.json'}, format: xml, xml: {{record_elem
 rules: {{id: id, name: name, email: "lower(email)"}}
 """, encoding="utf-8")
     output = tmp_path / "members.xml"
-    with pytest.raises(mapper.ConversionError, match="cannot write a second record: .* \\(or give --to ndjson\\)"):
+    with pytest.raises(mapper.ConversionError,
+                       match="cannot write a second record: .* \\(or give output_format='ndjson'\\)"):
         mapper.convert_files(rootless, [data / "people.ndjson"], output)
     assert sorted(os.listdir(tmp_path)) == ["rootless.yaml"]
+
+
+def test_an_input_whose_format_cannot_be_told_names_the_parameter_that_tells_it() -> None:
+    with pytest.raises(mapper.ConversionError) as raised:
+        validate_files({"type": "object"}, "schema", ["README.md"])
+    error = raised.value
+    assert str(error) == "cannot tell the format of README.md from its name: give input_format='json', 'ndjson' or 'xml'"
+    assert (error.message, error.parameter, error.values) == (
+        "cannot tell the format of README.md from its name", "input_format", FORMAT_NAMES)
+    assert error.advice("--from ", error.values) == \
+        "cannot tell the format of README.md from its name: give --from json, ndjson or xml"
+
+
+@pytest.mark.parametrize("error", [
+    mapper.ConversionError("cannot write out.json: it is a directory"),
+    mapper.ConversionError("cannot write a second record: no root", parameter="output_format", values=("ndjson",),
+                           alternative=True),
+])
+def test_a_conversion_error_pickles_with_its_fields(error: mapper.ConversionError) -> None:
+    again = pickle.loads(pickle.dumps(error))
+    assert (str(again), again.parameter, again.values, again.alternative) == (
+        str(error), error.parameter, error.values, error.alternative)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("debug", [False, True])
+def test_with_debug_the_observer_is_told_the_traceback_of_what_a_rule_raised(jobs: int, debug: bool) -> None:
+    mapping = PEOPLE.with_name("people-in-domain.yaml")  # a person without a domain fails a built-in
+    observer = _Recorder()
+    counts = mapper.convert_files(mapping, [mapping.with_suffix(".ndjson")], io.BytesIO(), jobs=jobs,
+                                  observer=observer, debug=debug)
+    assert (counts.written, counts.rejected) == (1, 1)
+    raised = [event for kind, event in observer.events if kind == "raised"]
+    kinds = [kind for kind, _ in observer.events]
+    if not debug:
+        assert raised == []
+        return
+    assert kinds.index("raised") == kinds.index("rejected") + 1  # under the reject it belongs to
+    [(where, traceback)] = raised
+    assert where == f"{mapping.with_suffix('.ndjson')}:2, record 2, rule 'email' ({mapping}:10:3)"
+    assert traceback.startswith("Traceback (most recent call last):\n")
+    assert "TypeError: 'in <string>' requires string as left operand, not NoneType\n" in traceback
+    assert "The above exception was the direct cause of the following exception:" in traceback
 
 
 _person = st.one_of(

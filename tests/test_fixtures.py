@@ -59,6 +59,10 @@ CASES = [
     ("several-records-give-an-array", {
         "two.input.ndjson": ADA + "\n" + '{"id": "2", "kind": "c"}\n',
         "two.expected.json": f'[{ADA_OUT}, {{"id": "2", "kind": "company"}}]'}, 0, "1 passed, 0 failed\n"),
+    # Every suffix the formats table knows names a fixture input, as it names an input of `mapper convert`.
+    ("a-jsonl-input-is-ndjson", {
+        "two.input.jsonl": ADA + "\n" + '{"id": "2", "kind": "c"}\n',
+        "two.expected.json": f'[{ADA_OUT}, {{"id": "2", "kind": "company"}}]'}, 0, "1 passed, 0 failed\n"),
     # As `mapper convert` writes it: one JSON record in, one record out, even from an array.
     ("a-json-array-of-one-record-gives-an-array-as-convert-writes", {
         "one.input.json": f"[{ADA}]", "one.expected.json": f"[{ADA_OUT}]"}, 0, "1 passed, 0 failed\n"),

@@ -7,8 +7,9 @@ offers ``add_parser(commands)`` and ``execute(args, streams) -> int``.
 
 Exit codes: 0 success; 1 some records rejected (or checks failed); 2 usage or
 mapping-file error; 3 input unreadable. Every error is one line on standard
-error; ``--debug`` adds the traceback. An unexpected exception (a bug) is one
-line too, exit code 2, asking for ``--debug``.
+error; ``--debug`` adds the traceback (for ``convert``, also the tracebacks of
+what the rules of each rejected record raised). An unexpected exception (a
+bug) is one line too, exit code 2, asking for ``--debug``.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from collections.abc import Sequence
 from typing import IO, NoReturn
 
 from .. import __version__
-from ..errors import MapperError, MappingError, PayloadError
+from ..errors import ConversionError, MapperError, MappingError, PayloadError
 from . import check, convert, fuzz, test, validate
-from ._common import EXIT_INPUT, EXIT_USAGE, Streams, Terminated, UsageError
+from ._common import EXIT_INPUT, EXIT_USAGE, Streams, Terminated, UsageError, in_flags
 
 COMMANDS = (convert, validate, check, test, fuzz)
 
@@ -53,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
     for command in COMMANDS:
         sub = command.add_parser(commands)
-        sub.add_argument("--debug", action="store_true", help="show the traceback of an error")
+        rules = ", and of what the rules of a rejected record raised" if command is convert else ""
+        sub.add_argument("--debug", action="store_true", help=f"show the traceback of an error{rules}")
     return parser
 
 
@@ -82,6 +84,9 @@ def run(argv: Sequence[str], stdin: IO[bytes], stdout: IO[bytes], stderr: IO[str
     except (PayloadError, OSError) as error:
         _report(stderr, error, args.debug)
         return EXIT_INPUT
+    except ConversionError as error:
+        _report(stderr, error, args.debug, in_flags(error))
+        return EXIT_USAGE
     except MapperError as error:
         _report(stderr, error, args.debug)
         return EXIT_USAGE
@@ -93,13 +98,12 @@ def run(argv: Sequence[str], stdin: IO[bytes], stdout: IO[bytes], stderr: IO[str
         return EXIT_USAGE
 
 
-def _report(stderr: IO[str], error: BaseException, debug: bool) -> None:
+def _report(stderr: IO[str], error: BaseException, debug: bool, message: str | None = None) -> None:
     if debug:
         stderr.write("".join(traceback.format_exception(error)))
-    if isinstance(error, OSError) and error.filename:
-        stderr.write(f"mapper: error: {error.filename}: {error.strerror}\n")
-    else:
-        stderr.write(f"mapper: error: {error}\n")
+    if message is None:
+        message = f"{error.filename}: {error.strerror}" if isinstance(error, OSError) and error.filename else str(error)
+    stderr.write(f"mapper: error: {message}\n")
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from ..engine import Counts
+from ..errors import ConversionError
 from ..formats import FORMAT_NAMES
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE, EXIT_INPUT = 0, 1, 2, 3
@@ -29,6 +30,17 @@ class UsageError(Exception):
 
 class Terminated(BaseException):
     """SIGTERM arrived: unwind like Ctrl-C, so temporary files are removed."""
+
+
+#: The option of ``mapper convert`` and ``mapper validate`` that gives each parameter of the engine.
+FLAGS = {"input_format": "--from", "output_format": "--to"}
+
+
+def in_flags(error: ConversionError) -> str:
+    """The message of ``error``, advising the command-line option where the engine names its parameter."""
+    if error.parameter not in FLAGS:
+        return str(error)
+    return error.advice(f"{FLAGS[error.parameter]} ", error.values)
 
 
 def _whole_number(text: str, minimum: int, meaning: str) -> int:

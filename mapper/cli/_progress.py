@@ -1,4 +1,5 @@
-"""What a run shows on standard error as it goes: a progress line, and a line per reject or broken input.
+"""What a run shows on standard error as it goes: a progress line, and a line per reject or broken input
+(with ``--debug``, the tracebacks of a reject's rules under it).
 
 The progress line is for people watching a terminal: shown only when standard
 error is a terminal and every input is a regular file (so the total size is
@@ -43,6 +44,9 @@ class Progress(Observer):
 
     def rejected(self, message: str) -> None:
         self._say(f"mapper: rejected: {message}\n")
+
+    def raised(self, where: str, traceback: str) -> None:
+        self._say(f"mapper: traceback of {where}:\n{traceback}")
 
     def broken(self, message: str) -> None:
         self._say(f"mapper: error: {message}\n")

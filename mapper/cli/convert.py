@@ -72,7 +72,7 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
         mapping, args.inputs, streams.stdout if args.output == "-" else args.output,
         rejects=streams.stdout if args.rejects == "-" else args.rejects, input_format=args.input_format,
         output_format=args.output_format, records=args.records, jobs=args.jobs or 1, fail_fast=args.fail_fast,
-        max_rejects=args.max_rejects, stdin=streams.stdin, observer=progress)
+        max_rejects=args.max_rejects, stdin=streams.stdin, observer=progress, debug=args.debug)
     return finish(streams, "convert", counts, started=progress.started, verbs=("written", "rejected"),
                   rejects=args.rejects, quiet=args.quiet)
 

@@ -19,7 +19,7 @@ examples:
   mapper test mappings/crm-contact-to-member.yaml -v
   mapper test --update                           write actual outputs as expectations, for review
 
-fixtures: mappings/NAME.fixtures/CASE.input.json (or .ndjson, .xml) with CASE.expected.json
+fixtures: mappings/NAME.fixtures/CASE.input.json (or .ndjson/.jsonl, .xml) with CASE.expected.json
 (the exact output) or CASE.reject.txt (fragments the rejection must mention)
 """
 

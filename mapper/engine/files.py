@@ -41,6 +41,7 @@ def convert_files(
     max_rejects: int | None = None,
     stdin: IO[bytes] | None = None,
     observer: Observer | None = None,
+    debug: bool = False,
 ) -> Counts:
     """Convert ``inputs`` with ``mapping`` into ``output``, as ``mapper convert`` does; return the counts.
 
@@ -57,7 +58,9 @@ def convert_files(
     docs/cli.md describes the line); with None rejects are only counted and
     told to ``observer.rejected``. ``fail_fast`` stops at the first reject,
     ``max_rejects`` at that many (``Counts.stopped``); ``jobs`` of 2 or more
-    maps in that many worker processes, output order kept.
+    maps in that many worker processes, output order kept. With ``debug``,
+    ``observer.raised`` is told the traceback of every exception a rule of a
+    rejected record raised (without it, no record pays for that).
 
     Raises ``MappingError`` for a bad mapping file, ``ConversionError`` for
     an input whose format cannot be told or an output that cannot be written,
@@ -86,7 +89,7 @@ def convert_files(
         kwargs = {**options, "many": not single} if output_format == "json" else options
         return writer(output_format, **kwargs)
 
-    return _run(ConvertTask(mapping, (output_format, options)), make_writer, items,
+    return _run(ConvertTask(mapping, (output_format, options), debug=debug), make_writer, items,
                 sys.stdout.buffer if output is None else output, rejects, jobs=jobs,
                 max_rejects=1 if fail_fast else max_rejects, stdin=stdin, observer=observer)
 

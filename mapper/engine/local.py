@@ -111,11 +111,14 @@ class Run:
             else:
                 writer.write(output)
         except ValueError as error:  # a JSON or XML document that holds one record, given a second
-            raise ConversionError(f"cannot write a second record: {error} (or give --to ndjson)") from error
+            raise ConversionError(f"cannot write a second record: {error}", parameter="output_format",
+                                  values=("ndjson",), alternative=True) from error
 
     def _reject(self, outcome: Outcome, stream: IO[bytes] | None) -> None:
         if stream is None:
             self.observer.rejected(outcome.message)
-            return
-        assert outcome.reject is not None
-        stream.write(reject_line(outcome.reject))
+        else:
+            assert outcome.reject is not None
+            stream.write(reject_line(outcome.reject))
+        for where, traceback in outcome.tracebacks:
+            self.observer.raised(where, traceback)

@@ -25,6 +25,10 @@ class Observer:
     def rejected(self, message: str) -> None:
         """A record failed and no rejects stream takes it: ``message`` says where and why."""
 
+    def raised(self, where: str, traceback: str) -> None:
+        """Only when debugging: a rule of the record rejected last raised; ``where`` names the record and the
+        rule, ``traceback`` is the exception's as Python prints it. Told after the reject."""
+
     def broken(self, message: str) -> None:
         """An input broke off (``file:line:column: what``); the run goes on with the next one."""
 

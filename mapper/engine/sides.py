@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ConversionError, PayloadError
-from ..formats import format_of_path, reader, writer
+from ..formats import FORMAT_NAMES, format_of_path, reader, writer
 from ..mapping import Mapping
 from .units import Input
 
@@ -24,7 +24,7 @@ def resolve_input(name: str, given: str | None, records: str | None, mapping: Ma
     fmt = given or (format_of_path(name) if name != "-" else None) or (spec_side.format if spec_side else None)
     if fmt is None:
         what = "standard input" if name == "-" else f"{name} from its name"
-        raise ConversionError(f"cannot tell the format of {what}: give --from json, ndjson or xml")
+        raise ConversionError(f"cannot tell the format of {what}", parameter="input_format", values=FORMAT_NAMES)
     if schema is None and mapping is not None:
         schema = mapping.source_schema if side == "source" else mapping.target_schema
     namespaces: dict[str, str] = dict(spec_side.namespaces) if spec_side is not None else {}

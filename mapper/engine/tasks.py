@@ -2,7 +2,9 @@
 
 A task is built in the parent and pickled to the workers; ``process`` never
 raises for a bad record: every record read ends as exactly one outcome,
-written or rejected (with every error).
+written or rejected (with every error). A task that ``debug``s gives each
+reject the tracebacks of what its rules raised, as text, so that they cross
+from a worker process like the rest of the outcome.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import PayloadError, PayloadSyntaxError, Problem, RecordError
-from ..formats import writer
+from ..formats import ENCODING_FORMATS, writer
 from ..formats.json import NdjsonReader
 from .rejects import input_problem, reject_record
 from .units import BAD, RAW, VALUE, Unit
@@ -23,19 +25,23 @@ OK, REJECT, BROKEN = 0, 1, 2
 class Outcome:
     """What became of one unit: ``output`` written, ``reject`` reported, or the input ``BROKEN``.
 
-    ``message`` says where and why, for a reject or a broken input.
+    ``message`` says where and why, for a reject or a broken input; ``tracebacks``
+    holds, when the task ``debug``s, a (where, traceback) pair for each exception a
+    rule of the rejected record raised.
     """
 
     status: int
     output: Any = None
     reject: dict[str, Any] | None = None
     message: str = ""
+    tracebacks: tuple[tuple[str, str], ...] = ()
 
 
 class Task:
     """What happens to one parsed record."""
 
     encodes = False  # True when ``check`` returns encoded bytes for ``write_encoded``
+    debug = False  # True: a reject's Outcome carries its rules' tracebacks
 
     def check(self, record: Any, number: int) -> tuple[Any, RecordError | None]:
         """The output for ``record``, or the error that rejects it."""
@@ -50,10 +56,11 @@ class ConvertTask(Task):
     (writers need not pickle) and uses it only to encode or to check records.
     """
 
-    def __init__(self, mapping: Any, output: tuple[str, dict[str, Any]] | None) -> None:
+    def __init__(self, mapping: Any, output: tuple[str, dict[str, Any]] | None, *, debug: bool = False) -> None:
         self.mapping = mapping
         self.output = output
-        self.encodes = output is not None and output[0] in ("json", "ndjson")
+        self.debug = debug
+        self.encodes = output is not None and output[0] in ENCODING_FORMATS
         self._writer: Any = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -123,7 +130,21 @@ def process(task: Task, unit: Unit) -> Outcome:
         return Outcome(OK, output)
     reject = reject_record({"record": number, "source": source, "line": line}, record,
                            [problem.to_dict() for problem in failure.problems])
-    return Outcome(REJECT, reject=reject, message=f"{_where(source, line)}, {failure}")
+    outcome = Outcome(REJECT, reject=reject, message=f"{_where(source, line)}, {failure}")
+    if task.debug:
+        outcome.tracebacks = _tracebacks(failure, f"{_where(source, line)}, record {number}")
+    return outcome
+
+
+def _tracebacks(failure: RecordError, where: str) -> tuple[tuple[str, str], ...]:
+    """A (where, traceback) pair for each problem of ``failure`` that a rule raised; ``where`` names the record."""
+    found = []
+    for problem in failure.problems:
+        text = problem.traceback_text()
+        if text is not None:
+            at = f" ({problem.rule_location})" if problem.rule_location else ""
+            found.append((f"{where}, rule '{problem.rule or problem.pointer}'{at}", text))
+    return tuple(found)
 
 
 def _unreadable(unit: Unit, error: PayloadError, text: str | None) -> Outcome:

@@ -50,6 +50,10 @@ FORMAT_NAMES = ("json", "ndjson", "xml")
 #: The format a file name's suffix says (compared in lower case).
 SUFFIXES = {".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".xml": "xml"}
 
+#: The formats whose writers encode a record to bytes on their own (``encode``, ``write_encoded``), so that
+#: worker processes can encode and the parent only writes.
+ENCODING_FORMATS = frozenset({"json", "ndjson"})
+
 
 def format_of_path(path: str) -> str | None:
     """The format a file name or URL says (``.json``, ``.ndjson``/``.jsonl``, ``.xml``), or None."""

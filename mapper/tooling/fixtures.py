@@ -3,7 +3,7 @@
 Beside ``mappings/NAME.yaml``, the folder ``mappings/NAME.fixtures/`` holds
 cases, each named by its file stem:
 
-- ``CASE.input.json`` (or ``.input.ndjson``, ``.input.xml``): the payload,
+- ``CASE.input.json`` (or ``.input.ndjson``/``.input.jsonl``, ``.input.xml``): the payload,
   read as ``mapper convert`` reads it (the mapping's ``records`` applies);
 - and either ``CASE.expected.json``, the exact output: the record itself for a
   JSON document that is one record (an object, no ``records`` expression), else
@@ -28,13 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import MapperError, PayloadError
-from ..formats import format_of_path, source_reader
+from ..formats import SUFFIXES, format_of_path, source_reader
 from ..formats.json import JsonReader
 from ..mapping import Mapping, load
 
 __all__ = ["CaseResult", "FixtureCase", "find_cases", "read_input", "run_case"]
-
-INPUT_SUFFIXES = (".json", ".ndjson", ".xml")
 
 
 @dataclass(frozen=True)
@@ -83,7 +81,7 @@ def find_cases(mapping_path: str | Path) -> list[FixtureCase]:
     cases = []
     for input_path in sorted(folder.iterdir()):
         name, marker, suffix = input_path.name.rpartition(".input")
-        if marker and suffix in INPUT_SUFFIXES:
+        if marker and suffix in SUFFIXES:
             cases.append(FixtureCase(mapping_path, name, input_path))
     return cases
 
