@@ -258,11 +258,11 @@ class Emitter(FunctionWriter):
     def _function_expression(self, node: Node, source: str) -> str:
         name: str = node["value"]
         spec = self.check_call(node)
-        if name == "sort_by" and node["children"][1]["type"] == "expref":
-            return self._sort_by(node, source)
+        if spec.sorts_by_key and node["children"][1]["type"] == "expref":
+            return self._sort_by(spec, node, source)
         arguments = [self.node(child, source) for child in node["children"]]
         if spec.context:
-            return self._context_call(name, arguments)
+            return self._context_call(spec, arguments)
         count = len(arguments)
         table = self.function_table()
         caller = self.bind_shared(("call", name, count), self.functions.positional_caller(name, count),
@@ -278,47 +278,56 @@ class Emitter(FunctionWriter):
                                     Recipe(f"{table}.direct_call({name!r}, {count})[0]"))
             direct_call = f"{func}({', '.join(arguments)})"
             call = f"{direct_call} if {' and '.join(tests)} else {call}" if tests else direct_call
-        if name in _INTEGER_ARITHMETIC:
-            # Integers are exact in Python: only other numbers need the library's decimal arithmetic.
-            # (Library names cannot be taken by user functions, so this is always the library's.)
+        if spec.int_operator is not None:
+            # Integers are exact in Python: only other numbers need the function (the library's decimals).
             first, second = arguments
-            call = (f"{first} {_INTEGER_ARITHMETIC[name]} {second} if type({first}) is int and type({second}) "
+            call = (f"{first} {spec.int_operator} {second} if type({first}) is int and type({second}) "
                     f"is int else {call}")
         return self.assign(call, name)
 
-    def _context_call(self, name: str, arguments: list[str]) -> str:
-        """``root()``, ``index()`` or ``parent(levels)``, read from the scope (or from ``item``)."""
+    def _context_call(self, spec: FunctionSpec, arguments: list[str]) -> str:
+        """``root()``, ``index()`` or ``parent(levels)``, read from the scope (or from ``item``).
+
+        Each is known by what it gives (its ``refines`` fact): the record, the
+        position in the innermost ``each``, or an enclosing value.
+        """
         self.uses_context = True
-        if self.item is not None and (name != "parent" or not arguments):
+        gives = spec.refines.kind if spec.refines is not None else None
+        if gives not in _CONTEXT_KINDS:
+            raise AssertionError(f"context function {spec.name}() gives none of {', '.join(_CONTEXT_KINDS)}")
+        name = spec.name
+        if self.item is not None and (gives != "enclosing" or not arguments):
             outer, index = self.item
-            if name == "index":
+            if gives == "position":
                 return index
-            return self.assign(f"None if {outer} is None else {outer}.{'root' if name == 'root' else 'value'}", name)
+            return self.assign(f"None if {outer} is None else {outer}.{'root' if gives == 'record' else 'value'}",
+                               name)
         scope = self.scope_variable()
-        if name == "root":
+        if gives == "record":
             return self.assign(f"None if {scope} is None else {scope}.root", name)
-        if name == "index":
+        if gives == "position":
             return self.assign(f"None if {scope} is None else {scope}.index if {scope}.index is not None "
                                f"else {scope}.position()", name)
         if not arguments:
             return self.assign(f"None if {scope} is None or {scope}.outer is None else {scope}.outer.value", name)
         return self.assign(f"parent_of({scope}, {arguments[0]})", name)
 
-    def _sort_by(self, node: Node, source: str) -> str:
-        """``sort_by(array, &key)`` sorted here, without jmespath's per-call key-function machinery;
-        anything but an array goes through the checked call for its error."""
+    def _sort_by(self, spec: FunctionSpec, node: Node, source: str) -> str:
+        """``sort_by(array, &key)`` (a spec that ``sorts_by_key``) sorted here, without jmespath's
+        per-call key-function machinery; anything but an array goes through the checked call for its error."""
         array = self.node(node["children"][0], source)
         body = node["children"][1]["children"][0]
         key, scope = self._function_of(body, "sort_key")
-        caller = self.bind_shared(("call", "sort_by"), self.functions.caller("sort_by"), "call_sort_by",
-                                  Recipe(f"{self.function_table()}.caller('sort_by')"))
-        return self.assign(f"sort_by({array}, {key}, {scope}) if type({array}) is list else "
+        caller = self.bind_shared(("call", spec.name), self.functions.caller(spec.name), f"call_{spec.name}",
+                                  Recipe(f"{self.function_table()}.caller({spec.name!r})"))
+        return self.assign(f"sort_by({spec.name!r}, {array}, {key}, {scope}) if type({array}) is list else "
                            f"{caller}([{array}, Expref({self.bind(body, 'expref_node')}, {key}, {scope})])",
                            "in_order")
 
 
 _ORDERINGS = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
-_INTEGER_ARITHMETIC = {"add": "+", "subtract": "-", "multiply": "*"}
+#: What each context function gives (``FunctionSpec.refines.kind``): the record, an enclosing value, a position.
+_CONTEXT_KINDS = ("record", "enclosing", "position")
 
 
 # -- error details ---------------------------------------------------------------------------------------

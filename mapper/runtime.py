@@ -20,8 +20,9 @@ from typing import Any
 from jmespath.exceptions import JMESPathError
 from jmespath.visitor import _Expression
 
-from .coercion import CoercionError, json_type
-from .functions import FunctionError, SortKeyTypeError, _jmespath_type
+from .coercion import CoercionError
+from .functions import FunctionError, SortKeyTypeError
+from .jsontypes import jmespath_type, json_type, with_article
 from .model import lookup_key
 
 __all__ = [
@@ -195,17 +196,18 @@ def parent_of(scope: Scope | None, levels: Any) -> Any:
 _SORT_KEY_KINDS = {int: "number", float: "number", str: "string"}
 
 
-def sort_by(array: list[Any], key: Callable[[Any, Any], Any], scope: Scope | None) -> list[Any]:
-    """jmespath's ``sort_by`` of an array: keys all numbers or all strings, a stable sort, the same errors."""
+def sort_by(name: str, array: list[Any], key: Callable[[Any, Any], Any], scope: Scope | None) -> list[Any]:
+    """jmespath's ``sort_by`` of an array: keys all numbers or all strings, a stable sort, the same errors
+    (naming function ``name``)."""
     if not array:
         return array
     keys = [key(item, scope) for item in array]
     kind = _SORT_KEY_KINDS.get(type(keys[0]))
     if kind is None:
-        raise SortKeyTypeError("sort_by", keys[0], _jmespath_type(keys[0]), ["string", "number"])
+        raise SortKeyTypeError(name, keys[0], jmespath_type(keys[0]), ["string", "number"])
     for value in keys:
         if _SORT_KEY_KINDS.get(type(value)) != kind:
-            raise SortKeyTypeError("sort_by", value, _jmespath_type(value), [kind])
+            raise SortKeyTypeError(name, value, jmespath_type(value), [kind])
     return [array[index] for index in sorted(range(len(array)), key=keys.__getitem__)]
 
 
@@ -234,7 +236,7 @@ def with_values(built: dict[str, Any]) -> dict[str, Any] | None:
 
 def not_array(value: Any) -> None:
     """Raise the error of an ``each`` whose expression gave ``value``, not an array."""
-    raise EachTypeError(f"`each` needs an array, got {_type_name(value)}")
+    raise EachTypeError(f"`each` needs an array, got {with_article(json_type(value))}")
 
 
 def lookup_translator(name: str, values: Mapping[str, Any], has_default: bool, default: Any) -> Callable[[Any], Any]:
@@ -246,7 +248,7 @@ def lookup_translator(name: str, values: Mapping[str, Any], has_default: bool, d
 
     def translate(value: Any) -> Any:
         if isinstance(value, (dict, list)):
-            raise LookupMiss(f"lookup {name!r} needs a single value, got {_type_name(value)}")
+            raise LookupMiss(f"lookup {name!r} needs a single value, got {with_article(json_type(value))}")
         key = lookup_key(value)
         if key in values:
             return values[key]
@@ -255,11 +257,6 @@ def lookup_translator(name: str, values: Mapping[str, Any], has_default: bool, d
         raise LookupMiss(f"{value!r} is not in lookup {name!r} and the lookup has no default")
 
     return translate
-
-
-def _type_name(value: Any) -> str:
-    kind = json_type(value)
-    return "an " + kind if kind[0] in "aeiou" else "a " + kind
 
 
 #: The types of JMESPath numbers, and of the values an ordering compares without a call.

@@ -525,6 +525,8 @@ _NO_CALL = (ParamSpec(("any",), variadic=True), ParamSpec(("any",)))
      "function f(): int_operator must be one of *, +, -, for a function of two arguments"),
     (lambda: FunctionSpec("f", len, (ParamSpec(("any",)), ParamSpec(("any",))), ("any",), int_operator="/"),
      "function f(): int_operator must be one of *, +, -, for a function of two arguments"),
+    (lambda: FunctionSpec("f", len, (ParamSpec(("array",)), ParamSpec(("string",))), ("array",), sorts_by_key=True),
+     "function f(): sorts_by_key needs two arguments, an array and an expression reference"),
     (lambda: Refines("nope"),  # type: ignore[arg-type]
      ("unknown refinement 'nope'; expected one of argument, item, as_array, mapped, first_present, array_of, "
       "integer, record, enclosing, position")),

@@ -48,9 +48,6 @@ from .specs import (
 from .table import Accepted, FunctionTable, build_function_table
 from .user import jmespath_function
 
-#: The old private name of ``jmespath_type``, still imported by code written before the split.
-_jmespath_type = jmespath_type
-
 __all__ = [
     "BASE_TYPES",
     "BUILTIN_FUNCTIONS",
