@@ -31,7 +31,7 @@ from jmespath import exceptions as jmespath_errors
 from .errors import ExpressionError, UnknownNameError
 from .functions import FunctionSpec, FunctionTable, build_function_table
 from .pysource import FunctionWriter, Module, Recipe, identifier
-from .runtime import RUNTIME
+from .runtime import ORDER_SYMBOLS, RUNTIME
 
 __all__ = ["Emitter", "Unsupported", "new_module"]
 
@@ -223,9 +223,11 @@ class Emitter(FunctionWriter):
             equal = (f"({left} == {right}) if type({left}) is str or type({right}) is str "
                      f"else equals({left}, {right})")
             return self.assign(equal if operator == "eq" else f"not (({equal}))", operator)
-        symbol = _ORDERINGS[operator]
-        return self.assign(f"({left} {symbol} {right}) if type({left}) in ORDERABLE and type({right}) "
-                           f"in ORDERABLE else order({left}, {right}, {operator!r})", operator)
+        # Two numbers or two strings compare as they are; order() does the rest (a number and a string
+        # raise OrderingError there, not Python's TypeError).
+        return self.assign(f"({left} {ORDER_SYMBOLS[operator]} {right}) if type({left}) in NUMBERS and type({right}) "
+                           f"in NUMBERS or type({left}) is str and type({right}) is str "
+                           f"else order({left}, {right}, {operator!r})", operator)
 
     def _expref(self, node: Node, source: str) -> str:
         body = node["children"][0]
@@ -325,7 +327,6 @@ class Emitter(FunctionWriter):
                            "in_order")
 
 
-_ORDERINGS = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 #: What each context function gives (``FunctionSpec.refines.kind``): the record, an enclosing value, a position.
 _CONTEXT_KINDS = ("record", "enclosing", "position")
 

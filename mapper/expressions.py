@@ -36,7 +36,7 @@ from jmespath.visitor import Options, TreeInterpreter
 from .codegen import Emitter, Unsupported
 from .errors import ExpressionError
 from .functions import CONTEXT_FUNCTIONS, FunctionTable
-from .runtime import Scope, parent_of
+from .runtime import ORDER_SYMBOLS, Scope, order, parent_of
 
 __all__ = ["Expression", "compile_expression"]
 
@@ -163,6 +163,13 @@ class _ContextInterpreter(TreeInterpreter):
             return None if scope is None else scope.position()
         levels = self.visit(node["children"][0], value) if node["children"] else 1
         return parent_of(scope, levels)
+
+    def visit_comparator(self, node: Any, value: Any) -> Any:
+        # As generated code: a number ordered with a string raises OrderingError, which rejects the record.
+        if node["value"] not in ORDER_SYMBOLS:
+            return super().visit_comparator(node, value)
+        left, right = (self.visit(child, value) for child in node["children"])
+        return order(left, right, node["value"])
 
 
 def _interpreter_fallback(ast: Node, functions: FunctionTable) -> Callable[[Any, Scope | None], Any]:

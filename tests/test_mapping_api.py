@@ -274,3 +274,37 @@ def _check_output(directory: Path) -> str:
     done = subprocess.run([_EXECUTABLE, "check", str(directory / "m.yaml")], capture_output=True, text=True,
                           timeout=120, cwd=directory)
     return done.stdout
+
+
+# -- a number ordered with a string is the record's fault: it rejects that record, the run goes on --
+
+_ADULTS = ("mapping: adults\nsource: {schema: any.schema.json}\ntarget: {schema: any.schema.json}\n"
+           "rules:\n  name: name\n  adult: {from: \"`true`\", when: \"age >= `18`\"}\n")
+_PEOPLE = [{"name": "Ann", "age": 40}, {"name": "Bob", "age": "forty"}, {"name": "Cy", "age": 9}]
+_ORDERING = 'cannot order the string "forty" and the number 18 with >='
+
+
+def _adults_mapping(directory: Path) -> Path:
+    (directory / "any.schema.json").write_text('{"type": "object"}')
+    (directory / "m.yaml").write_text(_ADULTS)
+    return directory / "m.yaml"
+
+
+def test_ordering_a_string_with_a_number_rejects_only_that_record(tmp_path: Path) -> None:
+    results = list(mapper.load(_adults_mapping(tmp_path)).apply_many(_PEOPLE))
+    assert [result.output for result in results if result.ok] == [{"name": "Ann", "adult": True}, {"name": "Cy"}]
+    rejected = results[1]
+    assert not rejected.ok and [(p.stage, p.rule, p.message) for p in rejected.problems] == [
+        ("rule", "adult", _ORDERING)]
+
+
+def test_convert_rejects_a_record_ordering_a_string_with_a_number_and_converts_the_others(tmp_path: Path) -> None:
+    (tmp_path / "in.ndjson").write_text("".join(json.dumps(person) + "\n" for person in _PEOPLE))
+    done = subprocess.run([_EXECUTABLE, "convert", str(_adults_mapping(tmp_path)), str(tmp_path / "in.ndjson"),
+                           "--to", "ndjson", "--rejects", str(tmp_path / "rejects.ndjson")],
+                          capture_output=True, text=True, timeout=120)
+    assert [json.loads(line) for line in done.stdout.splitlines()] == [{"name": "Ann", "adult": True}, {"name": "Cy"}]
+    rejects = [json.loads(line) for line in (tmp_path / "rejects.ndjson").read_text("utf-8").splitlines()]
+    assert [(reject["record"], [error["message"] for error in reject["errors"]]) for reject in rejects] == [
+        (2, [_ORDERING])]
+    assert done.returncode == 1, done.stderr
