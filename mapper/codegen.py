@@ -22,14 +22,13 @@ value (``Unsupported`` is raised for a type without one).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from difflib import get_close_matches
+from collections.abc import Callable
 from typing import Any
 
-from jmespath import exceptions as jmespath_errors
+from jmespath.lexer import Lexer
 
-from .errors import ExpressionError, UnknownNameError
-from .functions import FunctionSpec, FunctionTable, build_function_table
+from .errors import ExpressionError, UnknownFunctionError
+from .functions import FunctionSpec, FunctionTable, build_function_table, unknown_function, wrong_arity
 from .pysource import FunctionWriter, Module, Recipe, identifier
 from .runtime import ORDER_SYMBOLS, RUNTIME
 
@@ -246,15 +245,16 @@ class Emitter(FunctionWriter):
         return name, self.scope_variable() if inner.uses_context else "None"
 
     def check_call(self, node: Node) -> FunctionSpec:
-        """The spec of the function ``node`` calls; raise if unknown or given the wrong number of arguments."""
+        """The spec of the function ``node`` calls; raise if unknown or given the wrong number of arguments
+        (in ``mapper check``'s words, at the function's name)."""
         name: str = node["value"]
         spec = self.functions.specs.get(name)
         if spec is None:
-            raise UnknownNameError(_unknown_function(name, self.functions.specs))
-        try:
-            spec.check_arity(len(node["children"]))
-        except jmespath_errors.ArityError as error:
-            raise ExpressionError(str(error), self.text, _find(self.text, rf"\b{name}\s*\(")) from None
+            raise UnknownFunctionError(unknown_function(name, self.functions.specs), self.text,
+                                       _call_offset(self.text, name))
+        problem = wrong_arity(spec, len(node["children"]))
+        if problem is not None:
+            raise ExpressionError(problem, self.text, _call_offset(self.text, name))
         return spec
 
     def _function_expression(self, node: Node, source: str) -> str:
@@ -334,13 +334,13 @@ _CONTEXT_KINDS = ("record", "enclosing", "position")
 # -- error details ---------------------------------------------------------------------------------------
 
 
-def _unknown_function(name: str, known: Mapping[str, Any]) -> str:
-    names = sorted(known)
-    close = get_close_matches(name, names, n=1, cutoff=0.75)
-    if not close:
-        close = [known_name for known_name in names if name.lower() in known_name or known_name in name.lower()]
-    hint = f"; did you mean {close[0]}()?" if close else "; docs/functions.md lists every function"
-    return f"unknown function {name}(){hint}"
+def _call_offset(text: str, name: str) -> int | None:
+    """The offset of the first call of ``name`` in ``text`` (jmespath's syntax tree keeps no offsets)."""
+    tokens = list(Lexer().tokenize(text))
+    for token, following in zip(tokens, tokens[1:]):
+        if token["type"] == "unquoted_identifier" and token["value"] == name and following["type"] == "lparen":
+            return int(token["start"])
+    return None
 
 
 def _find(text: str, pattern: str) -> int | None:

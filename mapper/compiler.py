@@ -95,10 +95,8 @@ def _compile(expr: Expr, functions: FunctionTable) -> Expression:
     """Compile one rule expression, placing any error at the expression in the mapping file."""
     try:
         return compile_expression(expr.text, functions)
-    except ExpressionError as error:
-        raise ExpressionError(error.message, expr.text, error.offset, expr.location) from error
-    except MappingError as error:  # e.g. an unknown function: add where
-        raise type(error)(error.message, error.location or expr.location) from error
+    except ExpressionError as error:  # a syntax error, an unknown function...: add where
+        raise type(error)(error.message, expr.text, error.offset, expr.location) from error
 
 
 class _Compiler:

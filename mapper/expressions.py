@@ -19,9 +19,10 @@ expression fall back to jmespath's own ``TreeInterpreter``;
 ``Expression.interpreted`` says when that happened.
 
 Faults found at compile time raise ``ExpressionError`` (with the column inside
-the expression) or ``UnknownNameError`` (an unknown function, with a
-suggestion); faults met while evaluating raise jmespath's or the function's
-own errors, which the engine reports against the rule.
+the expression; ``UnknownFunctionError``, an ``UnknownNameError`` too, for an
+unknown function), in ``mapper check``'s words; faults met while evaluating
+raise jmespath's or the function's own errors, which the engine reports
+against the rule.
 """
 
 from __future__ import annotations
@@ -98,8 +99,8 @@ def compile_expression(text: str, functions: FunctionTable) -> Expression:
     """Compile ``text`` against the function table ``functions``.
 
     Raises ``ExpressionError`` for a syntax error, a wrong number of
-    arguments or a slice step of zero, and ``UnknownNameError`` for an
-    unknown function.
+    arguments or a slice step of zero, and ``UnknownFunctionError`` (an
+    ``ExpressionError`` and an ``UnknownNameError``) for an unknown function.
     """
     ast = _parse(text)
     emitter = Emitter(functions)

@@ -231,14 +231,23 @@ def test_parent_needs_a_whole_number_of_levels(levels: str) -> None:
             "expression)"),
     ("a ~ b", "unknown token ~ (column 3 of the expression)"),
     ("a[1:2:0]", "a slice step cannot be 0 (column 7 of the expression)"),
-    ("upper(a, b)", "Expected 1 argument for function upper(), received 2 (column 1 of the expression)"),
-    ("x.uppr(a)", "unknown function uppr(); did you mean upper()?"),
-    ("frobnicate(a)", "unknown function frobnicate(); docs/functions.md lists every function"),
+    ("upper(a, b)", "upper() takes 1 argument, not 2 (column 1 of the expression)"),
+    ("length(upper(a, b))", "upper() takes 1 argument, not 2 (column 8 of the expression)"),
+    ("x.uppr(a)", "unknown function uppr() (did you mean upper()?) (column 3 of the expression)"),
+    ("'frobnicate(' || frobnicate(a)",
+     "unknown function frobnicate(); docs/functions.md lists every function (column 18 of the expression)"),
 ])
 def test_compile_errors_say_what_and_where(text: str, message: str) -> None:
     with pytest.raises((ExpressionError, UnknownNameError)) as raised:
         compile_expression(text, TABLE)
     assert str(raised.value).splitlines()[0] == message
+
+
+def test_an_unknown_function_is_an_unknown_name_with_a_caret_under_it() -> None:
+    with pytest.raises(UnknownNameError) as raised:
+        compile_expression("join(', ', uppercase(a))", TABLE)
+    assert isinstance(raised.value, ExpressionError) and raised.value.offset == 11
+    assert str(raised.value).splitlines()[1:] == ["  join(', ', uppercase(a))", "             ^"]
 
 
 def test_a_syntax_error_draws_a_caret_under_the_fault() -> None:

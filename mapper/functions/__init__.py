@@ -45,7 +45,7 @@ from .specs import (
     ParamSpec,
     Refines,
 )
-from .table import Accepted, FunctionTable, build_function_table
+from .table import Accepted, FunctionTable, build_function_table, unknown_function, wrong_arity
 from .user import jmespath_function
 
 __all__ = [
@@ -75,4 +75,6 @@ __all__ = [
     "jmespath_function",
     "jmespath_type",
     "show",
+    "unknown_function",
+    "wrong_arity",
 ]
