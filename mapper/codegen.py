@@ -22,16 +22,15 @@ value (``Unsupported`` is raised for a type without one).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from difflib import get_close_matches
+from collections.abc import Callable
 from typing import Any
 
-from jmespath import exceptions as jmespath_errors
+from jmespath.lexer import Lexer
 
-from .errors import ExpressionError, UnknownNameError
-from .functions import FunctionSpec, FunctionTable, build_function_table
+from .errors import ExpressionError, UnknownFunctionError
+from .functions import FunctionSpec, FunctionTable, build_function_table, unknown_function, wrong_arity
 from .pysource import FunctionWriter, Module, Recipe, identifier
-from .runtime import RUNTIME
+from .runtime import ORDER_SYMBOLS, RUNTIME
 
 __all__ = ["Emitter", "Unsupported", "new_module"]
 
@@ -223,9 +222,11 @@ class Emitter(FunctionWriter):
             equal = (f"({left} == {right}) if type({left}) is str or type({right}) is str "
                      f"else equals({left}, {right})")
             return self.assign(equal if operator == "eq" else f"not (({equal}))", operator)
-        symbol = _ORDERINGS[operator]
-        return self.assign(f"({left} {symbol} {right}) if type({left}) in ORDERABLE and type({right}) "
-                           f"in ORDERABLE else order({left}, {right}, {operator!r})", operator)
+        # Two numbers or two strings compare as they are; order() does the rest (a number and a string
+        # raise OrderingError there, not Python's TypeError).
+        return self.assign(f"({left} {ORDER_SYMBOLS[operator]} {right}) if type({left}) in NUMBERS and type({right}) "
+                           f"in NUMBERS or type({left}) is str and type({right}) is str "
+                           f"else order({left}, {right}, {operator!r})", operator)
 
     def _expref(self, node: Node, source: str) -> str:
         body = node["children"][0]
@@ -244,25 +245,26 @@ class Emitter(FunctionWriter):
         return name, self.scope_variable() if inner.uses_context else "None"
 
     def check_call(self, node: Node) -> FunctionSpec:
-        """The spec of the function ``node`` calls; raise if unknown or given the wrong number of arguments."""
+        """The spec of the function ``node`` calls; raise if unknown or given the wrong number of arguments
+        (in ``mapper check``'s words, at the function's name)."""
         name: str = node["value"]
         spec = self.functions.specs.get(name)
         if spec is None:
-            raise UnknownNameError(_unknown_function(name, self.functions.specs))
-        try:
-            spec.check_arity(len(node["children"]))
-        except jmespath_errors.ArityError as error:
-            raise ExpressionError(str(error), self.text, _find(self.text, rf"\b{name}\s*\(")) from None
+            raise UnknownFunctionError(unknown_function(name, self.functions.specs), self.text,
+                                       _call_offset(self.text, name))
+        problem = wrong_arity(spec, len(node["children"]))
+        if problem is not None:
+            raise ExpressionError(problem, self.text, _call_offset(self.text, name))
         return spec
 
     def _function_expression(self, node: Node, source: str) -> str:
         name: str = node["value"]
         spec = self.check_call(node)
-        if name == "sort_by" and node["children"][1]["type"] == "expref":
-            return self._sort_by(node, source)
+        if spec.sorts_by_key and node["children"][1]["type"] == "expref":
+            return self._sort_by(spec, node, source)
         arguments = [self.node(child, source) for child in node["children"]]
         if spec.context:
-            return self._context_call(name, arguments)
+            return self._context_call(spec, arguments)
         count = len(arguments)
         table = self.function_table()
         caller = self.bind_shared(("call", name, count), self.functions.positional_caller(name, count),
@@ -278,59 +280,67 @@ class Emitter(FunctionWriter):
                                     Recipe(f"{table}.direct_call({name!r}, {count})[0]"))
             direct_call = f"{func}({', '.join(arguments)})"
             call = f"{direct_call} if {' and '.join(tests)} else {call}" if tests else direct_call
-        if name in _INTEGER_ARITHMETIC:
-            # Integers are exact in Python: only other numbers need the library's decimal arithmetic.
-            # (Library names cannot be taken by user functions, so this is always the library's.)
+        if spec.int_operator is not None:
+            # Integers are exact in Python: only other numbers need the function (the library's decimals).
             first, second = arguments
-            call = (f"{first} {_INTEGER_ARITHMETIC[name]} {second} if type({first}) is int and type({second}) "
+            call = (f"{first} {spec.int_operator} {second} if type({first}) is int and type({second}) "
                     f"is int else {call}")
         return self.assign(call, name)
 
-    def _context_call(self, name: str, arguments: list[str]) -> str:
-        """``root()``, ``index()`` or ``parent(levels)``, read from the scope (or from ``item``)."""
+    def _context_call(self, spec: FunctionSpec, arguments: list[str]) -> str:
+        """``root()``, ``index()`` or ``parent(levels)``, read from the scope (or from ``item``).
+
+        Each is known by what it gives (its ``refines`` fact): the record, the
+        position in the innermost ``each``, or an enclosing value.
+        """
         self.uses_context = True
-        if self.item is not None and (name != "parent" or not arguments):
+        gives = spec.refines.kind if spec.refines is not None else None
+        if gives not in _CONTEXT_KINDS:
+            raise AssertionError(f"context function {spec.name}() gives none of {', '.join(_CONTEXT_KINDS)}")
+        name = spec.name
+        if self.item is not None and (gives != "enclosing" or not arguments):
             outer, index = self.item
-            if name == "index":
+            if gives == "position":
                 return index
-            return self.assign(f"None if {outer} is None else {outer}.{'root' if name == 'root' else 'value'}", name)
+            return self.assign(f"None if {outer} is None else {outer}.{'root' if gives == 'record' else 'value'}",
+                               name)
         scope = self.scope_variable()
-        if name == "root":
+        if gives == "record":
             return self.assign(f"None if {scope} is None else {scope}.root", name)
-        if name == "index":
+        if gives == "position":
             return self.assign(f"None if {scope} is None else {scope}.index if {scope}.index is not None "
                                f"else {scope}.position()", name)
         if not arguments:
             return self.assign(f"None if {scope} is None or {scope}.outer is None else {scope}.outer.value", name)
         return self.assign(f"parent_of({scope}, {arguments[0]})", name)
 
-    def _sort_by(self, node: Node, source: str) -> str:
-        """``sort_by(array, &key)`` sorted here, without jmespath's per-call key-function machinery;
-        anything but an array goes through the checked call for its error."""
+    def _sort_by(self, spec: FunctionSpec, node: Node, source: str) -> str:
+        """``sort_by(array, &key)`` (a spec that ``sorts_by_key``) sorted here, without jmespath's
+        per-call key-function machinery; anything but an array goes through the checked call for its error."""
         array = self.node(node["children"][0], source)
         body = node["children"][1]["children"][0]
         key, scope = self._function_of(body, "sort_key")
-        caller = self.bind_shared(("call", "sort_by"), self.functions.caller("sort_by"), "call_sort_by",
-                                  Recipe(f"{self.function_table()}.caller('sort_by')"))
-        return self.assign(f"sort_by({array}, {key}, {scope}) if type({array}) is list else "
+        caller = self.bind_shared(("call", spec.name), self.functions.caller(spec.name), f"call_{spec.name}",
+                                  Recipe(f"{self.function_table()}.caller({spec.name!r})"))
+        return self.assign(f"sort_by({spec.name!r}, {array}, {key}, {scope}) if type({array}) is list else "
                            f"{caller}([{array}, Expref({self.bind(body, 'expref_node')}, {key}, {scope})])",
                            "in_order")
 
 
-_ORDERINGS = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
-_INTEGER_ARITHMETIC = {"add": "+", "subtract": "-", "multiply": "*"}
+#: What each context function gives (``FunctionSpec.refines.kind``): the record, an enclosing value, a position.
+_CONTEXT_KINDS = ("record", "enclosing", "position")
 
 
 # -- error details ---------------------------------------------------------------------------------------
 
 
-def _unknown_function(name: str, known: Mapping[str, Any]) -> str:
-    names = sorted(known)
-    close = get_close_matches(name, names, n=1, cutoff=0.75)
-    if not close:
-        close = [known_name for known_name in names if name.lower() in known_name or known_name in name.lower()]
-    hint = f"; did you mean {close[0]}()?" if close else "; docs/functions.md lists every function"
-    return f"unknown function {name}(){hint}"
+def _call_offset(text: str, name: str) -> int | None:
+    """The offset of the first call of ``name`` in ``text`` (jmespath's syntax tree keeps no offsets)."""
+    tokens = list(Lexer().tokenize(text))
+    for token, following in zip(tokens, tokens[1:]):
+        if token["type"] == "unquoted_identifier" and token["value"] == name and following["type"] == "lparen":
+            return int(token["start"])
+    return None
 
 
 def _find(text: str, pattern: str) -> int | None:

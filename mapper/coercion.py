@@ -24,9 +24,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-# Re-exported (``as``) for compiler.py, which imports it from here until it imports jsontypes itself.
-from .jsontypes import json_type as json_type  # noqa: PLC0414
-from .jsontypes import type_allows
+from .jsontypes import json_type, type_allows
 
 Coercer = Callable[[Any], Any]
 

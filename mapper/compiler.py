@@ -17,14 +17,15 @@ its place in the mapping file; ``CompiledMapping.source`` is them as a module.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
 from .codegen import Emitter, new_module
-from .coercion import coercer_for, python_types
-from .errors import ExpressionError, MappingError
+from .coercion import Coercer, CoercionError, coercer_for, python_types
+from .errors import ExpressionError, MappingError, MappingFormatError
 from .expressions import Expression, compile_expression
 from .functions import FunctionTable
 from .model import (
@@ -94,10 +95,8 @@ def _compile(expr: Expr, functions: FunctionTable) -> Expression:
     """Compile one rule expression, placing any error at the expression in the mapping file."""
     try:
         return compile_expression(expr.text, functions)
-    except ExpressionError as error:
-        raise ExpressionError(error.message, expr.text, error.offset, expr.location) from error
-    except MappingError as error:  # e.g. an unknown function: add where
-        raise type(error)(error.message, error.location or expr.location) from error
+    except ExpressionError as error:  # a syntax error, an unknown function...: add where
+        raise type(error)(error.message, expr.text, error.offset, expr.location) from error
 
 
 class _Compiler:
@@ -244,7 +243,7 @@ class _Compiler:
         types = node.types() if node is not None else None
         coerce = coercer_for(types)
         if rule.has_const:
-            const = coerce(rule.const) if coerce is not None else rule.const
+            const = _written_value(coerce, rule, rule.const, "its constant") if coerce is not None else rule.const
             bound = emitter.bind(const, f"const_{key}")
             return emitter.assign(f"deepcopy({bound})" if isinstance(const, (list, dict)) else bound, key)
         assert rule.source is not None
@@ -269,7 +268,7 @@ class _Compiler:
         if rule.has_default:
             default = rule.default
             if coerce is not None and default is not None:
-                default = coerce(default)
+                default = _written_value(coerce, rule, default, "its default")
             with emitter.block(f"if {value} is None:"):
                 emitter.line(f"{value} = {emitter.bind(default, f'default_{key}')}")
         if steps:
@@ -291,6 +290,18 @@ class _Compiler:
                                                   ".evaluate", (compile_expression,)))
             return emitter.assign(f"{evaluate}({data}, {self.scope(emitter)})", role)
         return emitter.expression(expression.ast, expr.text, data)
+
+
+def _written_value(coerce: Coercer, rule: ValueRule, value: Any, what: str) -> Any:
+    """``coerce(value)`` for a value the mapping file writes (``what``: its constant, its default): one
+    the target refuses is the mapping's fault, reported at the rule in the words of ``mapper check`` (M205)."""
+    try:
+        return coerce(value)
+    except CoercionError as error:
+        text = json.dumps(value, ensure_ascii=False)
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        raise MappingFormatError(f"rule {rule.name!r}: {what} {shown} is invalid for the target: {error}",
+                                 rule.location) from None
 
 
 def _rule_name(rule: Rule) -> str:

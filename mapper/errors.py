@@ -8,6 +8,8 @@
     │   ├── MappingFormatError       breaks the mapping-file format
     │   ├── ExpressionError          a JMESPath expression does not compile
     │   ├── UnknownNameError         an unknown lookup table or function
+    │   │   └── UnknownFunctionError an expression calls an unknown function (also an
+    │   │                            ExpressionError: a caret under the function's name)
     │   └── SchemaError              a schema file is missing, unreadable or not a JSON Schema
     ├── PayloadError (ValueError)    an input payload cannot be read
     │   ├── PayloadSyntaxError       malformed JSON / NDJSON / XML (line and column)
@@ -112,6 +114,14 @@ class ExpressionError(MappingError):
         column = f" (column {self.offset + 1} of the expression)"
         caret = " " * (self.offset + 2) + "^"
         return f"{head}{column}\n  {self.expression}\n{caret}"
+
+
+class UnknownFunctionError(UnknownNameError, ExpressionError):
+    """An expression calls a function that does not exist.
+
+    An ``UnknownNameError``, and an ``ExpressionError`` whose ``offset`` is
+    the function's name, so that ``str()`` draws a caret under it.
+    """
 
 
 class PayloadError(MapperError, ValueError):

@@ -19,9 +19,10 @@ expression fall back to jmespath's own ``TreeInterpreter``;
 ``Expression.interpreted`` says when that happened.
 
 Faults found at compile time raise ``ExpressionError`` (with the column inside
-the expression) or ``UnknownNameError`` (an unknown function, with a
-suggestion); faults met while evaluating raise jmespath's or the function's
-own errors, which the engine reports against the rule.
+the expression; ``UnknownFunctionError``, an ``UnknownNameError`` too, for an
+unknown function), in ``mapper check``'s words; faults met while evaluating
+raise jmespath's or the function's own errors, which the engine reports
+against the rule.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from jmespath.visitor import Options, TreeInterpreter
 from .codegen import Emitter, Unsupported
 from .errors import ExpressionError
 from .functions import CONTEXT_FUNCTIONS, FunctionTable
-from .runtime import Scope, parent_of
+from .runtime import ORDER_SYMBOLS, Scope, order, parent_of
 
 __all__ = ["Expression", "compile_expression"]
 
@@ -98,8 +99,8 @@ def compile_expression(text: str, functions: FunctionTable) -> Expression:
     """Compile ``text`` against the function table ``functions``.
 
     Raises ``ExpressionError`` for a syntax error, a wrong number of
-    arguments or a slice step of zero, and ``UnknownNameError`` for an
-    unknown function.
+    arguments or a slice step of zero, and ``UnknownFunctionError`` (an
+    ``ExpressionError`` and an ``UnknownNameError``) for an unknown function.
     """
     ast = _parse(text)
     emitter = Emitter(functions)
@@ -163,6 +164,13 @@ class _ContextInterpreter(TreeInterpreter):
             return None if scope is None else scope.position()
         levels = self.visit(node["children"][0], value) if node["children"] else 1
         return parent_of(scope, levels)
+
+    def visit_comparator(self, node: Any, value: Any) -> Any:
+        # As generated code: a number ordered with a string raises OrderingError, which rejects the record.
+        if node["value"] not in ORDER_SYMBOLS:
+            return super().visit_comparator(node, value)
+        left, right = (self.visit(child, value) for child in node["children"])
+        return order(left, right, node["value"])
 
 
 def _interpreter_fallback(ast: Node, functions: FunctionTable) -> Callable[[Any, Scope | None], Any]:

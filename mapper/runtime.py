@@ -15,18 +15,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from copy import deepcopy
+from operator import ge, gt, le, lt
 from typing import Any
 
 from jmespath.exceptions import JMESPathError
 from jmespath.visitor import _Expression
 
-from .coercion import CoercionError, json_type
-from .functions import FunctionError, SortKeyTypeError, _jmespath_type
+from .coercion import CoercionError
+from .functions import FunctionError, SortKeyTypeError, describe_value
+from .jsontypes import jmespath_type, json_type, with_article
 from .model import lookup_key
 
 __all__ = [
-    "OMIT", "RULE_ERRORS", "RUNTIME", "EachTypeError", "Expref", "Failures", "LookupMiss",
-    "Path", "Scope", "is_true", "lookup_translator",
+    "OMIT", "ORDER_SYMBOLS", "RULE_ERRORS", "RUNTIME", "EachTypeError", "Expref", "Failures", "LookupMiss",
+    "OrderingError", "Path", "Scope", "is_true", "lookup_translator",
 ]
 
 #: Output path of a field: object keys and array indexes.
@@ -110,8 +112,24 @@ class EachTypeError(TypeError):
     """The expression of an ``each`` gave something other than an array."""
 
 
-#: The exceptions that reject a record: jmespath's (function, argument type and arity errors subclass
-#: JMESPathError), a lossy coercion, a lookup miss, an ``each`` over a non-array.
+class OrderingError(JMESPathError, TypeError):
+    """An ordering (``<``, ``<=``, ``>``, ``>=``) of a number and a string, which have none.
+
+    A ``TypeError``, as jmespath raises, and a ``JMESPathError``, so that it
+    rejects the record (it is the data's fault, not a bug). ``left`` and
+    ``right`` are the values, ``operator`` the symbol.
+    """
+
+    def __init__(self, left: Any, right: Any, operator: str) -> None:
+        super().__init__(left, right, operator)
+        self.left, self.right, self.operator = left, right, operator
+
+    def __str__(self) -> str:
+        return f"cannot order {describe_value(self.left)} and {describe_value(self.right)} with {self.operator}"
+
+
+#: The exceptions that reject a record: jmespath's (function, argument type and arity errors and
+#: OrderingError subclass JMESPathError), a lossy coercion, a lookup miss, an ``each`` over a non-array.
 RULE_ERRORS: tuple[type[Exception], ...] = (JMESPathError, CoercionError, LookupMiss, EachTypeError)
 
 
@@ -174,15 +192,20 @@ def equals(left: Any, right: Any) -> bool:
     return bool(left == right)
 
 
-_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
-    "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b, "gt": lambda a, b: a > b, "gte": lambda a, b: a >= b,
-}
+#: The orderings by the name jmespath's syntax tree gives them, with their symbols.
+ORDER_SYMBOLS: Mapping[str, str] = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
+_COMPARE: Mapping[str, Callable[[Any, Any], Any]] = {"lt": lt, "lte": le, "gt": gt, "gte": ge}
 
 
 def order(left: Any, right: Any, operator: str) -> Any:
-    """An ordering (``lt``, ``lte``, ``gt``, ``gte``) of numbers or strings; null for anything else (as jmespath)."""
-    orderable = (_is_number(left) or isinstance(left, str)) and (_is_number(right) or isinstance(right, str))
-    return _COMPARE[operator](left, right) if orderable else None
+    """An ordering (``lt``, ``lte``, ``gt``, ``gte``) of two numbers or two strings; null when either is
+    anything else (as jmespath); a number and a string raise ``OrderingError``."""
+    left_number, right_number = _is_number(left), _is_number(right)
+    if not ((left_number or isinstance(left, str)) and (right_number or isinstance(right, str))):
+        return None
+    if left_number != right_number:
+        raise OrderingError(left, right, ORDER_SYMBOLS[operator])
+    return _COMPARE[operator](left, right)
 
 
 def parent_of(scope: Scope | None, levels: Any) -> Any:
@@ -195,17 +218,18 @@ def parent_of(scope: Scope | None, levels: Any) -> Any:
 _SORT_KEY_KINDS = {int: "number", float: "number", str: "string"}
 
 
-def sort_by(array: list[Any], key: Callable[[Any, Any], Any], scope: Scope | None) -> list[Any]:
-    """jmespath's ``sort_by`` of an array: keys all numbers or all strings, a stable sort, the same errors."""
+def sort_by(name: str, array: list[Any], key: Callable[[Any, Any], Any], scope: Scope | None) -> list[Any]:
+    """jmespath's ``sort_by`` of an array: keys all numbers or all strings, a stable sort, the same errors
+    (naming function ``name``)."""
     if not array:
         return array
     keys = [key(item, scope) for item in array]
     kind = _SORT_KEY_KINDS.get(type(keys[0]))
     if kind is None:
-        raise SortKeyTypeError("sort_by", keys[0], _jmespath_type(keys[0]), ["string", "number"])
+        raise SortKeyTypeError(name, keys[0], jmespath_type(keys[0]), ["string", "number"])
     for value in keys:
         if _SORT_KEY_KINDS.get(type(value)) != kind:
-            raise SortKeyTypeError("sort_by", value, _jmespath_type(value), [kind])
+            raise SortKeyTypeError(name, value, jmespath_type(value), [kind])
     return [array[index] for index in sorted(range(len(array)), key=keys.__getitem__)]
 
 
@@ -234,7 +258,7 @@ def with_values(built: dict[str, Any]) -> dict[str, Any] | None:
 
 def not_array(value: Any) -> None:
     """Raise the error of an ``each`` whose expression gave ``value``, not an array."""
-    raise EachTypeError(f"`each` needs an array, got {_type_name(value)}")
+    raise EachTypeError(f"`each` needs an array, got {with_article(json_type(value))}")
 
 
 def lookup_translator(name: str, values: Mapping[str, Any], has_default: bool, default: Any) -> Callable[[Any], Any]:
@@ -246,7 +270,7 @@ def lookup_translator(name: str, values: Mapping[str, Any], has_default: bool, d
 
     def translate(value: Any) -> Any:
         if isinstance(value, (dict, list)):
-            raise LookupMiss(f"lookup {name!r} needs a single value, got {_type_name(value)}")
+            raise LookupMiss(f"lookup {name!r} needs a single value, got {with_article(json_type(value))}")
         key = lookup_key(value)
         if key in values:
             return values[key]
@@ -257,19 +281,13 @@ def lookup_translator(name: str, values: Mapping[str, Any], has_default: bool, d
     return translate
 
 
-def _type_name(value: Any) -> str:
-    kind = json_type(value)
-    return "an " + kind if kind[0] in "aeiou" else "a " + kind
-
-
-#: The types of JMESPath numbers, and of the values an ordering compares without a call.
+#: The types of JMESPath numbers (two of them order without a call, as two strings do).
 NUMBERS = frozenset({int, float})
-ORDERABLE = frozenset({int, float, str})
 
 #: The globals every generated function starts from, by the names it uses for them.
 RUNTIME: Mapping[str, Any] = {
     "index_of": index_of, "values_of": values_of, "flatten": flatten, "equals": equals, "order": order,
     "parent_of": parent_of, "sort_by": sort_by, "is_true": is_true, "Expref": Expref, "deepcopy": deepcopy,
-    "NUMBERS": NUMBERS, "ORDERABLE": ORDERABLE,
+    "NUMBERS": NUMBERS,
     "OMIT": OMIT, "RULE_ERRORS": RULE_ERRORS, "with_values": with_values, "not_array": not_array,
 }

@@ -12,6 +12,7 @@ import json
 import math
 import pickle
 import re
+import traceback
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -524,6 +525,8 @@ _NO_CALL = (ParamSpec(("any",), variadic=True), ParamSpec(("any",)))
      "function f(): int_operator must be one of *, +, -, for a function of two arguments"),
     (lambda: FunctionSpec("f", len, (ParamSpec(("any",)), ParamSpec(("any",))), ("any",), int_operator="/"),
      "function f(): int_operator must be one of *, +, -, for a function of two arguments"),
+    (lambda: FunctionSpec("f", len, (ParamSpec(("array",)), ParamSpec(("string",))), ("array",), sorts_by_key=True),
+     "function f(): sorts_by_key needs two arguments, an array and an expression reference"),
     (lambda: Refines("nope"),  # type: ignore[arg-type]
      ("unknown refinement 'nope'; expected one of argument, item, as_array, mapped, first_present, array_of, "
       "integer, record, enclosing, position")),
@@ -665,6 +668,21 @@ def test_a_user_functions_jmespath_errors_pass_unchanged() -> None:
     with pytest.raises(FunctionError) as raised:
         table.call_function("strict", ["x"])
     assert str(raised.value) == "strict(): refuses x" and raised.value.__cause__ is None
+
+
+@pytest.mark.parametrize("call", [
+    lambda table: table.call_function("strict", ["x"]),
+    lambda table: table.positional_caller("strict", 1)("x"),
+])
+def test_a_traceback_through_a_caller_shows_its_source(call: Any) -> None:
+    # The callers are generated: their source is in linecache, so tracebacks and pdb show its lines.
+    table = build_function_table([jmespath_function("strict")(_raises_value_error)])
+    with pytest.raises(FunctionError) as raised:
+        call(table)
+    frames = [frame for frame in traceback.extract_tb(raised.value.__cause__.__traceback__)
+              if frame.filename.startswith("<mapper generated")]
+    assert frames and "strict()" in frames[0].filename
+    assert frames[0].name.startswith("call_strict") and frames[0].line == "return func(a0)"
 
 
 def test_library_calls_are_not_wrapped() -> None:

@@ -6,6 +6,9 @@ import copy
 import dataclasses
 import json
 import pickle
+import shutil
+import subprocess
+import sys
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -219,3 +222,89 @@ def test_apply_many_returns_one_result_per_valid_source_record(crm: mapper.Mappi
             assert target_validator.is_valid(result.output)
         else:
             assert all(problem.message for problem in result.problems)
+
+
+# -- a constant or default the target cannot take is the mapping's fault, found when loading --
+
+_NUMBER_TARGET = ('{"type": "object", "properties": {"weight": {"type": "number"}, '
+                  '"count": {"type": "integer"}}}')
+
+
+@pytest.mark.parametrize(("rule", "message"), [
+    ("weight: {const: heavy}",
+     "rule 'weight': its constant \"heavy\" is invalid for the target: cannot read 'heavy' as a number"),
+    ("count: {from: n, default: \"unknown\"}",
+     "rule 'count': its default \"unknown\" is invalid for the target: "
+     "cannot convert 'unknown' to an integer without losing information"),
+])
+def test_a_value_the_target_refuses_is_a_located_mapping_error(tmp_path: Path, rule: str, message: str) -> None:
+    mapping_file = _refused_value_mapping(tmp_path, rule)
+    with pytest.raises(mapper.MappingFormatError) as raised:
+        mapper.load(mapping_file)
+    assert raised.value.message == message
+    assert str(raised.value) == f"{mapping_file}:5:3: {message}"
+    # The same fault in the same words as `mapper check` (M205), which names the rule by its location.
+    assert message.split(": ", 1)[1] in _check_output(tmp_path)
+
+
+def test_convert_reports_a_refused_constant_as_one_line_and_exits_2(tmp_path: Path) -> None:
+    mapping_file = _refused_value_mapping(tmp_path, "weight: {const: heavy}")
+    (tmp_path / "in.ndjson").write_text('{"n": 1}\n')
+    done = subprocess.run([_EXECUTABLE, "convert", str(mapping_file), str(tmp_path / "in.ndjson")],
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.splitlines() == [
+        f"mapper: error: {mapping_file}:5:3: rule 'weight': its constant \"heavy\" is invalid for the target: "
+        "cannot read 'heavy' as a number"]
+
+
+_EXECUTABLE = shutil.which("mapper") or str(Path(sys.executable).parent / "mapper")
+
+
+def _refused_value_mapping(directory: Path, rule: str) -> Path:
+    (directory / "source.schema.json").write_text('{"type": "object"}')
+    (directory / "target.schema.json").write_text(_NUMBER_TARGET)
+    mapping_file = directory / "m.yaml"
+    mapping_file.write_text("mapping: refused\nsource: {schema: source.schema.json}\n"
+                            f"target: {{schema: target.schema.json}}\nrules:\n  {rule}\n")
+    return mapping_file
+
+
+def _check_output(directory: Path) -> str:
+    done = subprocess.run([_EXECUTABLE, "check", str(directory / "m.yaml")], capture_output=True, text=True,
+                          timeout=120, cwd=directory)
+    return done.stdout
+
+
+# -- a number ordered with a string is the record's fault: it rejects that record, the run goes on --
+
+_ADULTS = ("mapping: adults\nsource: {schema: any.schema.json}\ntarget: {schema: any.schema.json}\n"
+           "rules:\n  name: name\n  adult: {from: \"`true`\", when: \"age >= `18`\"}\n")
+_PEOPLE = [{"name": "Ann", "age": 40}, {"name": "Bob", "age": "forty"}, {"name": "Cy", "age": 9}]
+_ORDERING = 'cannot order the string "forty" and the number 18 with >='
+
+
+def _adults_mapping(directory: Path) -> Path:
+    (directory / "any.schema.json").write_text('{"type": "object"}')
+    (directory / "m.yaml").write_text(_ADULTS)
+    return directory / "m.yaml"
+
+
+def test_ordering_a_string_with_a_number_rejects_only_that_record(tmp_path: Path) -> None:
+    results = list(mapper.load(_adults_mapping(tmp_path)).apply_many(_PEOPLE))
+    assert [result.output for result in results if result.ok] == [{"name": "Ann", "adult": True}, {"name": "Cy"}]
+    rejected = results[1]
+    assert not rejected.ok and [(p.stage, p.rule, p.message) for p in rejected.problems] == [
+        ("rule", "adult", _ORDERING)]
+
+
+def test_convert_rejects_a_record_ordering_a_string_with_a_number_and_converts_the_others(tmp_path: Path) -> None:
+    (tmp_path / "in.ndjson").write_text("".join(json.dumps(person) + "\n" for person in _PEOPLE))
+    done = subprocess.run([_EXECUTABLE, "convert", str(_adults_mapping(tmp_path)), str(tmp_path / "in.ndjson"),
+                           "--to", "ndjson", "--rejects", str(tmp_path / "rejects.ndjson")],
+                          capture_output=True, text=True, timeout=120)
+    assert [json.loads(line) for line in done.stdout.splitlines()] == [{"name": "Ann", "adult": True}, {"name": "Cy"}]
+    rejects = [json.loads(line) for line in (tmp_path / "rejects.ndjson").read_text("utf-8").splitlines()]
+    assert [(reject["record"], [error["message"] for error in reject["errors"]]) for reject in rejects] == [
+        (2, [_ORDERING])]
+    assert done.returncode == 1, done.stderr

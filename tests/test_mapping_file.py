@@ -33,11 +33,6 @@ ERROR_CASES = [path for path in test_cases.CASES if "error" in parse_yaml(path.r
 LOAD_REFUSES = ("M100", "M101", "M102", "M103", "M104", "M105", "M108")
 REFUSED_CORPUS = [path for path in test_check.CASES if path.stem.split("-")[0].upper() in LOAD_REFUSES]
 
-# The function-call rules are still written twice (codegen.py for loading, check/inference.py for check),
-# with two wordings and two columns: strict, so that unifying them turns these into failures to remove.
-_TWO_FUNCTION_RULES = pytest.mark.xfail(strict=True, reason="unknown functions and arities: two wordings")
-_DIVERGING = {"error-unknown-function", "m104-unknown-function", "m105-wrong-arity"}
-
 
 def _loaded_error(path: str) -> tuple[str, Location]:
     """The message of the error ``mapper.load`` raises, and where its fault is."""
@@ -56,8 +51,7 @@ def _listed(path: str) -> list[tuple[str, Location]]:
 
 
 def _params(paths: list[Path]) -> list[Any]:
-    return [pytest.param(path, id=path.stem, marks=[_TWO_FUNCTION_RULES] if path.stem in _DIVERGING else [])
-            for path in paths]
+    return [pytest.param(path, id=path.stem) for path in paths]
 
 
 @pytest.mark.parametrize("case_file", _params(ERROR_CASES))

@@ -45,11 +45,8 @@ from .specs import (
     ParamSpec,
     Refines,
 )
-from .table import Accepted, FunctionTable, build_function_table
+from .table import Accepted, FunctionTable, build_function_table, unknown_function, wrong_arity
 from .user import jmespath_function
-
-#: The old private name of ``jmespath_type``, still imported by code written before the split.
-_jmespath_type = jmespath_type
 
 __all__ = [
     "BASE_TYPES",
@@ -78,4 +75,6 @@ __all__ = [
     "jmespath_function",
     "jmespath_type",
     "show",
+    "unknown_function",
+    "wrong_arity",
 ]

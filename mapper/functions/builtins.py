@@ -67,7 +67,7 @@ _BUILTINS: dict[str, _Builtin] = {
     "reverse": _Builtin(("string", "array"), "The string or array reversed.", {"refines": Refines("argument", 0)}),
     "sort": _Builtin(("array",), "The numbers or strings sorted.", {"refines": Refines("argument", 0)}),
     "sort_by": _Builtin(("array",), "The items sorted by the expression value.",
-                        {"refines": Refines("argument", 0), "expref_items": 0}),
+                        {"refines": Refines("argument", 0), "expref_items": 0, "sorts_by_key": True}),
     "starts_with": _Builtin(("boolean",), "Whether the string starts with the prefix."),
     "sum": _Builtin(("number",), "The sum of an array of numbers."),
     "to_array": _Builtin(("array",), "The value, wrapped in an array unless it is one.",

@@ -1,12 +1,15 @@
 """The checked call of one function, compiled once per spec: arity, argument types, then the call.
 
 Calls are on the per-record hot path, so each caller is written out as Python
-source for its signature (as dataclasses and attrs write their methods): a
-call costs a length test, one ``type(arg) in frozenset`` per checked argument
-and the call itself, with no loop over a signature and nothing rebuilt per
-call. For a spec with ``wrap_errors`` the call sits in a ``try`` (free until
-it catches) that re-raises any exception but jmespath's as ``FunctionError``.
-"""
+source for its signature (as dataclasses and attrs write their methods), with
+``pysource``'s writer: a call costs a length test, one ``type(arg) in
+frozenset`` per checked argument and the call itself, with no loop over a
+signature and nothing rebuilt per call. Each caller is the one function of its
+own ``pysource.Module``, whose globals hold what it calls (as fast as closure
+cells, measured), and its source is in ``linecache``, so a traceback through
+a caller shows its lines. For a spec with ``wrap_errors`` the call sits in a
+``try`` (free until it catches) that re-raises any exception but jmespath's as
+``FunctionError``."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from jmespath.exceptions import JMESPathError
 from jmespath.visitor import _Expression
 
 from ..jsontypes import jmespath_type
+from ..pysource import FunctionWriter, Module
 from .errors import ArgumentTypeError, FunctionError
 from .specs import PYTHON_TYPES, FunctionSpec, ParamSpec
 
@@ -86,82 +90,78 @@ def positional_checks(spec: FunctionSpec, count: int) -> list[ArgCheck | None]:
     return [ArgCheck.of(spec.name, param) if param.checks else None for param in spec.params_for(count)]
 
 
-def _call_lines(spec: FunctionSpec, namespace: dict[str, Any], call: str) -> list[str]:
-    """``return call``, in the ``try`` that wraps other exceptions when the spec asks for it."""
-    if not spec.wrap_errors:
-        return [f"return {call}"]
-    namespace.update(JMESPathError=JMESPathError, wrapped=FunctionError.wrapping)
-    return ["try:", f"  return {call}", "except JMESPathError:", "  raise",
-            "except Exception as error:", f"  raise wrapped({spec.name!r}, error) from error"]
-
-
-def _build(spec: FunctionSpec, namespace: dict[str, Any], parameters: str, body: list[str],
-           name: str) -> Callable[..., Any]:
-    source = (f"def make({', '.join(namespace)}):\n  def call({parameters}):\n"
-              + "".join(f"    {line}\n" for line in body) + "  return call\n")
-    scope: dict[str, Any] = {}
-    exec(compile(source, f"<mapper function {spec.name}()>", "exec"), scope)  # noqa: S102 (our template)
-    caller: Callable[..., Any] = scope["make"](**namespace)
-    caller.__source__ = source  # type: ignore[attr-defined]  # for debugging and tests
-    caller.__qualname__ = caller.__name__ = name
-    return caller
-
-
 def compile_caller(spec: FunctionSpec) -> Caller:
-    """Build ``call(args)`` for one function: check arity and types, then call."""
+    """Build ``call_<name>(args)`` for one function: check arity and types, then call."""
     params = spec.params
     fixed = [param for param in params if not param.variadic]
     variadic = params[-1] if params and params[-1].variadic else None
     low, high = spec.min_args, spec.max_args
-    namespace: dict[str, Any] = {"func": spec.func, "arity": spec.check_arity}
-    body: list[str] = []
+    writer = Module().writer()
+    func, arity = writer.bind(spec.func, "func"), writer.bind(spec.check_arity, "arity")
     # Fixed arity: unpack into locals. Otherwise index `args`, guarding optional ones.
     exact = variadic is None and low == high
-    names = [f"a{index}" for index in range(len(fixed))]
+    names = [writer.fresh(f"a{index}") for index in range(len(fixed))]
     if exact:
-        body.append(f"if len(args) != {low}: arity(len(args))")
+        writer.line(f"if len(args) != {low}: {arity}(len(args))")
         if names:
-            body.append(f"{', '.join(names)}{',' if len(names) == 1 else ''} = args")
+            writer.line(f"{', '.join(names)}{',' if len(names) == 1 else ''} = args")
     else:
-        body.append("n = len(args)")
-        body.append(f"if n < {low}: arity(n)" if high is None else f"if n < {low} or n > {high}: arity(n)")
+        count = writer.assign("len(args)", "n")
+        too_many = "" if high is None else f" or {count} > {high}"
+        writer.line(f"if {count} < {low}{too_many}: {arity}({count})")
     for index, param in enumerate(fixed):
         if not param.checks:
             continue
-        check = ArgCheck.of(spec.name, param)
-        namespace.update({f"T{index}": check.fast, f"reject{index}": check.reject})
-        arg = names[index] if exact else f"args[{index}]"
-        line = f"if type({arg}) not in T{index}: reject{index}({arg}, {index + 1})"
-        if check.item_groups:
-            namespace[f"items{index}"] = check.check_items
-            line += f"\n    items{index}({arg}, {index + 1})"
+        argument = names[index] if exact else f"args[{index}]"
         if param.optional:
-            line = f"if n > {index}:\n      " + line.replace("\n    ", "\n      ")
-        body.append(line)
+            with writer.block(f"if {count} > {index}:"):
+                _check(writer, spec, param, argument, index + 1)
+        else:
+            _check(writer, spec, param, argument, index + 1)
     if variadic is not None and variadic.checks:
-        check = ArgCheck.of(spec.name, variadic)
-        namespace.update(TV=check.fast, rejectV=check.reject, itemsV=check.check_items)
-        body.append(f"for i in range({len(fixed)}, n):\n      a = args[i]\n"
-                    "      if type(a) not in TV: rejectV(a, i + 1)"
-                    + ("\n      itemsV(a, i + 1)" if check.item_groups else ""))
-    body.extend(_call_lines(spec, namespace, f"func({', '.join(names)})" if exact else "func(*args)"))
-    return _build(spec, namespace, "args", body, f"call_{spec.name}")
+        at, argument = writer.fresh("i"), writer.fresh("a")
+        with writer.block(f"for {at} in range({len(fixed)}, {count}):"):
+            writer.line(f"{argument} = args[{at}]")
+            _check(writer, spec, variadic, argument, f"{at} + 1")
+    _call(writer, spec, f"{func}({', '.join(names)})" if exact else f"{func}(*args)")
+    return writer.define(f"call_{spec.name}", ["args"], what=f"checked call of {spec.name}()")
 
 
 def compile_positional_caller(spec: FunctionSpec, count: int, *, checked: bool = True) -> Callable[..., Any]:
-    """``call(a0, ..., a{count-1})``: ``compile_caller``'s type checks (unless not ``checked``) for a call
-    site whose number of arguments is known (and already checked) when an expression is compiled,
-    without building a list."""
-    names = [f"a{index}" for index in range(count)]
-    namespace: dict[str, Any] = {"func": spec.func}
-    body: list[str] = []
-    for index, (name, check) in enumerate(zip(names, positional_checks(spec, count))):
-        if check is None or not checked:
-            continue
-        namespace.update({f"T{index}": check.fast, f"reject{index}": check.reject})
-        body.append(f"if type({name}) not in T{index}: reject{index}({name}, {index + 1})")
-        if check.item_groups:
-            namespace[f"items{index}"] = check.check_items
-            body.append(f"items{index}({name}, {index + 1})")
-    body.extend(_call_lines(spec, namespace, f"func({', '.join(names)})"))
-    return _build(spec, namespace, ", ".join(names), body, f"call_{spec.name}_{count}")
+    """``call_<name>_<count>(a0, ..., a{count-1})``: ``compile_caller``'s type checks (unless not
+    ``checked``) for a call site whose number of arguments is known (and already checked) when an
+    expression is compiled, without building a list."""
+    writer = Module().writer()
+    func = writer.bind(spec.func, "func")
+    names = [writer.fresh(f"a{index}") for index in range(count)]
+    for index, (name, param) in enumerate(zip(names, spec.params_for(count))):
+        if checked and param.checks:
+            _check(writer, spec, param, name, index + 1)
+    _call(writer, spec, f"{func}({', '.join(names)})")
+    kind = "checked call" if checked else "call"
+    return writer.define(f"call_{spec.name}_{count}", names, what=f"{kind} of {spec.name}() with {count} arguments")
+
+
+def _check(writer: FunctionWriter, spec: FunctionSpec, param: ParamSpec, argument: str, position: int | str) -> None:
+    """The check of ``argument`` at 1-based ``position`` (a number, or an expression for the variadic
+    ones): its type (``reject`` unless one it takes at once), then its items if declared."""
+    check = ArgCheck.of(spec.name, param)
+    which = f"arg{position}" if isinstance(position, int) else "rest"
+    fast, reject = writer.bind(check.fast, f"accepts_{which}"), writer.bind(check.reject, f"reject_{which}")
+    writer.line(f"if type({argument}) not in {fast}: {reject}({argument}, {position})")
+    if check.item_groups:
+        writer.line(f"{writer.bind(check.check_items, f'check_items_{which}')}({argument}, {position})")
+
+
+def _call(writer: FunctionWriter, spec: FunctionSpec, call: str) -> None:
+    """``return call``, in the ``try`` that wraps other exceptions when the spec asks for it."""
+    if not spec.wrap_errors:
+        writer.line(f"return {call}")
+        return
+    with writer.block("try:"):
+        writer.line(f"return {call}")
+    with writer.block(f"except {writer.bind(JMESPathError, 'JMESPathError')}:"):
+        writer.line("raise")
+    error = writer.fresh("error")
+    with writer.block(f"except Exception as {error}:"):
+        writer.line(f"raise {writer.bind(FunctionError.wrapping, 'wrapped')}({spec.name!r}, {error}) from {error}")

@@ -13,6 +13,9 @@ name (this package does not import them):
 - ``FunctionSpec.member``: which argument is looked for among the items of which;
 - ``FunctionSpec.int_operator``: a Python operator giving the result exactly
   for two int arguments, which generated code may use instead of the call;
+- ``FunctionSpec.sorts_by_key``: the result is argument 0 sorted by the key that the expression
+  reference argument 1 gives per item, exactly as jmespath's ``sort_by``, which generated code may
+  do inline;
 - ``FunctionSpec.wrap_errors``: whether calls re-raise other exceptions as ``FunctionError``;
 - ``ParamSpec.expects``: the text a parameter reads (``Expects``), which a fuzzer draws for it.
 
@@ -196,6 +199,7 @@ class FunctionSpec:
     expref_items: int | None = None
     member: tuple[int, int] | None = None
     int_operator: str | None = None
+    sorts_by_key: bool = False
     wrap_errors: bool = True
 
     def __post_init__(self) -> None:
@@ -235,6 +239,9 @@ class FunctionSpec:
         if self.int_operator is not None and (self.int_operator not in INT_OPERATORS or self.max_args != 2):
             raise MappingError(f"function {self.name}(): int_operator must be one of "
                                f"{', '.join(sorted(INT_OPERATORS))}, for a function of two arguments")
+        if self.sorts_by_key and (self.max_args != 2 or "expref" not in self.params[1].types):
+            raise MappingError(f"function {self.name}(): sorts_by_key needs two arguments, an array and "
+                               "an expression reference")
 
     def has_argument(self, position: int) -> bool:
         """Whether a call can pass an argument at 0-based ``position``."""

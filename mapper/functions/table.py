@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from difflib import get_close_matches
 from functools import cache
 from types import MappingProxyType
 from typing import Any
@@ -136,3 +137,34 @@ def _kind_of(name: str) -> str:
     if name in LIBRARY_FUNCTIONS:
         return "a function of mapper's library"
     return "another of your functions"
+
+
+# -- what loading and `mapper check` say of a call the table cannot take ------------------------------
+
+
+def unknown_function(name: str, known: Iterable[str]) -> str:
+    """The one wording of a call to ``name``, which is not among the ``known`` function names:
+    ``unknown function uppercase() (did you mean upper()?)``."""
+    names = sorted(known)
+    close = get_close_matches(name, names, n=1, cutoff=0.75)
+    if not close:
+        close = [known_name for known_name in names if name.lower() in known_name or known_name in name.lower()]
+    if close:
+        return f"unknown function {name}() (did you mean {close[0]}()?)"
+    return f"unknown function {name}(); docs/functions.md lists every function"
+
+
+def wrong_arity(spec: FunctionSpec, count: int) -> str | None:
+    """The one wording of a call passing ``count`` arguments, when ``spec`` takes another number:
+    ``substring() takes 2 or 3 arguments, not 1``; None when ``count`` is right."""
+    low, high = spec.min_args, spec.max_args
+    if low <= count and (high is None or count <= high):
+        return None
+    plural = "s" if (high if high is not None else low) != 1 else ""
+    if high is None:
+        takes = f"at least {low} argument{plural}"
+    elif low == high:
+        takes = f"{low} argument{plural}"
+    else:
+        takes = f"{low} {'or' if high == low + 1 else 'to'} {high} arguments"
+    return f"{spec.name}() takes {takes}, not {count}"

@@ -25,7 +25,7 @@ from typing import Any
 import jmespath.lexer
 from jmespath.exceptions import JMESPathError
 
-from ...functions import FunctionSpec, Refines
+from ...functions import FunctionSpec, Refines, unknown_function, wrong_arity
 from .shapes import (
     ANY,
     BOOLEAN,
@@ -447,20 +447,10 @@ class _Walk:
         children: list[Node] = node["children"]
         spec = self.typer.functions.get(name)
         if spec is None:
-            known = sorted(self.typer.functions)
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f" (did you mean {close[0]}()?)" if close else ""
-            self.report("M104", f"unknown function {name}(){hint}", offset)
-            for child in children:
-                self.infer(child, ANY)
-            return ANY
-        try:
-            spec.check_arity(len(children))
-        except JMESPathError:
-            self.report("M105", f"{name}() takes {_arity(spec)}, not {len(children)}", offset)
-            for child in children:
-                self.infer(child, ANY)
-            return ANY
+            return self._uncallable("M104", unknown_function(name, self.typer.functions), children, offset)
+        problem = wrong_arity(spec, len(children))
+        if problem is not None:
+            return self._uncallable("M105", problem, children, offset)
         arguments = self._arguments(spec, children, current)
         for position, (argument, param) in enumerate(zip(arguments, spec.params_for(len(arguments))), 1):
             self._check_argument(name, position, argument, param.types, offset)
@@ -471,6 +461,13 @@ class _Walk:
             if len(paths) == 1 and None not in paths:
                 result = replace(result, path=paths.pop())
         return result
+
+    def _uncallable(self, code: str, problem: str, children: list[Node], offset: int | None) -> Shape:
+        """Report a call that cannot run (in the loader's words); its arguments are still checked."""
+        self.report(code, problem, offset)
+        for child in children:
+            self.infer(child, ANY)
+        return ANY
 
     def _observe_call(self, spec: FunctionSpec, children: list[Node], arguments: list[Shape]) -> None:
         observations = self.typer.observations
@@ -598,18 +595,6 @@ def _field_chain(node: Node) -> list[str] | None:
             names.extend(chain)
         return names
     return None
-
-
-def _arity(spec: FunctionSpec) -> str:
-    low, high = spec.min_args, spec.max_args
-    plural = "s" if (high if high is not None else low) != 1 else ""
-    if high is None:
-        return f"at least {low} argument{plural}"
-    if low == high:
-        return f"{low} argument{plural}"
-    if high == low + 1:
-        return f"{low} or {high} arguments"
-    return f"{low} to {high} arguments"
 
 
 _PARAM_WORDS = {"string": "a string", "number": "a number", "boolean": "a boolean", "array": "an array",
