@@ -32,6 +32,7 @@ from .errors import (
     Problem,
     RecordError,
     SchemaError,
+    UnknownFunctionError,
     UnknownNameError,
 )
 from .functions import FunctionSpec, jmespath_function
@@ -56,6 +57,7 @@ __all__ = [
     "RecordError",
     "Result",
     "SchemaError",
+    "UnknownFunctionError",
     "UnknownNameError",
     "__version__",
     "convert_files",

@@ -10,9 +10,10 @@ location so compile errors can point inside it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from .errors import Location
+
 
 @dataclass(frozen=True)
 class Expr:
@@ -97,7 +98,7 @@ class EachRule:
     when: Expr | None = None
 
 
-Rule = Union[ValueRule, ObjectRule, EachRule]
+Rule = ValueRule | ObjectRule | EachRule
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-from mapper.tooling.check import CODES, check_file
-from mapper.tooling.check.report import Diagnostic, format_github, format_json
 from mapper.cli import run
 from mapper.documents import parse_yaml
 from mapper.errors import Location
+from mapper.tooling.check import CODES, check_file
+from mapper.tooling.check.report import Diagnostic, format_github, format_json
 
 ROOT = Path(__file__).parent.parent
 CORPUS = Path(__file__).parent / "data" / "check"

@@ -18,10 +18,10 @@ import jmespath
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from mapper.tooling.check.inference import ExpressionTyper, Observations, Scope
-from mapper.tooling.check.shapes import Shape, kind_of, of_schema
 from mapper.functions import FunctionSpec, FunctionTable, ParamSpec, Refines, build_function_table
 from mapper.schemas import load_schema
+from mapper.tooling.check.inference import ExpressionTyper, Observations, Scope
+from mapper.tooling.check.shapes import Shape, kind_of, of_schema
 from mapper.tooling.strategies import from_schema
 
 SCHEMA = load_schema(Path(__file__).parent / "data" / "check" / "schemas" / "person.schema.json")

@@ -39,6 +39,7 @@ from mapper.formats.json import JsonReader, NdjsonReader
 
 distributed = pytest.importorskip("distributed")
 import dask  # noqa: E402  (after the skip: Dask is an optional extra)
+
 import mapper.dask  # noqa: E402
 
 ROOT = Path(__file__).parent.parent

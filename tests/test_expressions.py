@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from jmespath.exceptions import JMESPathError, JMESPathTypeError
 
-from mapper.errors import ExpressionError, UnknownNameError
 from mapper.codegen import Emitter
+from mapper.errors import ExpressionError, UnknownNameError
 from mapper.expressions import Expression, compile_expression
-from mapper.runtime import OrderingError, Scope
 from mapper.functions import FunctionError, build_function_table
+from mapper.runtime import OrderingError, Scope
 
 TABLE = build_function_table()
 OPTIONS = jmespath.Options(custom_functions=TABLE)

@@ -21,12 +21,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mapper
-from mapper.tooling.check import check_file
-from mapper.tooling.check.rules import expression_location
 from mapper.documents import load_document, parse_yaml
 from mapper.errors import ExpressionError, Location, MappingError, MappingFormatError, UnknownNameError
 from mapper.mapping_file import parse_mapping, read_mapping
 from mapper.model import Expr, ValueRule, walk_rules
+from mapper.tooling.check import check_file
+from mapper.tooling.check.rules import expression_location
 
 ERROR_CASES = [path for path in test_cases.CASES if "error" in parse_yaml(path.read_text("utf-8"), path.name).data]
 #: The codes of the problems loading refuses a mapping for (the rest only ``check`` sees).

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 import mapper
-from mapper.tooling.check import check_file
-from mapper.tooling.check.shapes import find_properties, is_open, matches_pattern_property, property_names
 from mapper.documents import parse_yaml
 from mapper.schemas import Schema, SchemaNode
+from mapper.tooling.check import check_file
+from mapper.tooling.check.shapes import find_properties, is_open, matches_pattern_property, property_names
 
 IF_THEN_CASE = Path(__file__).parent / "cases" / "coercion-follows-if-then.yaml"
 

@@ -13,7 +13,7 @@ import pytest
 from mapper.errors import HostileInputError, PayloadError
 from mapper.formats.xml import XmlReader
 
-_LAUGHS = "".join(f'<!ENTITY l{n} "{"&l%d;" % (n - 1) * 10}">' for n in range(1, 10))
+_LAUGHS = "".join(f'<!ENTITY l{n} "{f"&l{n - 1};" * 10}">' for n in range(1, 10))
 BILLION_LAUGHS = f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY l0 "lol">{_LAUGHS}]><r><a>&l9;</a></r>'
 QUADRATIC = ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "' + "x" * 50_000 + '">]><r>'
              + "&a;" * 20_000 + "</r>")

@@ -25,7 +25,17 @@ from ..schemas import Schema
 if TYPE_CHECKING:
     from ..mapping import Mapping as MapperMapping
 from .xml_plan import (
-    NIL, OBJECT, OMIT, STRING, TEXT_KEY, TYPED, WELL_KNOWN_PREFIXES, ObjectPlan, PlanBuilder, Step, clark,
+    NIL,
+    OBJECT,
+    OMIT,
+    STRING,
+    TEXT_KEY,
+    TYPED,
+    WELL_KNOWN_PREFIXES,
+    ObjectPlan,
+    PlanBuilder,
+    Step,
+    clark,
     split_clark,
 )
 

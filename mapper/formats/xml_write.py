@@ -20,7 +20,16 @@ from ..schemas import Schema
 if TYPE_CHECKING:
     from ..mapping import Mapping as MapperMapping
 from .xml_plan import (
-    ANY, NIL, OBJECT, TEXT_KEY, WELL_KNOWN_PREFIXES, Field, ObjectPlan, PlanBuilder, clark, root_hints,
+    ANY,
+    NIL,
+    OBJECT,
+    TEXT_KEY,
+    WELL_KNOWN_PREFIXES,
+    Field,
+    ObjectPlan,
+    PlanBuilder,
+    clark,
+    root_hints,
     split_clark,
 )
 

@@ -43,10 +43,10 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
-from .check import observe
 from ..errors import Problem
 from ..functions import FunctionSpec
 from ..mapping import Mapping, load
+from .check import observe
 from .strategies import Hints, Strategy, format_strategy, from_schema
 
 __all__ = ["FuzzReport", "MappingInconsistency", "check_mapping", "mapping_hints"]
