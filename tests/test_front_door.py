@@ -213,11 +213,12 @@ def test_eval_errors(argv: list[str], stdin: bytes, code: int, message: str) -> 
 
 
 def test_eval_takes_your_functions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "my_functions.py").write_text(
+    # A module name of its own: tests/test_check.py imports another my_functions, which stays in sys.modules.
+    (tmp_path / "eval_functions.py").write_text(
         "import mapper\n\n@mapper.jmespath_function()\ndef mask(value: str) -> str:\n    return '*' * len(value)\n",
         encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))
-    assert _run(["eval", "-r", "mask(name)", "--functions", "my_functions"], b'{"name": "Ada"}') == (0, "***\n", "")
+    assert _run(["eval", "-r", "mask(name)", "--functions", "eval_functions"], b'{"name": "Ada"}') == (0, "***\n", "")
 
 
 def test_eval_has_help_with_an_example(capsys: pytest.CaptureFixture[str]) -> None:
