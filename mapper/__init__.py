@@ -10,16 +10,24 @@ The front door::
         ...
     counts = mapper.convert_files(mapping, ["contacts.ndjson"], "members.ndjson", rejects="rejects.ndjson")
 
+One expression on its own, as with ``jmespath``::
+
+    mapper.search("Emails[?IsPrimary] | [0].Address", contact)
+    expression = mapper.compile("upper(LastName)")   # an Expression, compiled once
+    expression.search(contact)
+
 ``load`` reads a mapping file (YAML or JSON) with its two schemas and compiles
 its rules once; the ``Mapping`` it returns is immutable, thread-safe and
 picklable. Register your own JMESPath functions with ``@jmespath_function``
-and pass them as ``load(path, functions=[...])``. Every error is a
-``MapperError``; ``mapper.errors`` draws the hierarchy.
+and pass them as ``load(path, functions=[...])`` (or ``compile`` and
+``search``). Every error is a ``MapperError``; ``mapper.errors`` draws the
+hierarchy.
 """
 
 from .engine import convert_files
 from .errors import (
     ConversionError,
+    EvaluationError,
     ExpressionError,
     HostileInputError,
     Location,
@@ -35,6 +43,7 @@ from .errors import (
     UnknownFunctionError,
     UnknownNameError,
 )
+from .expressions import Expression, compile, search
 from .functions import FunctionSpec, jmespath_function
 from .mapping import Mapping, Result, load
 
@@ -42,6 +51,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConversionError",
+    "EvaluationError",
+    "Expression",
     "ExpressionError",
     "FunctionSpec",
     "HostileInputError",
@@ -60,7 +71,9 @@ __all__ = [
     "UnknownFunctionError",
     "UnknownNameError",
     "__version__",
+    "compile",
     "convert_files",
     "jmespath_function",
     "load",
+    "search",
 ]

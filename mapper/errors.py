@@ -16,6 +16,8 @@
     │   └── HostileInputError        refused on purpose: entities, DTDs, too deep
     ├── RecordError                  one record could not be turned into a valid output
     │                                (``.problems`` lists every reason)
+    ├── EvaluationError (ValueError) an expression met a value it cannot use, on its own
+    │                                (``mapper.search``, ``Expression.search``, ``mapper eval``)
     ├── ConversionError (ValueError) a conversion cannot run as asked: an output that cannot
     │                                be written, an input whose format cannot be told
     └── PartitionError               (in ``mapper.dask``, with the optional extra) a
@@ -108,12 +110,16 @@ class ExpressionError(MappingError):
         self.offset = offset
 
     def __str__(self) -> str:
-        head = super().__str__()
-        if self.offset is None:
-            return f"{head}\n  {self.expression}"
-        column = f" (column {self.offset + 1} of the expression)"
-        caret = " " * (self.offset + 2) + "^"
-        return f"{head}{column}\n  {self.expression}\n{caret}"
+        return _under_expression(super().__str__(), self.expression, self.offset)
+
+
+def _under_expression(head: str, expression: str, offset: int | None) -> str:
+    """``head``, then the expression indented, with a caret under ``offset`` (0-based) when known."""
+    if offset is None:
+        return f"{head}\n  {expression}"
+    column = f" (column {offset + 1} of the expression)"
+    caret = " " * (offset + 2) + "^"
+    return f"{head}{column}\n  {expression}\n{caret}"
 
 
 class UnknownFunctionError(UnknownNameError, ExpressionError):
@@ -265,6 +271,36 @@ class RecordError(MapperError):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (tuple(self.problems), self.record_number, self.mapping, self.output))
+
+
+class EvaluationError(MapperError, ValueError):
+    """An expression evaluated on its own met a value it cannot use: a function refused an
+    argument, a number was ordered with a string.
+
+    Raised by the one-expression front door (``mapper.search``, ``Expression.search``)
+    ``from`` jmespath's or the function's own error, which stays the ``__cause__``.
+    ``message`` says what went wrong, ``expression`` is the text, ``function_name``
+    the function at fault when a function is (else None), and ``offset`` the 0-based
+    column inside the expression when the fault can be placed (else None), so that
+    ``str()`` draws a caret under it as ``ExpressionError`` does. (Inside a mapping the
+    same faults reject the record instead, as a ``Problem`` of a ``RecordError``.)
+    """
+
+    def __init__(self, message: str, expression: str, *, function_name: str | None = None,
+                 offset: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.expression = expression
+        self.function_name = function_name
+        self.offset = offset
+
+    def __str__(self) -> str:
+        return _under_expression(self.message, self.expression, self.offset)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The keyword-only fields travel as state: an exception pickles as type(error)(*error.args).
+        return (type(self), (self.message, self.expression), {"function_name": self.function_name,
+                                                              "offset": self.offset})
 
 
 class ConversionError(MapperError, ValueError):

@@ -23,23 +23,33 @@ the expression; ``UnknownFunctionError``, an ``UnknownNameError`` too, for an
 unknown function), in ``mapper check``'s words; faults met while evaluating
 raise jmespath's or the function's own errors, which the engine reports
 against the rule.
+
+The front door for one expression, ``compile(text, functions=...)`` and
+``search(text, value)`` (``mapper.compile`` and ``mapper.search``), keeps the
+last expressions it compiled, and its ``Expression.search`` wraps evaluation
+faults in ``EvaluationError``, so that everything it raises is a ``MapperError``.
+Calling an ``Expression`` does not wrap them; mappings inline their expressions
+and pay for neither.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any, cast
 
 import jmespath.parser
 from jmespath import exceptions as jmespath_errors
+from jmespath.exceptions import JMESPathError
+from jmespath.lexer import Lexer
 from jmespath.visitor import Options, TreeInterpreter
 
 from .codegen import Emitter, Unsupported
-from .errors import ExpressionError
-from .functions import CONTEXT_FUNCTIONS, FunctionTable
-from .runtime import ORDER_SYMBOLS, Scope, order, parent_of
+from .errors import EvaluationError, ExpressionError
+from .functions import CONTEXT_FUNCTIONS, FunctionSpec, FunctionTable, build_function_table
+from .runtime import ORDER_SYMBOLS, OrderingError, Scope, order, parent_of
 
-__all__ = ["Expression", "compile_expression"]
+__all__ = ["Expression", "compile", "compile_expression", "evaluation_error", "search"]
 
 Node = dict[str, Any]
 
@@ -85,8 +95,16 @@ class Expression:
         return self.evaluate(value, scope)
 
     def search(self, value: Any) -> Any:
-        """Evaluate against ``value`` taken as a whole record (like ``jmespath.search``)."""
-        return self(value)
+        """Evaluate against ``value`` taken as a whole record (like ``jmespath.search``).
+
+        Raises ``EvaluationError`` (a ``MapperError``), from jmespath's or the function's own
+        error, for a value the expression cannot use. Calling the expression raises those errors
+        as they are: that is the engine's path, which turns them into a record's problems.
+        """
+        try:
+            return self(value)
+        except JMESPathError as error:
+            raise evaluation_error(self.text, error) from error
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (compile_expression, (self.text, self.functions))
@@ -191,3 +209,78 @@ def _check_functions(ast: Node, text: str, functions: FunctionTable) -> bool:
     for call in _function_calls(ast):
         emitter.check_call(call)
     return any(call["value"] in CONTEXT_FUNCTIONS for call in _function_calls(ast))
+
+
+# -- the front door for one expression -------------------------------------------------------------
+
+#: How many compiled expressions (and function tables) ``compile`` keeps, like jmespath's parser cache.
+_CACHE_SIZE = 256
+_TABLE_CACHE_SIZE = 16
+
+
+def compile(text: str, *, functions: Sequence[Callable[..., Any] | FunctionSpec] = ()) -> Expression:
+    """Compile one expression on its own, with mapper's functions and ``functions`` (your own, as
+    ``mapper.load`` takes them); its ``search(value)`` evaluates it.
+
+    Raises ``ExpressionError`` (``UnknownFunctionError`` for an unknown function) with the column,
+    and ``MappingError`` for a function that cannot be declared. The last expressions compiled
+    are kept, so compiling the same text again (``search`` in a loop) costs a dictionary lookup;
+    with functions that cannot be hashed, nothing is kept.
+    """
+    chosen = tuple(functions)
+    if not _hashable(chosen):
+        return compile_expression(text, build_function_table(chosen))
+    return _compiled(text, chosen)
+
+
+def search(text: str, value: Any, *, functions: Sequence[Callable[..., Any] | FunctionSpec] = ()) -> Any:
+    """Evaluate the expression ``text`` against ``value``, like ``jmespath.search``.
+
+    Raises what ``compile`` raises, and ``EvaluationError`` for a value the expression cannot use.
+    """
+    return compile(text, functions=functions).search(value)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _compiled(text: str, functions: tuple[Callable[..., Any] | FunctionSpec, ...]) -> Expression:
+    return compile_expression(text, _table(functions))
+
+
+@lru_cache(maxsize=_TABLE_CACHE_SIZE)
+def _table(functions: tuple[Callable[..., Any] | FunctionSpec, ...]) -> FunctionTable:
+    return build_function_table(functions)
+
+
+def _hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def evaluation_error(text: str, error: JMESPathError) -> EvaluationError:
+    """``error``, raised while evaluating ``text``, as an ``EvaluationError``: its message, the
+    function at fault, and the column of that function's call or of the ordering operator when
+    the expression has only one."""
+    name = getattr(error, "function_name", None)
+    function_name = name if isinstance(name, str) else None
+    if isinstance(error, OrderingError):
+        operator = next(name for name, symbol in ORDER_SYMBOLS.items() if symbol == error.operator)
+        offset = _only_offset(text, lambda token, following: token["type"] == operator)
+    elif function_name is not None:
+        offset = _only_offset(text, lambda token, following: token["type"] == "unquoted_identifier"
+                              and token["value"] == function_name and following["type"] == "lparen")
+    else:
+        offset = None
+    return EvaluationError(str(error), text, function_name=function_name, offset=offset)
+
+
+def _only_offset(text: str, matches: Callable[[Mapping[str, Any], Mapping[str, Any]], bool]) -> int | None:
+    """The start of the one token of ``text`` that ``matches`` (given it and the next token), if only one does."""
+    try:
+        tokens = list(Lexer().tokenize(text))
+    except JMESPathError:  # syntax jmespath's lexer does not know: no column rather than a wrong one
+        return None
+    starts = [token["start"] for token, following in zip(tokens, tokens[1:]) if matches(token, following)]
+    return int(starts[0]) if len(starts) == 1 else None

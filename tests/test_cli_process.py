@@ -260,3 +260,37 @@ def test_a_reader_that_goes_away_ends_the_conversion_quietly(tmp_path: Path) -> 
     errors = converting.stderr.read()
     assert converting.wait(timeout=120) == 141  # 128 + SIGPIPE, as a shell tool ends
     assert json.loads(first)["external_id"] == "003000000000000001" and errors == b""
+
+
+# -- mapper eval: one expression, no mapping ------------------------------------------------------
+
+
+def test_eval_prints_the_result_of_an_expression_on_a_file() -> None:
+    done = mapper("eval", "Emails[?IsPrimary] | [0].Address", str(FIXTURES / "full-contact.input.json"))
+    assert (done.returncode, done.stdout, done.stderr) == (0, b'"  Jose.Nunez@Acme.example "\n', b"")
+
+
+def test_eval_reads_standard_input() -> None:
+    done = mapper("eval", "-r", "upper(LastName)", stdin=json.dumps(CONTACT).encode())
+    assert (done.returncode, done.stdout.decode(), done.stderr) == (0, "NÚÑEZ GARCÍA\n", b"")
+    indented = mapper("eval", "Emails[].Type", "-", stdin=json.dumps(CONTACT).encode())
+    assert indented.stdout.decode() == json.dumps(["Personal", "Work"], indent=2) + "\n"
+
+
+@pytest.mark.parametrize(("expression", "message"), [
+    ("Emails[?IsPrimary", "mapper: error: the expression ends too early (is a bracket, brace or parenthesis left open?) "
+                          "(column 18 of the expression)\n  Emails[?IsPrimary\n                   ^\n"),
+    ("sum(Emails[].Type)", 'mapper: error: sum(): argument 1 must be an array of numbers, but it holds the string '
+                           '"Personal" (column 1 of the expression)\n  sum(Emails[].Type)\n  ^\n'),
+])
+def test_eval_errors_in_the_expression_exit_2_with_a_caret(expression: str, message: str) -> None:
+    done = mapper("eval", expression, stdin=json.dumps(CONTACT).encode())
+    assert (done.returncode, done.stdout, done.stderr.decode()) == (2, b"", message)
+
+
+def test_eval_of_malformed_json_exits_3_with_line_and_column(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text('{\n  "a": 1,\n  "b": }\n', encoding="utf-8")
+    done = mapper("eval", "a", str(broken))
+    assert (done.returncode, done.stdout) == (3, b"")
+    assert done.stderr.decode() == f"mapper: error: {broken}:3:8: invalid JSON: Unexpected character, expected a JSON value\n"
