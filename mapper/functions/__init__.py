@@ -9,7 +9,7 @@ the facts the checker, the fuzzer and the code generator read):
 - mapper's integration library, one module per domain: ``strings`` (with
   regular expressions and ``coalesce``), ``arrays`` (and objects),
   ``numbers`` (and money), ``booleans``, ``dates`` (and time zones), and
-  ``rejects`` (``error()``); docs/functions.md lists them all;
+  ``raising`` (``error()``); docs/functions.md lists them all;
 - the context functions ``root()``, ``parent()`` and ``index()``, declared in
   ``builtins`` so that checkers know them, but evaluated by the expression
   layer, which alone knows the record and the enclosing items;

@@ -1,4 +1,4 @@
-"""The library function that rejects a record on purpose: ``error(message)``."""
+"""The library function that raises on purpose, rejecting the record: ``error(message)``."""
 
 from __future__ import annotations
 
