@@ -41,6 +41,10 @@ EXPRESSIONS = [
     "upper(nickname)", "to_string(age)", "to_number(id)", "reverse(tags)", "merge(name, phone)", "type(anything)",
     "join(',', tags)", "contains(tags, 'x')", "sum(`[1.5, 2]`)", "abs(age)", "round(age, `1`)",
     "address.city || 'none'", "emails[?primary] | length(@)", "tags[?@ != ''] | [0]",
+    "group_by(emails, &address)", "items(name)", "from_items(items(name))", "zip(tags, emails)",
+    "find_first(id, '-')", "find_last(id, '-', `2`)", "nickname || error('no nickname')",
+    "round(age, `0`, 'half_even')", "replace(id, '-', '', `1`)", "split(id, '')", "trim(id, '')",
+    "join(',', nickname && tags)",
 ]
 
 
@@ -105,6 +109,12 @@ def test_the_inferred_shape_holds_every_result(text: str) -> None:
         ("sort_by(emails, &address)", "an array of objects"),
         ("kind", "a string or null"),
         ("age > `3`", "a boolean or null"),
+        ("nickname || error('no nickname')", "a string"),
+        ("error('no nickname')", "nothing"),
+        ("zip(tags, emails)", "an array of arrays"),
+        ("items(name)", "an array of arrays or null"),
+        ("group_by(emails, &address)", "an object or null"),
+        ("find_first(id, '-')", "a number or null"),
     ],
 )
 def test_shapes_are_precise(text: str, described: str) -> None:
@@ -124,6 +134,7 @@ _USER_TABLE = build_function_table([
     FunctionSpec("words", _first, (_ANY,), ("array", "null"), refines=Refines("array_of", items="string")),
     FunctionSpec("count", _first, (_ANY,), ("number",), refines=Refines("integer")),
     FunctionSpec("plain", _first, (_ANY,), ("array",)),
+    FunctionSpec("fail", _first, (_ANY,), ("any",), refines=Refines("never")),
 ])
 
 
@@ -134,6 +145,7 @@ _USER_TABLE = build_function_table([
     ("words(id)", "split(id, '-')"),
     ("count(tags)", "length(tags)"),
     ("plain(tags)", "values(name)"),
+    ("nickname || fail('x')", "nickname || error('x')"),
 ])
 def test_a_user_functions_facts_refine_its_result_as_the_libraries_do(text: str, like: str) -> None:
     assert _shape(text, _USER_TABLE).describe() == _shape(like).describe()

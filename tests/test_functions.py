@@ -31,7 +31,9 @@ from jmespath.exceptions import (
     UnknownFunctionError,
     VariadictArityError,
 )
+from jmespath.visitor import TreeInterpreter, _Expression
 
+import mapper
 import mapper.functions
 import mapper.functions.numbers
 from mapper.documents import parse_yaml
@@ -49,6 +51,7 @@ from mapper.functions import (
     FunctionTable,
     ParamSpec,
     Refines,
+    RejectedByRule,
     build_function_table,
     jmespath_function,
 )
@@ -60,6 +63,14 @@ OPTIONS = jmespath.Options(custom_functions=TABLE)
 
 LIBRARY_CASES: dict[str, list[dict[str, Any]]] = parse_yaml(
     (DATA / "library.yaml").read_text(encoding="utf-8"), "library.yaml").data
+
+
+def _argument(value: Any) -> Any:
+    """A case's argument: ``{"&": "expression"}`` is that expression reference, any other value itself."""
+    if isinstance(value, dict) and set(value) == {"&"}:
+        return _Expression(jmespath.compile(value["&"]).parsed,  # type: ignore[arg-type]  # the node
+                           TreeInterpreter(OPTIONS))
+    return value
 
 
 def _library_cases() -> list[Any]:
@@ -79,13 +90,14 @@ def _same(result: Any, expected: Any) -> bool:
 
 @pytest.mark.parametrize(("name", "case"), _library_cases())
 def test_library_function(name: str, case: dict[str, Any]) -> None:
+    args = [_argument(value) for value in case["args"]]
     if "error" in case:
         with pytest.raises(ValueError) as raised:  # JMESPathError and MappingError are ValueErrors
-            TABLE.call_function(name, case["args"])
+            TABLE.call_function(name, args)
         assert isinstance(raised.value, JMESPathError)
         assert str(raised.value) == case["error"]
         return
-    result = TABLE.call_function(name, case["args"])
+    result = TABLE.call_function(name, args)
     assert _same(result, case["result"]), f"{name}{tuple(case['args'])} returned {result!r}"
 
 
@@ -187,6 +199,78 @@ def test_round_is_half_away_from_zero_on_the_written_number(number: float, digit
     assert Decimal(repr(result)) == expected if digits else result == int(expected)
 
 
+@given(st.decimals(min_value=-10**9, max_value=10**9, places=6, allow_nan=False), st.integers(min_value=-3, max_value=5))
+def test_round_half_even_is_pythons_round_on_the_written_number(amount: Decimal, digits: int) -> None:
+    number = float(amount)
+    expected = round(Decimal(repr(number)), digits)  # Decimal's round is half to even
+    result = TABLE.call_function("round", [number, digits, "half_even"])
+    assert Decimal(repr(result)) == expected if digits > 0 else result == int(expected)
+
+
+_KEYS = st.text(max_size=3)
+_SCALARS = st.none() | st.booleans() | st.integers() | st.text(max_size=3)
+_OBJECTS = st.dictionaries(_KEYS, _SCALARS, max_size=5)
+
+
+@given(_OBJECTS)
+def test_from_items_undoes_items(value: dict[str, Any]) -> None:
+    pairs = TABLE.call_function("items", [value])
+    assert TABLE.call_function("from_items", [pairs]) == value
+    assert list(TABLE.call_function("from_items", [pairs])) == list(value)  # the order too
+    assert TABLE.call_function("zip", [list(value), list(value.values())]) == pairs
+
+
+@given(st.lists(st.tuples(_KEYS, _SCALARS), max_size=6))
+def test_items_of_from_items_keeps_the_last_pair_per_key(pairs: list[tuple[str, Any]]) -> None:
+    value = TABLE.call_function("from_items", [[list(pair) for pair in pairs]])
+    assert TABLE.call_function("items", [value]) == [[key, item] for key, item in dict(pairs).items()]
+
+
+@given(st.lists(st.lists(_SCALARS, max_size=4), min_size=1, max_size=4))
+def test_zip_is_as_long_as_the_shortest_array_and_unzips(arrays: list[list[Any]]) -> None:
+    zipped = TABLE.call_function("zip", arrays)
+    assert len(zipped) == min(map(len, arrays))
+    if zipped:
+        assert TABLE.call_function("zip", zipped) == [array[:len(zipped)] for array in arrays]
+
+
+@given(st.lists(st.fixed_dictionaries({"n": st.integers()}, optional={"k": st.none() | st.sampled_from("abc")}),
+                max_size=8))
+def test_group_by_keeps_every_keyed_item_once_in_order(array: list[dict[str, Any]]) -> None:
+    groups = TABLE.call_function("group_by", [array, _argument({"&": "k"})])
+    keyed = [item for item in array if item.get("k") is not None]
+    assert sorted(map(id, (item for group in groups.values() for item in group))) == sorted(map(id, keyed))
+    assert list(groups) == list(dict.fromkeys(item["k"] for item in keyed))
+    for key, group in groups.items():
+        assert group == [item for item in keyed if item["k"] == key]
+
+
+def test_group_by_key_runs_in_mapper_expressions() -> None:
+    data = {"obs": [{"code": "bp", "v": 1}, {"code": "hr", "v": 2}, {"code": "bp", "v": 3}, {"v": 4}]}
+    assert jmespath.search("group_by(obs, &code).bp[].v", data, options=OPTIONS) == [1, 3]
+
+
+def test_join_of_null_is_null_and_otherwise_jmespaths() -> None:
+    assert jmespath.search("join(' ', given)", {}, options=OPTIONS) is None
+    assert jmespath.search("join(' ', given)", {"given": ["Marie", "S."]}, options=OPTIONS) == "Marie S."
+    with pytest.raises(ArgumentTypeError, match=r"^join\(\): argument 2 must be an array of strings or null, "):
+        jmespath.search("join(' ', given)", {"given": "Marie"}, options=OPTIONS)
+
+
+def test_error_rejects_the_record_at_its_rule_with_exactly_its_message(tmp_path: Path) -> None:
+    (tmp_path / "any.schema.json").write_text('{"type": "object"}', encoding="utf-8")
+    (tmp_path / "mapping.yaml").write_text(
+        "mapping: errors\nsource: {schema: any.schema.json}\ntarget: {schema: any.schema.json}\n"
+        "rules:\n  family: \"family || error('no family name')\"\n", encoding="utf-8")
+    mapping = mapper.load(tmp_path / "mapping.yaml")
+    assert mapping.apply({"family": "Curie"}) == {"family": "Curie"}
+    with pytest.raises(mapper.RecordError) as raised:
+        mapping.apply({})
+    [problem] = raised.value.problems
+    assert (problem.message, problem.stage, problem.rule) == ("no family name", "rule", "family")
+    assert isinstance(problem.cause, RejectedByRule) and problem.cause.function_name == "error"
+
+
 # -- jmespath's built-ins --------------------------------------------------------------------------
 
 _COMPLIANCE = json.loads((Path(__file__).parent / "data" / "jmespath-compliance" / "functions.json")
@@ -206,13 +290,20 @@ def test_builtins_pass_jmespath_compliance_through_the_table(given_data: Any, ca
         assert jmespath.search(case["expression"], given_data, options=OPTIONS) == case["result"]
 
 
+#: The built-in parameters that also take null, giving null ("null in, null out"): name -> position.
+_NULL_ALSO = {"join": 1}
+
+
 def test_every_builtin_is_in_the_table_with_jmespaths_signature() -> None:
     builtins = jmespath.functions.Functions.FUNCTION_TABLE
     assert set(BUILTIN_FUNCTIONS) == set(builtins)
     for name, entry in builtins.items():
         spec = TABLE.specs[name]
-        assert [(list(p.types), p.variadic) for p in spec.params] == [
-            (argument["types"] or ["any"], bool(argument.get("variadic"))) for argument in entry["signature"]]
+        expected = [(argument["types"] or ["any"], bool(argument.get("variadic"))) for argument in entry["signature"]]
+        if name in _NULL_ALSO:
+            types, variadic = expected[_NULL_ALSO[name]]
+            expected[_NULL_ALSO[name]] = ([*types, "null"], variadic)
+        assert [(list(p.types), p.variadic) for p in spec.params] == expected
         assert spec.returns and spec.doc
 
 
@@ -237,6 +328,8 @@ def test_builtins_behave_as_in_jmespath(name: str, args: list[Any]) -> None:
         result = error
     if name == "merge" and isinstance(result, JMESPathTypeError):
         pass  # jmespath type-checks only the first argument of merge() (merge({}, null) is its TypeError)
+    elif name in _NULL_ALSO and len(args) == 2 and isinstance(args[0], str) and args[_NULL_ALSO[name]] is None:
+        assert result is None  # null in, null out, where jmespath refuses null
     elif isinstance(expected, JMESPathError):
         assert isinstance(result, type(expected))
     elif isinstance(expected, Exception):  # jmespath's own Python error, e.g. contains('', null)
@@ -376,7 +469,7 @@ def test_caller_is_call_function_without_the_lookup() -> None:
 
 def test_errors_pickle() -> None:
     calls: tuple[tuple[str, list[Any]], ...] = (("abs", ["x"]), ("sum", [["x"]]), ("split", ["a"]), ("lower", []), ("parse_number", ["x"]),
-             ("concat", []))
+             ("concat", []), ("error", ["boom"]), ("round", [1, 0, "up"]))
     for name, args in calls:
         with pytest.raises(JMESPathError) as raised:
             TABLE.call_function(name, args)
@@ -529,7 +622,7 @@ _NO_CALL = (ParamSpec(("any",), variadic=True), ParamSpec(("any",)))
      "function f(): sorts_by_key needs two arguments, an array and an expression reference"),
     (lambda: Refines("nope"),  # type: ignore[arg-type]
      ("unknown refinement 'nope'; expected one of argument, item, as_array, mapped, first_present, array_of, "
-      "integer, record, enclosing, position")),
+      "integer, record, enclosing, position, never")),
     (lambda: Refines("array_of"),
      "refinement 'array_of': items must be a JMESPath type for array_of (and only for it), not ''"),
     (lambda: Refines("integer", items="string"),

@@ -7,8 +7,9 @@ the facts the checker, the fuzzer and the code generator read):
 - jmespath's built-ins (``length``, ``join``, ``sort_by``...), which behave as
   in jmespath 1.1.0 (``builtins``);
 - mapper's integration library, one module per domain: ``strings`` (with
-  regular expressions and ``coalesce``), ``numbers`` (and money),
-  ``booleans``, ``dates`` (and time zones); docs/functions.md lists them all;
+  regular expressions and ``coalesce``), ``arrays`` (and objects),
+  ``numbers`` (and money), ``booleans``, ``dates`` (and time zones), and
+  ``raising`` (``error()``); docs/functions.md lists them all;
 - the context functions ``root()``, ``parent()`` and ``index()``, declared in
   ``builtins`` so that checkers know them, but evaluated by the expression
   layer, which alone knows the record and the enclosing items;
@@ -19,7 +20,8 @@ The table is a ``jmespath.functions.Functions``: pass it as
 ``table.call_function(name, args)`` directly. Calls are on the per-record hot
 path, so each function's argument checks are compiled once (``callers``).
 A call raises only ``JMESPathError``: library functions raise
-``FunctionError`` for values they cannot use, and any other exception of a
+``FunctionError`` for values they cannot use (``error()`` its
+``RejectedByRule``), and any other exception of a
 user function, or of a built-in that raises Python's own errors, is re-raised
 as ``FunctionError`` from it.
 
@@ -31,7 +33,7 @@ from ..jsontypes import jmespath_type
 from .builtins import BUILTIN_FUNCTIONS, CONTEXT_FUNCTIONS
 from .callers import Caller
 from .describe import describe_types, describe_value, show
-from .errors import ArgumentTypeError, FunctionError, RangeArityError, SortKeyTypeError
+from .errors import ArgumentTypeError, FunctionError, RangeArityError, RejectedByRule, SortKeyTypeError
 from .library import LIBRARY_FUNCTIONS
 from .specs import (
     BASE_TYPES,
@@ -68,6 +70,7 @@ __all__ = [
     "ParamSpec",
     "RangeArityError",
     "Refines",
+    "RejectedByRule",
     "SortKeyTypeError",
     "build_function_table",
     "describe_types",

@@ -2,7 +2,8 @@
 
 The built-ins behave as in jmespath 1.1.0: their callables are jmespath's own
 methods, their parameters jmespath's signatures; mapper adds return types,
-documentation and facts (``_BUILTINS``). The context functions ``root()``,
+documentation and facts (``_BUILTINS``), and one extension: ``join`` gives null
+for a null array, as mapper's library functions do for a null subject. The context functions ``root()``,
 ``parent()`` and ``index()`` are declared here so that checkers know them, but
 evaluated by the expression layer, which alone knows the record and the
 enclosing items.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -35,6 +36,9 @@ class _Builtin:
     # TypeError, ceil(1e999) an OverflowError, avg([1e400 as int]) too, min_by of mixed key types a
     # TypeError. The others raise only jmespath's errors, so their calls need no wrap.
     raises_python_errors: bool = False
+    # The position of an array parameter that also takes null, giving null: "null in, null out" for
+    # join(' ', given) on a record without `given`, where jmespath's signature refuses null.
+    null_array: int | None = None
 
 
 _BUILTINS: dict[str, _Builtin] = {
@@ -48,7 +52,8 @@ _BUILTINS: dict[str, _Builtin] = {
     "ends_with": _Builtin(("boolean",), "Whether the string ends with the suffix."),
     "floor": _Builtin(("number",), "The largest integer not above the number.", {"refines": Refines("integer")},
                       raises_python_errors=True),
-    "join": _Builtin(("string",), "The strings of the array joined by the separator."),
+    "join": _Builtin(("string", "null"), "The strings of the array joined by the separator; null for null.",
+                     null_array=1),
     "keys": _Builtin(("array",), "The keys of the object.", {"refines": Refines("array_of", items="string")}),
     "length": _Builtin(("number",), "The length of a string, array or object.", {"refines": Refines("integer")}),
     "map": _Builtin(("array",), "The expression applied to every item.",
@@ -102,6 +107,18 @@ def _sort_key_errors(function: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
+def _null_gives_null(params: tuple[ParamSpec, ...], function: Callable[..., Any],
+                     position: int) -> tuple[tuple[ParamSpec, ...], Callable[..., Any]]:
+    """The parameters and call of a built-in whose argument at ``position`` also takes null, giving null."""
+    taking = replace(params[position], types=(*params[position].types, "null"))
+
+    def call(*args: Any) -> Any:
+        return None if args[position] is None else function(*args)
+
+    call.__name__ = getattr(function, "__name__", "call")
+    return (*params[:position], taking, *params[position + 1:]), call
+
+
 def _builtin_specs() -> dict[str, FunctionSpec]:
     table = jmespath.functions.Functions.FUNCTION_TABLE
     if set(table) != set(_BUILTINS):
@@ -115,6 +132,8 @@ def _builtin_specs() -> dict[str, FunctionSpec]:
         function = getattr(_JMESPATH, f"_func_{name}")
         if name in ("sort_by", "min_by", "max_by"):
             function = _sort_key_errors(function)
+        if builtin.null_array is not None:
+            params, function = _null_gives_null(params, function, builtin.null_array)
         specs[name] = FunctionSpec(name, function, params, builtin.returns, doc=builtin.doc,
                                    wrap_errors=builtin.raises_python_errors, **builtin.facts)
     return specs

@@ -2,6 +2,7 @@
 
 - ``FunctionError``: a function could not use a value (the library's refusals, and any
   exception a user function or a guarded built-in raised, wrapped by ``FunctionError.wrapping``);
+  ``RejectedByRule``, a ``FunctionError``, is ``error(message)`` rejecting the record on purpose;
 - ``ArgumentTypeError``: an argument of a type the function does not take;
 - ``SortKeyTypeError``: the key expression of ``sort_by`` / ``min_by`` / ``max_by`` gave a value that
   cannot be ordered;
@@ -42,6 +43,23 @@ class FunctionError(JMESPathError):
         Raise it ``from error``, so that the original stays the ``__cause__``.
         """
         return cls(function_name, f"{type(error).__name__}: {error}")
+
+
+class RejectedByRule(FunctionError):
+    """``error(message)`` was called: the rule rejects the record with exactly ``message``.
+
+    A ``FunctionError`` (``function_name`` "error", ``reason`` the message) whose
+    ``str()`` is the message alone, since the mapping's author wrote all of it.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__("error", message)
+
+    def __str__(self) -> str:
+        return self.reason
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.reason,))
 
 
 class ArgumentTypeError(JMESPathTypeError):

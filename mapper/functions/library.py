@@ -1,6 +1,6 @@
 """How mapper's library declares a function: the ``library`` registry decorator and shared pieces.
 
-Each domain module (``strings``, ``numbers``, ``booleans``, ``dates``)
+Each domain module (``strings``, ``arrays``, ``numbers``, ``booleans``, ``dates``, ``raising``)
 registers its functions with ``@library(name, params, returns, **facts)``;
 ``LIBRARY_FUNCTIONS`` holds them all once those modules are imported (the
 package does). Library functions return null when their subject is null

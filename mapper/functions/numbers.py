@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from functools import lru_cache
 
 from .describe import show
@@ -110,12 +110,21 @@ def _to_integer(value: str | float | None) -> int | None:
     raise FunctionError("to_integer", f"cannot read {show(value)} as an integer")
 
 
-@library("round", [NUMBER_VALUE, param("digits", "number", optional=True)], NUMBER_OR_NULL)
-def _round(value: float | None, digits: float = 0) -> int | float | None:
-    """The number rounded half away from zero to ``digits`` decimals, as written: 1.005 -> 1.01."""
+#: round()'s modes: the name a rule passes -> the decimal rounding it means.
+_ROUNDING = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN}
+
+
+@library("round", [NUMBER_VALUE, param("digits", "number", optional=True), param("mode", "string", optional=True)],
+         NUMBER_OR_NULL)
+def _round(value: float | None, digits: float = 0, mode: str = "half_up") -> int | float | None:
+    """The number rounded to ``digits`` decimals, as written, half away from zero ("half_up": 1.005 -> 1.01)
+    or half to even ("half_even", Python's round: 2.5 -> 2)."""
     if value is None:
         return None
     places = integer("round", "digits", digits)
+    rounding = _ROUNDING.get(mode)
+    if rounding is None:
+        raise FunctionError("round", f"the mode must be {' or '.join(map(show, _ROUNDING))}, not {show(mode)}")
     check_finite("round", value)
     if isinstance(value, int) and places >= 0:
         return value
@@ -124,7 +133,7 @@ def _round(value: float | None, digits: float = 0) -> int | float | None:
     if places > 0 and isinstance(exponent, int) and exponent >= -places:
         return value  # already has no more than `places` decimals
     try:
-        rounded = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=_DECIMAL)
+        rounded = number.quantize(Decimal(1).scaleb(-places), rounding=rounding, context=_DECIMAL)
     except InvalidOperation:
         raise FunctionError("round", f"cannot round to {places} digits") from None
     return int(rounded) if places <= 0 else _to_float("round", rounded)

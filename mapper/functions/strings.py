@@ -1,4 +1,4 @@
-"""Library functions on strings: case, trimming, padding, splitting, regular expressions, ``coalesce``."""
+"""Library functions on strings: case, trimming, padding, splitting, finding, regular expressions, ``coalesce``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from .describe import show
 from .errors import FunctionError
-from .library import STRING_OR_NULL, STRING_VALUE, integer, library, number_text
+from .library import NUMBER_OR_NULL, STRING_OR_NULL, STRING_VALUE, integer, library, number_text
 from .specs import Expects, Refines, param
 
 
@@ -40,22 +40,26 @@ def _title(value: str | None) -> str | None:
 _CHARS = param("chars", "string", optional=True)
 
 
+# As JMESPath Community defines them, an empty ``chars`` trims whitespace too (Python's
+# strip('') would trim nothing): ``chars or None``.
+
+
 @library("trim", [STRING_VALUE, _CHARS], STRING_OR_NULL, passes_text=True)
 def _trim(value: str | None, chars: str | None = None) -> str | None:
-    """The string without leading and trailing whitespace (or ``chars``)."""
-    return None if value is None else value.strip(chars)
+    """The string without leading and trailing whitespace (or ``chars``, unless empty)."""
+    return None if value is None else value.strip(chars or None)
 
 
 @library("trim_left", [STRING_VALUE, _CHARS], STRING_OR_NULL, passes_text=True)
 def _trim_left(value: str | None, chars: str | None = None) -> str | None:
-    """The string without leading whitespace (or ``chars``)."""
-    return None if value is None else value.lstrip(chars)
+    """The string without leading whitespace (or ``chars``, unless empty)."""
+    return None if value is None else value.lstrip(chars or None)
 
 
 @library("trim_right", [STRING_VALUE, _CHARS], STRING_OR_NULL, passes_text=True)
 def _trim_right(value: str | None, chars: str | None = None) -> str | None:
-    """The string without trailing whitespace (or ``chars``)."""
-    return None if value is None else value.rstrip(chars)
+    """The string without trailing whitespace (or ``chars``, unless empty)."""
+    return None if value is None else value.rstrip(chars or None)
 
 
 _SEPARATED = param("value", "string", "null", expects=Expects("separated", 1))
@@ -64,24 +68,62 @@ _SEPARATED = param("value", "string", "null", expects=Expects("separated", 1))
 @library("split", [_SEPARATED, param("separator", "string"), param("max_splits", "number", optional=True)],
           ("array", "null"), refines=Refines("array_of", items="string"))
 def _split(value: str | None, separator: str, max_splits: float | None = None) -> list[str] | None:
-    """The parts of the string between separators, at most ``max_splits`` splits."""
+    """The parts of the string between separators (its characters for ''), at most ``max_splits`` splits."""
     if value is None:
         return None
-    if not separator:
-        raise FunctionError("split", "the separator must not be empty")
-    if max_splits is None:
-        return value.split(separator)
-    return value.split(separator, integer("split", "max_splits", max_splits, minimum=0))
+    count = None if max_splits is None else integer("split", "max_splits", max_splits, minimum=0)
+    if separator:
+        return value.split(separator) if count is None else value.split(separator, count)
+    if count is None or count >= len(value):
+        return list(value)
+    return [*value[:count], value[count:]]
 
 
-@library("replace", [STRING_VALUE, param("old", "string"), param("new", "string")], STRING_OR_NULL)
-def _replace(value: str | None, old: str, new: str) -> str | None:
-    """The string with every ``old`` replaced by ``new``."""
+@library("replace", [STRING_VALUE, param("old", "string"), param("new", "string"),
+                     param("count", "number", optional=True)], STRING_OR_NULL)
+def _replace(value: str | None, old: str, new: str, count: float | None = None) -> str | None:
+    """The string with every ``old`` (or the first ``count``) replaced by ``new``."""
     if value is None:
         return None
     if not old:
         raise FunctionError("replace", "the text to replace must not be empty")
-    return value.replace(old, new)
+    if count is None:
+        return value.replace(old, new)
+    return value.replace(old, new, integer("replace", "count", count, minimum=0))
+
+
+def _position(function: str, what: str, position: float, length: int) -> int:
+    """A 0-based position in a string of ``length``, counted from the end when negative, within it."""
+    index = integer(function, what, position)
+    return min(max(index + length if index < 0 else index, 0), length)
+
+
+@library("find_first", [STRING_VALUE, param("sub", "string"), param("start", "number", optional=True),
+                        param("end", "number", optional=True)], NUMBER_OR_NULL)
+def _find_first(value: str | None, sub: str, start: float = 0, end: float | None = None) -> int | None:
+    """The 0-based position of the first ``sub`` within [start, end); null when there is none."""
+    if value is None:
+        return None
+    first = _position("find_first", "start", start, len(value))
+    last = len(value) if end is None else _position("find_first", "end", end, len(value))
+    found = value.find(sub, first, last) if sub else -1
+    return None if found < 0 else found
+
+
+@library("find_last", [STRING_VALUE, param("sub", "string"), param("position", "number", optional=True)],
+         NUMBER_OR_NULL)
+def _find_last(value: str | None, sub: str, position: float | None = None) -> int | None:
+    """The 0-based position of the last ``sub`` starting at or before ``position``; null when there is none."""
+    if value is None:
+        return None
+    if position is None:
+        found = value.rfind(sub) if sub else -1
+    else:
+        index = integer("find_last", "position", position)
+        if index < 0:
+            index += len(value)
+        found = value.rfind(sub, 0, index + len(sub)) if sub and index >= 0 else -1
+    return None if found < 0 else found
 
 
 def _pad(function: str, value: str | float | None, width: float, fill: str) -> tuple[str, int] | None:

@@ -12,7 +12,7 @@ import jmespath.functions
 from jmespath.exceptions import UnknownFunctionError
 
 from ..errors import MappingError
-from . import booleans, dates, numbers, strings  # noqa: F401  (importing them registers the library)
+from . import arrays, booleans, dates, numbers, raising, strings  # noqa: F401  (importing them registers the library)
 from .builtins import BUILTIN_FUNCTIONS, CONTEXT_FUNCTIONS
 from .callers import Caller, compile_caller, compile_positional_caller, positional_checks
 from .library import LIBRARY_FUNCTIONS

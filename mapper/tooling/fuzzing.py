@@ -13,8 +13,8 @@ A reason the mapping states is one that depends on the values of a record the
 schemas allow, where the mapping says how such values are taken: a lookup
 without a default that does not know the value, a function refusing a value
 it must parse (``parse_datetime`` of text in another format), a lossy
-conversion (``"4.5"`` into an integer), a required target field whose source
-is missing or null, a value outside the target's format, pattern, enum or
+conversion (``"4.5"`` into an integer), a rule calling ``error(message)``,
+a required target field whose source is missing or null, a value outside the target's format, pattern, enum or
 range. Such rejections are counted per rule and reported (``FuzzReport``),
 not failed, unless ``strict=True``: then every generated record must convert.
 
@@ -44,7 +44,7 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from ..errors import Problem
-from ..functions import FunctionSpec
+from ..functions import FunctionSpec, RejectedByRule
 from ..mapping import Mapping, load
 from .check import observe
 from .strategies import Hints, Strategy, format_strategy, from_schema
@@ -249,6 +249,8 @@ def is_stated_rejection(problem: Problem) -> bool:
     if problem.stage == "source":
         return False  # generated records are valid under the source schema
     if problem.stage == "rule":
+        if isinstance(problem.cause, RejectedByRule):
+            return True  # error(message): the mapping rejects the record on purpose
         return bool(_FUNCTION_REFUSES.match(message) or _FUNCTION_GIVEN_NULL.match(message)) or any(
             pattern.search(message) for pattern in _STATED_RULE_FAILURES)
     if _ABSENT.match(message):

@@ -50,6 +50,9 @@ Node = dict[str, Any]
 #: report(code, message, offset in the expression or None)
 Report = Callable[[str, str, "int | None"], None]
 
+#: The shape of a call that never returns (it always raises): no kind at all, so a union ignores it.
+NOTHING = Shape(frozenset())
+
 _SCALAR_PARAM = {"string", "number", "boolean", "null", "object", "array", "expref"}
 
 
@@ -564,6 +567,8 @@ class _Walk:
             return result.with_absence() if "null" in spec.returns else result
         if kind == "integer":
             return INTEGER
+        if kind == "never":
+            return NOTHING
         return self._context(refines, children)
 
     def _context(self, refines: Refines, children: list[Node]) -> Shape:
