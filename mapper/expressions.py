@@ -1,11 +1,11 @@
 """JMESPath expressions compiled to Python, plus mapper's context functions.
 
-``compile_expression(text, functions)`` parses an expression once with
-jmespath's parser and generates one Python function from its syntax tree
-(``codegen.py``; what that calls at run time is in ``runtime.py``), so a
-record costs a few dict lookups and comparisons, not a tree walk with method
-dispatch (``jmespath.search`` even rebuilds its
-interpreter on every call). The generated code follows jmespath 1.1.0
+``compile_expression(text, functions)`` parses an expression once
+(``parser.py``: jmespath's grammar and the JMESPath Community additions)
+and generates one Python function from its syntax tree (``codegen.py``;
+what that calls at run time is in ``runtime.py``), so a record costs a few
+dict lookups and comparisons, not a tree walk with method dispatch
+(``jmespath.search`` even rebuilds its interpreter on every call). The generated code follows jmespath 1.1.0
 exactly: the official compliance suite and a differential property test
 against ``jmespath.search`` hold it to that.
 
@@ -14,9 +14,9 @@ and the items around the current one, so every compiled expression takes a
 ``Scope`` too, which the context functions ``root()``, ``parent(n)`` and
 ``index()`` read.
 
-A syntax node the generator does not know (from a future jmespath) makes the
-expression fall back to jmespath's own ``TreeInterpreter``;
-``Expression.interpreted`` says when that happened.
+A syntax node the generator does not know makes the expression fall back
+to jmespath's own ``TreeInterpreter`` (which cannot run the community's
+nodes); ``Expression.interpreted`` says when that happened.
 
 Faults found at compile time raise ``ExpressionError`` (with the column inside
 the expression; ``UnknownFunctionError``, an ``UnknownNameError`` too, for an
@@ -30,13 +30,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, cast
 
-import jmespath.parser
-from jmespath import exceptions as jmespath_errors
 from jmespath.visitor import Options, TreeInterpreter
 
 from .codegen import Emitter, Unsupported
-from .errors import ExpressionError
 from .functions import CONTEXT_FUNCTIONS, FunctionTable
+from .parser import parse
 from .runtime import ORDER_SYMBOLS, Scope, order, parent_of
 
 __all__ = ["Expression", "compile_expression"]
@@ -47,7 +45,7 @@ Node = dict[str, Any]
 class Expression:
     """A compiled JMESPath expression: call it with a value (and a scope).
 
-    ``text`` is the source, ``ast`` jmespath's syntax tree, ``uses_context``
+    ``text`` is the source, ``ast`` its syntax tree (``parser.parse``), ``uses_context``
     whether it calls ``root()``, ``parent()`` or ``index()`` (then a scope is
     needed: without one, the value is taken as the record), ``interpreted``
     whether it runs on jmespath's interpreter rather than generated code.
@@ -102,7 +100,7 @@ def compile_expression(text: str, functions: FunctionTable) -> Expression:
     arguments or a slice step of zero, and ``UnknownFunctionError`` (an
     ``ExpressionError`` and an ``UnknownNameError``) for an unknown function.
     """
-    ast = _parse(text)
+    ast = parse(text)
     emitter = Emitter(functions)
     try:
         result = emitter.expression(ast, text, "data")
@@ -111,36 +109,6 @@ def compile_expression(text: str, functions: FunctionTable) -> Expression:
         uses_context = _check_functions(ast, text, functions)
         return Expression(text, ast, functions, uses_context, evaluate=_interpreter_fallback(ast, functions))
     return Expression(text, ast, functions, emitter.uses_context, emitted=(emitter, result))
-
-
-def _parse(text: str) -> Node:
-    try:
-        parsed = cast(Node, jmespath.parser.Parser().parse(text).parsed)
-    except jmespath_errors.IncompleteExpressionError:
-        raise ExpressionError(_INCOMPLETE, text, len(text)) from None
-    except jmespath_errors.LexerError as error:
-        raise ExpressionError(_sentence(error.message), text, error.lexer_position) from None
-    except jmespath_errors.ParseError as error:
-        raise ExpressionError(_parse_message(error), text, error.lex_position) from None
-    return parsed
-
-
-_INCOMPLETE = "the expression ends too early (is a bracket, brace or parenthesis left open?)"
-
-
-def _parse_message(error: jmespath_errors.ParseError) -> str:
-    if error.token_type == "EOF":
-        return _INCOMPLETE
-    message: str = error.msg
-    if message.startswith("Expecting:"):
-        message = message.replace("Expecting:", "expected", 1)
-    elif message == "Invalid jmespath expression":
-        message = "invalid expression"
-    return _sentence(message)
-
-
-def _sentence(message: str) -> str:
-    return f"{message[:1].lower()}{message[1:]}"
 
 
 # -- the fallback ----------------------------------------------------------------------------------
