@@ -297,7 +297,9 @@ class _Parser:
         bindings: list[Node] = []
         while True:
             variable = self.tokens[self.index]
-            self.match("variable")
+            if variable.kind != "variable":
+                self.fail(variable, "expected a $name to bind in let")
+            self.index += 1
             if self.kind() != "assign":
                 raise ExpressionError(f"expected '=' after ${variable.value} in let", self.text,
                                       self.tokens[self.index].start)
