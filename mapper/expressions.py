@@ -5,9 +5,9 @@
 and generates one Python function from its syntax tree (``codegen.py``;
 what that calls at run time is in ``runtime.py``), so a record costs a few
 dict lookups and comparisons, not a tree walk with method dispatch
-(``jmespath.search`` even rebuilds its interpreter on every call). The generated code follows jmespath 1.1.0
-exactly: the official compliance suite and a differential property test
-against ``jmespath.search`` hold it to that.
+(``jmespath.search`` even rebuilds its interpreter on every call). The
+generated code follows jmespath 1.1.0 exactly: the official compliance suite
+and a differential property test against ``jmespath.search`` hold it to that.
 
 JMESPath itself sees one value at a time. Mapping rules also need the record
 and the items around the current one, so every compiled expression takes a

@@ -50,7 +50,9 @@ _BINDING_POWER = {
     "star": 7, "multiply": 7, "divide": 7, "modulo": 7, "integer_divide": 7,
     "flatten": 9, "filter": 21, "dot": 40, "not": 45, "lbrace": 50, "lbracket": 55, "lparen": 60,
 }
+#: Unary ``-`` and ``+``: tighter than ``*``, looser than paths (``-a.b`` is ``-(a.b)``).
 _UNARY = 8
+#: jmespath's binding power of the wildcard, for the projection after ``*`` or ``[*]``.
 _STAR = 20
 #: Tokens binding less than this end the right side of a projection.
 _PROJECTION_STOP = 10
