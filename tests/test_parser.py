@@ -153,6 +153,12 @@ def test_glued_tokens_give_jmespath_trees_and_errors(text: str) -> None:
     assert mapper_outcome(text) == jmespath_outcome(text)
 
 
+@pytest.mark.parametrize(("text", "value"), [("'a\\\\b'", "a\\\\b"), ("'a\\nb'", "a\\nb"), ("'it\\'s'", "it's")])
+def test_raw_strings_keep_backslashes_as_jmespath_org_does(text: str, value: str) -> None:
+    # The community reads ``\\`` as one backslash; mapper keeps jmespath.org's reading (FINDINGS.md).
+    assert parse(text) == {"type": "literal", "value": value, "children": []}
+
+
 # -- the new syntax ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("case", CASES["parses"], ids=[case["expression"] for case in CASES["parses"]])
