@@ -1,22 +1,22 @@
 """JMESPath expressions compiled to Python, plus mapper's context functions.
 
-``compile_expression(text, functions)`` parses an expression once with
-jmespath's parser and generates one Python function from its syntax tree
-(``codegen.py``; what that calls at run time is in ``runtime.py``), so a
-record costs a few dict lookups and comparisons, not a tree walk with method
-dispatch (``jmespath.search`` even rebuilds its
-interpreter on every call). The generated code follows jmespath 1.1.0
-exactly: the official compliance suite and a differential property test
-against ``jmespath.search`` hold it to that.
+``compile_expression(text, functions)`` parses an expression once
+(``parser.py``: jmespath's grammar and the JMESPath Community additions)
+and generates one Python function from its syntax tree (``codegen.py``;
+what that calls at run time is in ``runtime.py``), so a record costs a few
+dict lookups and comparisons, not a tree walk with method dispatch
+(``jmespath.search`` even rebuilds its interpreter on every call). The
+generated code follows jmespath 1.1.0 exactly: the official compliance suite
+and a differential property test against ``jmespath.search`` hold it to that.
 
 JMESPath itself sees one value at a time. Mapping rules also need the record
 and the items around the current one, so every compiled expression takes a
 ``Scope`` too, which the context functions ``root()``, ``parent(n)`` and
 ``index()`` read.
 
-A syntax node the generator does not know (from a future jmespath) makes the
-expression fall back to jmespath's own ``TreeInterpreter``;
-``Expression.interpreted`` says when that happened.
+A syntax node the generator does not know makes the expression fall back
+to jmespath's own ``TreeInterpreter`` (which cannot run the community's
+nodes); ``Expression.interpreted`` says when that happened.
 
 Faults found at compile time raise ``ExpressionError`` (with the column inside
 the expression; ``UnknownFunctionError``, an ``UnknownNameError`` too, for an
@@ -34,19 +34,18 @@ and pay for neither.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any, cast
 
-import jmespath.parser
-from jmespath import exceptions as jmespath_errors
 from jmespath.exceptions import JMESPathError
-from jmespath.lexer import Lexer
 from jmespath.visitor import Options, TreeInterpreter
 
 from .codegen import Emitter, Unsupported
 from .errors import EvaluationError, ExpressionError
 from .functions import CONTEXT_FUNCTIONS, FunctionSpec, FunctionTable, build_function_table
+from .lexer import Token, tokenize
+from .parser import parse
 from .runtime import ORDER_SYMBOLS, OrderingError, Scope, order, parent_of
 
 __all__ = ["Expression", "compile", "compile_expression", "evaluation_error", "search"]
@@ -57,7 +56,7 @@ Node = dict[str, Any]
 class Expression:
     """A compiled JMESPath expression: call it with a value (and a scope).
 
-    ``text`` is the source, ``ast`` jmespath's syntax tree, ``uses_context``
+    ``text`` is the source, ``ast`` its syntax tree (``parser.parse``), ``uses_context``
     whether it calls ``root()``, ``parent()`` or ``index()`` (then a scope is
     needed: without one, the value is taken as the record), ``interpreted``
     whether it runs on jmespath's interpreter rather than generated code.
@@ -120,7 +119,7 @@ def compile_expression(text: str, functions: FunctionTable) -> Expression:
     arguments or a slice step of zero, and ``UnknownFunctionError`` (an
     ``ExpressionError`` and an ``UnknownNameError``) for an unknown function.
     """
-    ast = _parse(text)
+    ast = parse(text)
     emitter = Emitter(functions)
     try:
         result = emitter.expression(ast, text, "data")
@@ -129,36 +128,6 @@ def compile_expression(text: str, functions: FunctionTable) -> Expression:
         uses_context = _check_functions(ast, text, functions)
         return Expression(text, ast, functions, uses_context, evaluate=_interpreter_fallback(ast, functions))
     return Expression(text, ast, functions, emitter.uses_context, emitted=(emitter, result))
-
-
-def _parse(text: str) -> Node:
-    try:
-        parsed = cast(Node, jmespath.parser.Parser().parse(text).parsed)
-    except jmespath_errors.IncompleteExpressionError:
-        raise ExpressionError(_INCOMPLETE, text, len(text)) from None
-    except jmespath_errors.LexerError as error:
-        raise ExpressionError(_sentence(error.message), text, error.lexer_position) from None
-    except jmespath_errors.ParseError as error:
-        raise ExpressionError(_parse_message(error), text, error.lex_position) from None
-    return parsed
-
-
-_INCOMPLETE = "the expression ends too early (is a bracket, brace or parenthesis left open?)"
-
-
-def _parse_message(error: jmespath_errors.ParseError) -> str:
-    if error.token_type == "EOF":
-        return _INCOMPLETE
-    message: str = error.msg
-    if message.startswith("Expecting:"):
-        message = message.replace("Expecting:", "expected", 1)
-    elif message == "Invalid jmespath expression":
-        message = "invalid expression"
-    return _sentence(message)
-
-
-def _sentence(message: str) -> str:
-    return f"{message[:1].lower()}{message[1:]}"
 
 
 # -- the fallback ----------------------------------------------------------------------------------
@@ -267,20 +236,20 @@ def evaluation_error(text: str, error: JMESPathError) -> EvaluationError:
     function_name = name if isinstance(name, str) else None
     if isinstance(error, OrderingError):
         operator = next(name for name, symbol in ORDER_SYMBOLS.items() if symbol == error.operator)
-        offset = _only_offset(text, lambda token, following: token["type"] == operator)
+        offset = _only_offset(text, lambda token, following: token.kind == operator)
     elif function_name is not None:
-        offset = _only_offset(text, lambda token, following: token["type"] == "unquoted_identifier"
-                              and token["value"] == function_name and following["type"] == "lparen")
+        offset = _only_offset(text, lambda token, following: token.kind == "unquoted_identifier"
+                              and token.value == function_name and following.kind == "lparen")
     else:
         offset = None
     return EvaluationError(str(error), text, function_name=function_name, offset=offset)
 
 
-def _only_offset(text: str, matches: Callable[[Mapping[str, Any], Mapping[str, Any]], bool]) -> int | None:
+def _only_offset(text: str, matches: Callable[[Token, Token], bool]) -> int | None:
     """The start of the one token of ``text`` that ``matches`` (given it and the next token), if only one does."""
     try:
-        tokens = list(Lexer().tokenize(text))
-    except JMESPathError:  # syntax jmespath's lexer does not know: no column rather than a wrong one
+        tokens = tokenize(text)
+    except ExpressionError:
         return None
-    starts = [token["start"] for token, following in zip(tokens, tokens[1:]) if matches(token, following)]
+    starts = [token.start for token, following in zip(tokens, tokens[1:]) if matches(token, following)]
     return int(starts[0]) if len(starts) == 1 else None

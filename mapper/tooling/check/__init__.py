@@ -24,10 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, cast
-
-import jmespath.parser
-from jmespath.exceptions import JMESPathError
+from typing import Any
 
 from ...documents import Document, load_document
 from ...errors import (
@@ -39,11 +36,11 @@ from ...errors import (
     SchemaError,
     UnknownNameError,
 )
-from ...expressions import compile_expression
-from ...functions import FunctionTable, build_function_table
+from ...functions import build_function_table
 from ...mapping import Mapping, load
 from ...mapping_file import read_mapping
-from ...model import Expr, MappingSpec, expressions_of, walk_rules
+from ...model import MappingSpec, expressions_of, walk_rules
+from ...parser import parse
 from ...schemas import Schema, display_path, load_schema
 from .codes import CODES, Code
 from .inference import ExpressionTyper, Observations
@@ -89,13 +86,12 @@ def observe(mapping: Mapping) -> Observations:
     up under.
     """
     document = load_document(mapping.spec.file)
-    parser = jmespath.parser.Parser()
     parsed: Parsed = {}
     for rule in walk_rules(mapping.spec.rules):
         for expr in expressions_of(rule):
             try:
-                parsed[expr.text] = cast("dict[str, Any]", parser.parse(expr.text).parsed)
-            except (JMESPathError, ValueError):
+                parsed[expr.text] = parse(expr.text)
+            except ExpressionError:
                 parsed[expr.text] = None
     observations = Observations()
     typer = ExpressionTyper(mapping.function_table.specs, observations)
@@ -136,7 +132,7 @@ class _FileChecker:
         except MappingError as error:
             self.add_error("M109", error)
             return
-        parsed = self._parse_expressions(spec, document, table)
+        parsed = self._parse_expressions(spec, document)
         if schemas is not None:
             reads = Observations()
             typer = ExpressionTyper(table.specs, reads)
@@ -193,18 +189,16 @@ class _FileChecker:
 
     # -- stage 2: expressions -------------------------------------------------------------------
 
-    def _parse_expressions(self, spec: MappingSpec, document: Document, table: FunctionTable) -> Parsed:
+    def _parse_expressions(self, spec: MappingSpec, document: Document) -> Parsed:
         parsed: Parsed = {}
-        parser = jmespath.parser.Parser()
         for rule in walk_rules(spec.rules):
             for expr in expressions_of(rule):
                 if expr.text in parsed:
                     continue
                 try:
-                    parsed[expr.text] = cast("dict[str, Any]", parser.parse(expr.text).parsed)
-                except (JMESPathError, ValueError):
+                    parsed[expr.text] = parse(expr.text)
+                except ExpressionError as error:
                     parsed[expr.text] = None
-                    error = _syntax_error(expr, table)
                     self.add("M102", error.message, expression_location(document, expr, error.offset), rule.name)
         return parsed
 
@@ -215,12 +209,3 @@ class _FileChecker:
             load(self.path, functions=self.functions)
         except MappingError as error:
             self.add("M109", error.message, error.location or Location(self.label))
-
-
-def _syntax_error(expr: Expr, table: FunctionTable) -> ExpressionError:
-    """What loading says of an expression jmespath cannot parse: the loader's wording and offset."""
-    try:
-        compile_expression(expr.text, table)
-    except ExpressionError as error:
-        return error
-    raise AssertionError(f"the loader compiles {expr.text!r}, which jmespath cannot parse")

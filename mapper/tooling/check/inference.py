@@ -22,10 +22,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import jmespath.lexer
-from jmespath.exceptions import JMESPathError
-
+from ...errors import ExpressionError
 from ...functions import FunctionSpec, Refines, unknown_function, wrong_arity
+from ...lexer import tokenize
 from .shapes import (
     ANY,
     BOOLEAN,
@@ -105,17 +104,16 @@ class _Tokens:
         self.offsets: dict[str, list[int]] = {}
         self.brackets: dict[str, list[int]] = {"filter": [], "flatten": [], "index": []}
         try:
-            tokens = list(jmespath.lexer.Lexer().tokenize(text))
-        except JMESPathError:
+            tokens = tokenize(text)
+        except ExpressionError:
             return
-        for token, following in zip(tokens, tokens[1:] + [tokens[-1]]):
-            kind = token["type"]
-            if kind in ("unquoted_identifier", "quoted_identifier"):
-                self.offsets.setdefault(str(token["value"]), []).append(int(token["start"]))
-            elif kind in ("filter", "flatten"):
-                self.brackets[kind].append(int(token["start"]))
-            elif kind == "lbracket" and following["type"] in ("number", "colon"):
-                self.brackets["index"].append(int(token["start"]))
+        for token, following in zip(tokens, tokens[1:]):
+            if token.kind in ("unquoted_identifier", "quoted_identifier"):
+                self.offsets.setdefault(str(token.value), []).append(token.start)
+            elif token.kind in ("filter", "flatten"):
+                self.brackets[token.kind].append(token.start)
+            elif token.kind == "lbracket" and following.kind in ("number", "colon"):
+                self.brackets["index"].append(token.start)
 
     def take(self, name: str) -> int | None:
         """The offset of the next use of ``name`` (a field or a function)."""
@@ -174,9 +172,14 @@ class _Walk:
         return method(node, current)
 
     def _unknown(self, node: Node, current: Shape) -> Shape:
+        """A node the walk does not type yet (``let``, ``$``, ``?:``, arithmetic): it may yield anything.
+
+        Its children still run against ``current`` (so do all of the community's), which keeps their
+        reads, their calls' checks and the token offsets of what follows in step.
+        """
         for child in node.get("children", ()):
             if isinstance(child, dict):
-                self.infer(child, ANY)
+                self.infer(child, current)
         return ANY
 
     # -- paths ----------------------------------------------------------------------------------
