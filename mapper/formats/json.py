@@ -28,11 +28,10 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any, Final
 
-import jmespath
-import jmespath.exceptions
 import orjson
 
-from ..errors import PayloadError, PayloadSyntaxError, Problem, RecordError
+from ..errors import MappingError, PayloadError, PayloadSyntaxError, Problem, RecordError
+from ..expressions import compile as compile_expression
 
 #: Documents up to this size are parsed whole (exact error positions); larger ones stream.
 BUFFER_LIMIT: Final = 8 * 1024 * 1024
@@ -109,9 +108,9 @@ class JsonReader:
 
     def __init__(self, records: str | None = None, *, buffer_limit: int = BUFFER_LIMIT) -> None:
         try:
-            self._select = jmespath.compile(records) if records else None
-        except jmespath.exceptions.JMESPathError as error:
-            raise PayloadError(f"records {records!r} is not a JMESPath expression: {error}") from error
+            self._select = compile_expression(records) if records else None
+        except MappingError as error:
+            raise PayloadError(f"records {records!r} is not a JMESPath expression: {error.message}") from error
         self._records = records
         self._path = tuple(records.split(".")) if records and _DOTTED_PATH.fullmatch(records) else None
         self.buffer_limit = buffer_limit
