@@ -164,12 +164,8 @@ class Emitter(FunctionWriter):
         base = self.node(left, source)
         if _is_slice(left):
             # A sliced string is one value, not items to project: the right side applies to it whole.
-            result = self.fresh("projected")
-            with self.block(f"if type({base}) is str:"):
-                self.line(f"{result} = {self.node(right, base)}")
-            with self.block("else:"):
-                self.line(f"{result} = {self._array_projection(base, right)}")
-            return result
+            return self._either(f"type({base}) is str", lambda: self.node(right, base),
+                                lambda: self._array_projection(base, right), "projected")
         return self._array_projection(base, right)
 
     def _array_projection(self, base: str, right: Node) -> str:
@@ -287,12 +283,18 @@ class Emitter(FunctionWriter):
 
     def _ternary(self, node: Node, source: str) -> str:
         condition, chosen, otherwise = node["children"]
-        result = self.fresh("chosen")
         # Only the chosen branch is evaluated.
-        with self.block(f"if is_true({self.node(condition, source)}):"):
-            self.line(f"{result} = {self.node(chosen, source)}")
+        return self._either(f"is_true({self.node(condition, source)})", lambda: self.node(chosen, source),
+                            lambda: self.node(otherwise, source), "chosen")
+
+    def _either(self, test: str, chosen: Callable[[], str], otherwise: Callable[[], str], prefix: str) -> str:
+        """A local set by ``chosen()`` when ``test`` holds, else by ``otherwise()``: each writes its
+        statements inside its branch and returns the name of its value."""
+        result = self.fresh(prefix)
+        with self.block(f"if {test}:"):
+            self.line(f"{result} = {chosen()}")
         with self.block("else:"):
-            self.line(f"{result} = {self.node(otherwise, source)}")
+            self.line(f"{result} = {otherwise()}")
         return result
 
     def _arithmetic(self, node: Node, source: str) -> str:

@@ -8,6 +8,7 @@ of the rejected record).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,10 @@ import mapper
 from mapper.documents import parse_yaml
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
+#: Cases named syntax-* use the JMESPath Community syntax (issue 12), which needs mapper/parser.py:
+#: expected failures until it is merged, then run for real.
+PARSER_ABSENT = importlib.util.find_spec("mapper.parser") is None
+NEEDS_PARSER = pytest.mark.xfail(PARSER_ABSENT, reason="mapper/parser.py is not merged yet", strict=False)
 
 
 def _write_case(case: dict[str, Any], directory: Path) -> None:
@@ -29,7 +34,8 @@ def _write_case(case: dict[str, Any], directory: Path) -> None:
         (directory / name).write_text(content, encoding="utf-8")
 
 
-@pytest.mark.parametrize("case_file", CASES, ids=[path.stem for path in CASES])
+@pytest.mark.parametrize("case_file", [
+    pytest.param(path, id=path.stem, marks=NEEDS_PARSER if path.stem.startswith("syntax-") else ()) for path in CASES])
 def test_case(case_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     case = parse_yaml(case_file.read_text(encoding="utf-8"), case_file.name).data
     _write_case(case, tmp_path)
