@@ -321,16 +321,30 @@ rules:
   total: "a + b"
 """
 
-TREES = {"a / b": op("divide", t("a"), t("b")), "a + b": op("plus", t("a"), t("b"))}
+TREES = {
+    "a / b": op("divide", t("a"), t("b")),
+    "a + b": op("plus", t("a"), t("b")),
+    "let $p = a in sort_by(xs, &abs(@ - $p))":
+        let([("p", t("a"))], tree("sort_by(xs, &abs(_0))", op("minus", t("@"), var("p")))),
+    "xs[*].[@, $.id]": tree("xs[*].[@, _0]", tree("_0.id", root())),
+    "a > b ? 'a' : 'b'": ternary(t("a > b"), t("'a'"), t("'b'")),
+    "name[::-1]": tree("name[::-1]"),
+    "$.id": tree("_0.id", root()),
+}
+
+
+def _load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mapping_text: str) -> mapper.Mapping:
+    """The mapping, its expressions parsed as the contract's trees (``TREES``) where jmespath cannot."""
+    parse = expressions._parse
+    monkeypatch.setattr(expressions, "_parse", lambda text: TREES[text] if text in TREES else parse(text))
+    (tmp_path / "mapping.yaml").write_text(mapping_text, encoding="utf-8")
+    for name in ("source", "target"):
+        (tmp_path / f"{name}.schema.json").write_text('{"type": "object"}', encoding="utf-8")
+    return mapper.load(tmp_path / "mapping.yaml")
 
 
 def test_arithmetic_errors_reject_the_record_not_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    parse = expressions._parse
-    monkeypatch.setattr(expressions, "_parse", lambda text: TREES[text] if text in TREES else parse(text))
-    (tmp_path / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
-    for name in ("source", "target"):
-        (tmp_path / f"{name}.schema.json").write_text('{"type": "object"}', encoding="utf-8")
-    mapping = mapper.load(tmp_path / "mapping.yaml")
+    mapping = _load(tmp_path, monkeypatch, MAPPING)
     results = list(mapping.apply_many([{"id": 1, "a": 6, "b": 3}, {"id": 2, "a": 6, "b": 0},
                                        {"id": 3, "a": "x", "b": 1}, {"id": 4, "a": 1, "b": 4}]))
     assert [result.ok for result in results] == [True, False, False, True]
@@ -340,6 +354,36 @@ def test_arithmetic_errors_reject_the_record_not_the_run(tmp_path: Path, monkeyp
     assert [str(cause) for cause in causes[1]] == ["cannot divide 6 by zero (with /)"]
     assert [str(cause) for cause in causes[2]] == ['/ needs two numbers, not the string "x" and the number 1',
                                                    '+ needs two numbers, not the string "x" and the number 1']
+
+
+EXPORTED = """\
+mapping: new-syntax-exported
+source: {schema: source.schema.json}
+target: {schema: target.schema.json}
+rules:
+  near: "let $p = a in sort_by(xs, &abs(@ - $p))"
+  tagged: "xs[*].[@, $.id]"
+  larger: "a > b ? 'a' : 'b'"
+  reversed: "name[::-1]"
+  items:
+    each: xs
+    rules:
+      value: "@"
+      record: "$.id"
+"""
+
+
+def test_the_exported_source_of_a_mapping_runs_the_new_syntax(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    mapping = _load(tmp_path, monkeypatch, EXPORTED)
+    assert not any(expression.interpreted for expression in mapping.compiled.expressions)
+    record = {"id": "r", "a": 2, "b": 1, "xs": [3, 1, 2], "name": "abc"}
+    expected = {"near": [2, 3, 1], "tagged": [[3, "r"], [1, "r"], [2, "r"]], "larger": "a", "reversed": "cba",
+                "items": [{"value": 3, "record": "r"}, {"value": 1, "record": "r"}, {"value": 2, "record": "r"}]}
+    assert mapping.apply(record) == expected
+    namespace: dict[str, Any] = {}
+    exec(mapping.compiled.source, namespace)  # noqa: S102 (the mapping's own generated source)
+    assert namespace["build_record"](record, Scope.top(record), (), []) == expected
 
 
 # -- the examples of docs/mapping-format.md -----------------------------------------------------------------
