@@ -14,6 +14,12 @@ an expression (constants, function callers, slices) are globals of the
 function's ``pysource.Module`` under names that say their role. Generated code
 calls ``runtime.py`` for the rare, slow cases, never this module.
 
+Beyond jmespath 1.1.0, the generator compiles JMESPath Community's additions
+(the nodes of ``parser.py``): ``$`` (the record, as ``root()``), ``let``
+with ``$name`` variables (Python locals of the generated function), the
+ternary ``?:``, arithmetic (``runtime.arithmetic``, with inline int fast
+paths) and slices of strings. None of them falls back to the interpreter.
+
 To support a new kind of node, add a method ``_<node type>(node, source)``
 that writes its statements and returns the name of the variable holding its
 value (``Unsupported`` is raised for a type without one).
@@ -22,17 +28,17 @@ value (``Unsupported`` is raised for a type without one).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from difflib import get_close_matches
 from typing import Any
-
-from jmespath.lexer import Lexer
 
 from .errors import ExpressionError, UnknownFunctionError
 from .functions import FunctionSpec, FunctionTable, build_function_table, unknown_function, wrong_arity
+from .lexer import tokenize
 from .pysource import FunctionWriter, Module, Recipe, identifier
-from .runtime import ORDER_SYMBOLS, RUNTIME
+from .runtime import ARITHMETIC_SYMBOLS, ORDER_SYMBOLS, RUNTIME
 
-__all__ = ["Emitter", "Unsupported", "new_module"]
+__all__ = ["Emitter", "Unsupported", "new_module", "undefined_variable"]
 
 Node = dict[str, Any]
 
@@ -59,9 +65,15 @@ class Emitter(FunctionWriter):
     of an ``each`` item, ``item`` names the enclosing scope and the index,
     which answer ``index()``, ``parent()`` and ``root()``; the item's own
     Scope is made only when something asks for ``scope_variable()``.
+
+    ``variables`` maps the ``$name`` variables in scope (name without ``$``)
+    to the Python locals holding them: ``let`` adds to it for its body, and a
+    caller that binds variables for a whole rule scope (a ``let:`` block)
+    passes the locals it has assigned.
     """
 
-    def __init__(self, functions: FunctionTable, module: Module | None = None) -> None:
+    def __init__(self, functions: FunctionTable, module: Module | None = None,
+                 variables: Mapping[str, str] | None = None) -> None:
         super().__init__(module if module is not None else new_module())
         self.functions = functions
         self.text = ""
@@ -69,6 +81,11 @@ class Emitter(FunctionWriter):
         self.item: tuple[str, str] | None = None
         self.scope_used = False
         self.uses_context = False
+        self.variables: dict[str, str] = dict(variables or {})
+        # In a function of its own (an expref), the enclosing function's variables arrive as parameters:
+        # ``borrowed`` are their locals, ``captured`` those read so far, in order.
+        self.borrowed: frozenset[str] = frozenset()
+        self.captured: list[str] = []
 
     def scope_variable(self) -> str:
         """The variable holding the Scope of this function's data (see ``item``)."""
@@ -138,11 +155,19 @@ class Emitter(FunctionWriter):
         if step == 0:
             raise ExpressionError("a slice step cannot be 0", self.text, _find(self.text, r"(?<=:)\s*0\s*\]"))
         bounds = self.bind(slice(start, stop, step), "bounds")
-        return self.assign(f"{source}[{bounds}] if isinstance({source}, list) else None", "sliced")
+        # Strings slice too (JEP-15): by characters, as Python does.
+        return self.assign(f"{source}[{bounds}] if isinstance({source}, (list, str)) else None", "sliced")
 
     def _projection(self, node: Node, source: str) -> str:
         left, right = node["children"]
         base = self.node(left, source)
+        if _is_slice(left):
+            # A sliced string is one value, not items to project: the right side applies to it whole.
+            return self._either(f"type({base}) is str", lambda: self.node(right, base),
+                                lambda: self._array_projection(base, right), "projected")
+        return self._array_projection(base, right)
+
+    def _array_projection(self, base: str, right: Node) -> str:
         if right["type"] == "identity":
             item = self.fresh("item")
             return self.assign(f"[{item} for {item} in {base} if {item} is not None] if isinstance({base}, list) "
@@ -228,21 +253,99 @@ class Emitter(FunctionWriter):
                            f"in NUMBERS or type({left}) is str and type({right}) is str "
                            f"else order({left}, {right}, {operator!r})", operator)
 
+    # JMESPath Community's additions ------------------------------------------------------------------
+
+    def _root(self, node: Node, source: str) -> str:
+        return self._record("record")
+
+    def _let(self, node: Node, source: str) -> str:
+        *bindings, body = node["children"]
+        enclosing = self.variables
+        self.variables = dict(enclosing)
+        try:
+            for binding in bindings:
+                # Each binding sees the ones before it; the body sees them all.
+                value = self.node(binding["children"][0], source)
+                self.variables[binding["value"]] = self.assign(value, f"var_{binding['value']}")
+            return self.node(body, source)
+        finally:
+            self.variables = enclosing
+
+    def _variable_ref(self, node: Node, source: str) -> str:
+        name: str = node["value"]
+        local = self.variables.get(name)
+        if local is None:
+            raise ExpressionError(undefined_variable(name, self.variables), self.text, node.get("offset"))
+        if local in self.borrowed and local not in self.captured:
+            self.captured.append(local)
+        return local
+
+    def _ternary(self, node: Node, source: str) -> str:
+        condition, chosen, otherwise = node["children"]
+        # Only the chosen branch is evaluated.
+        return self._either(f"is_true({self.node(condition, source)})", lambda: self.node(chosen, source),
+                            lambda: self.node(otherwise, source), "chosen")
+
+    def _either(self, test: str, chosen: Callable[[], str], otherwise: Callable[[], str], prefix: str) -> str:
+        """A local set by ``chosen()`` when ``test`` holds, else by ``otherwise()``: each writes its
+        statements inside its branch and returns the name of its value."""
+        result = self.fresh(prefix)
+        with self.block(f"if {test}:"):
+            self.line(f"{result} = {chosen()}")
+        with self.block("else:"):
+            self.line(f"{result} = {otherwise()}")
+        return result
+
+    def _arithmetic(self, node: Node, source: str) -> str:
+        left, right = (self.node(child, source) for child in node["children"])
+        operator: str = node["value"]
+        call = f"arithmetic({operator!r}, {left}, {right})"
+        symbol = ARITHMETIC_SYMBOLS[operator]
+        if operator in _EXACT_ON_INTS:
+            # Integers are exact in Python (a zero divisor goes to arithmetic() for its error).
+            nonzero = f" and {right}" if operator in ("modulo", "integer_divide") else ""
+            call = f"{left} {symbol} {right} if type({left}) is int and type({right}) is int{nonzero} else {call}"
+        return self.assign(call, operator)
+
+    def _arithmetic_unary(self, node: Node, source: str) -> str:
+        value = self.node(node["children"][0], source)
+        operator: str = node["value"]
+        inline = f"-{value}" if operator == "minus" else value
+        return self.assign(f"{inline} if type({value}) in NUMBERS else unary_arithmetic({operator!r}, {value})",
+                           "negated" if operator == "minus" else "number")
+
+    def _record(self, prefix: str) -> str:
+        """The record being mapped (``$``, ``root()``): the scope's root; null without a scope."""
+        self.uses_context = True
+        holder = self.item[0] if self.item is not None else self.scope_variable()
+        return self.assign(f"None if {holder} is None else {holder}.root", prefix)
+
+    # Functions and expression references ------------------------------------------------------------
+
     def _expref(self, node: Node, source: str) -> str:
         body = node["children"][0]
         function, scope = self._function_of(body, "expref")
         return self.assign(f"Expref({self.bind(body, 'expref_node')}, {function}, {scope})", "expref")
 
     def _function_of(self, body: Node, prefix: str) -> tuple[str, str]:
-        """The name of a generated function ``(data, scope) -> value`` for the expression ``body``,
-        and what to pass it as ``scope`` (None unless it uses context functions)."""
-        inner = Emitter(self.functions, self.module)
+        """A generated function ``(data, scope) -> value`` for the expression ``body``, and what to pass it
+        as ``scope`` (None unless it uses context functions).
+
+        The function is a global; the variables it reads are its first parameters, bound with
+        ``partial`` where it is used (so a function reading none costs nothing more).
+        """
+        inner = Emitter(self.functions, self.module, self.variables)
         inner.text = self.text
+        inner.borrowed = frozenset(self.variables.values())
         result = inner.node(body, "data")
         name = self.fresh(prefix)
-        inner.define(name, ["data", "scope"], returns=result, what=f"{name} of {self.text}")
+        inner.define(name, [*inner.captured, "data", "scope"], returns=result, what=f"{name} of {self.text}")
         self.uses_context = self.uses_context or inner.uses_context
-        return name, self.scope_variable() if inner.uses_context else "None"
+        for local in inner.captured:
+            if local in self.borrowed and local not in self.captured:
+                self.captured.append(local)
+        function = f"partial({name}, {', '.join(inner.captured)})" if inner.captured else name
+        return function, self.scope_variable() if inner.uses_context else "None"
 
     def check_call(self, node: Node) -> FunctionSpec:
         """The spec of the function ``node`` calls; raise if unknown or given the wrong number of arguments
@@ -298,15 +401,14 @@ class Emitter(FunctionWriter):
         if gives not in _CONTEXT_KINDS:
             raise AssertionError(f"context function {spec.name}() gives none of {', '.join(_CONTEXT_KINDS)}")
         name = spec.name
+        if gives == "record":
+            return self._record(name)
         if self.item is not None and (gives != "enclosing" or not arguments):
             outer, index = self.item
             if gives == "position":
                 return index
-            return self.assign(f"None if {outer} is None else {outer}.{'root' if gives == 'record' else 'value'}",
-                               name)
+            return self.assign(f"None if {outer} is None else {outer}.value", name)
         scope = self.scope_variable()
-        if gives == "record":
-            return self.assign(f"None if {scope} is None else {scope}.root", name)
         if gives == "position":
             return self.assign(f"None if {scope} is None else {scope}.index if {scope}.index is not None "
                                f"else {scope}.position()", name)
@@ -327,6 +429,9 @@ class Emitter(FunctionWriter):
                            "in_order")
 
 
+#: The arithmetic operators whose result on two ints is Python's own operator on them.
+_EXACT_ON_INTS = frozenset({"plus", "minus", "multiply", "modulo", "integer_divide"})
+
 #: What each context function gives (``FunctionSpec.refines.kind``): the record, an enclosing value, a position.
 _CONTEXT_KINDS = ("record", "enclosing", "position")
 
@@ -334,12 +439,26 @@ _CONTEXT_KINDS = ("record", "enclosing", "position")
 # -- error details ---------------------------------------------------------------------------------------
 
 
+def undefined_variable(name: str, visible: Mapping[str, str]) -> str:
+    """The one wording of a reference to ``$name`` that no enclosing ``let`` binds:
+    ``undefined variable $nme (did you mean $name?)``."""
+    close = get_close_matches(name, sorted(visible), n=1, cutoff=0.6)
+    return f"undefined variable ${name} (did you mean ${close[0]}?)" if close else f"undefined variable ${name}"
+
+
+def _is_slice(node: Node) -> bool:
+    """Whether ``node`` ends in a slice (``[1:3]``, ``name[::-1]``), the only left side that can give a string
+    to a projection."""
+    last: Node = node["children"][-1] if node["type"] == "index_expression" else node
+    return bool(last["type"] == "slice")
+
+
 def _call_offset(text: str, name: str) -> int | None:
-    """The offset of the first call of ``name`` in ``text`` (jmespath's syntax tree keeps no offsets)."""
-    tokens = list(Lexer().tokenize(text))
+    """The offset of the first call of ``name`` in ``text`` (the syntax tree keeps no offsets for calls)."""
+    tokens = tokenize(text)
     for token, following in zip(tokens, tokens[1:]):
-        if token["type"] == "unquoted_identifier" and token["value"] == name and following["type"] == "lparen":
-            return int(token["start"])
+        if token.kind == "unquoted_identifier" and token.value == name and following.kind == "lparen":
+            return token.start
     return None
 
 

@@ -11,8 +11,8 @@ and a differential property test against ``jmespath.search`` hold it to that.
 
 JMESPath itself sees one value at a time. Mapping rules also need the record
 and the items around the current one, so every compiled expression takes a
-``Scope`` too, which the context functions ``root()``, ``parent(n)`` and
-``index()`` read.
+``Scope`` too, which ``$`` and the context functions ``root()``,
+``parent(n)`` and ``index()`` read.
 
 A syntax node the generator does not know makes the expression fall back
 to jmespath's own ``TreeInterpreter`` (which cannot run the community's
@@ -48,7 +48,7 @@ from .lexer import Token, tokenize
 from .parser import parse
 from .runtime import ORDER_SYMBOLS, OrderingError, Scope, order, parent_of
 
-__all__ = ["Expression", "compile", "compile_expression", "evaluation_error", "search"]
+__all__ = ["Expression", "compile", "compile_ast", "compile_expression", "evaluation_error", "search"]
 
 Node = dict[str, Any]
 
@@ -57,7 +57,7 @@ class Expression:
     """A compiled JMESPath expression: call it with a value (and a scope).
 
     ``text`` is the source, ``ast`` its syntax tree (``parser.parse``), ``uses_context``
-    whether it calls ``root()``, ``parent()`` or ``index()`` (then a scope is
+    whether it reads ``$`` or calls ``root()``, ``parent()`` or ``index()`` (then a scope is
     needed: without one, the value is taken as the record), ``interpreted``
     whether it runs on jmespath's interpreter rather than generated code.
     Immutable, thread-safe and picklable.
@@ -119,7 +119,12 @@ def compile_expression(text: str, functions: FunctionTable) -> Expression:
     arguments or a slice step of zero, and ``UnknownFunctionError`` (an
     ``ExpressionError`` and an ``UnknownNameError``) for an unknown function.
     """
-    ast = parse(text)
+    return compile_ast(text, parse(text), functions)
+
+
+def compile_ast(text: str, ast: Node, functions: FunctionTable) -> Expression:
+    """Compile the syntax tree ``ast``, parsed from ``text``: the step of ``compile_expression`` after
+    parsing, with the same errors (and ``undefined variable $name`` for a variable no ``let`` binds)."""
     emitter = Emitter(functions)
     try:
         result = emitter.expression(ast, text, "data")

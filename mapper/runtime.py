@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from copy import deepcopy
+from decimal import InvalidOperation
+from functools import partial
 from operator import ge, gt, le, lt
 from typing import Any
 
@@ -22,13 +24,15 @@ from jmespath.exceptions import JMESPathError
 from jmespath.visitor import _Expression
 
 from .coercion import CoercionError
-from .functions import FunctionError, SortKeyTypeError, describe_value
+from .functions import LIBRARY_FUNCTIONS, FunctionError, SortKeyTypeError, describe_value, show
+from .functions.numbers import as_decimal, check_finite
 from .jsontypes import jmespath_type, json_type, with_article
 from .model import lookup_key
 
 __all__ = [
-    "OMIT", "ORDER_SYMBOLS", "RULE_ERRORS", "RUNTIME", "EachTypeError", "Expref", "Failures", "LookupMiss",
-    "OrderingError", "Path", "Scope", "is_true", "lookup_translator",
+    "ARITHMETIC_SYMBOLS", "OMIT", "ORDER_SYMBOLS", "RULE_ERRORS", "RUNTIME", "ArithmeticFault", "EachTypeError",
+    "Expref", "Failures", "LookupMiss", "OrderingError", "Path", "Scope", "arithmetic", "is_true",
+    "lookup_translator", "unary_arithmetic",
 ]
 
 #: Output path of a field: object keys and array indexes.
@@ -128,8 +132,25 @@ class OrderingError(JMESPathError, TypeError):
         return f"cannot order {describe_value(self.left)} and {describe_value(self.right)} with {self.operator}"
 
 
-#: The exceptions that reject a record: jmespath's (function, argument type and arity errors and
-#: OrderingError subclass JMESPathError), a lossy coercion, a lookup miss, an ``each`` over a non-array.
+class ArithmeticFault(JMESPathError):
+    """An arithmetic operator (``+ - * / % //``, unary ``-`` and ``+``) that cannot compute its operands:
+    one that is not a number, a division by zero, a result too large for a JSON number.
+
+    A ``JMESPathError``, so that it rejects the record. ``operator`` is the
+    symbol, ``operands`` the values, ``reason`` the whole message.
+    """
+
+    def __init__(self, operator: str, operands: tuple[Any, ...], reason: str) -> None:
+        super().__init__(operator, operands, reason)
+        self.operator, self.operands, self.reason = operator, operands, reason
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+#: The exceptions that reject a record: jmespath's (function, argument type and arity errors,
+#: OrderingError and ArithmeticFault subclass JMESPathError), a lossy coercion, a lookup miss,
+#: an ``each`` over a non-array.
 RULE_ERRORS: tuple[type[Exception], ...] = (JMESPathError, CoercionError, LookupMiss, EachTypeError)
 
 
@@ -206,6 +227,68 @@ def order(left: Any, right: Any, operator: str) -> Any:
     if left_number != right_number:
         raise OrderingError(left, right, ORDER_SYMBOLS[operator])
     return _COMPARE[operator](left, right)
+
+
+#: The arithmetic operators by the name the syntax tree gives them, with their symbols.
+ARITHMETIC_SYMBOLS: Mapping[str, str] = {"plus": "+", "minus": "-", "multiply": "*", "divide": "/",
+                                         "modulo": "%", "integer_divide": "//"}
+
+
+def _floor_division(left: float, right: float) -> tuple[int, int | float]:
+    """``(left // right, left % right)`` as Python floors them (the remainder has the divisor's sign),
+    exactly: in decimal unless both are ints."""
+    if type(left) is int and type(right) is int:
+        return divmod(left, right)
+    check_finite("//", left)
+    check_finite("//", right)
+    divisor = as_decimal(right)
+    quotient, remainder = divmod(as_decimal(left), divisor)  # truncated towards zero: floor it
+    if remainder and (remainder < 0) != (divisor < 0):
+        quotient, remainder = quotient - 1, remainder + divisor
+    return int(quotient), float(remainder)
+
+
+def _library_operation(name: str) -> Callable[[float, float], Any]:
+    """The library function ``name`` (``add``...): one exact arithmetic for the functions and the operators."""
+    return LIBRARY_FUNCTIONS[name].func
+
+
+_OPERATIONS: Mapping[str, Callable[[float, float], Any]] = {
+    "plus": _library_operation("add"), "minus": _library_operation("subtract"),
+    "multiply": _library_operation("multiply"), "divide": _library_operation("divide"),
+    "modulo": lambda left, right: _floor_division(left, right)[1],
+    "integer_divide": lambda left, right: _floor_division(left, right)[0],
+}
+
+
+def arithmetic(operator: str, left: Any, right: Any) -> Any:
+    """``left <operator> right`` (``plus``, ``minus``, ``multiply``, ``divide``, ``modulo``,
+    ``integer_divide``) on two numbers, exactly as the library's ``add()``... compute: ints exactly, other
+    numbers in decimal (0.1 + 0.2 is 0.3). ``/`` gives an int when it divides exactly, ``//`` always an
+    int, ``%`` the remainder with the sign of the divisor (Python's floor rules). Raises
+    ``ArithmeticFault`` for an operand that is not a number (null too), a zero divisor, or a result too
+    large for a JSON number."""
+    symbol = ARITHMETIC_SYMBOLS[operator]
+    if not (_is_number(left) and _is_number(right)):
+        raise ArithmeticFault(symbol, (left, right), f"{symbol} needs two numbers, not {describe_value(left)} "
+                                                     f"and {describe_value(right)}")
+    if right == 0 and operator in ("divide", "modulo", "integer_divide"):
+        raise ArithmeticFault(symbol, (left, right), f"cannot divide {show(left)} by zero (with {symbol})")
+    try:
+        return _OPERATIONS[operator](left, right)
+    except FunctionError as error:
+        raise ArithmeticFault(symbol, (left, right), f"{show(left)} {symbol} {show(right)}: {error.reason}") from None
+    except InvalidOperation:  # a quotient of more digits than Decimal's context holds
+        raise ArithmeticFault(symbol, (left, right), f"{show(left)} {symbol} {show(right)}: the result is "
+                                                     "too large") from None
+
+
+def unary_arithmetic(operator: str, value: Any) -> Any:
+    """``-value`` or ``+value`` (``minus``, ``plus``) of a number; ``ArithmeticFault`` for anything else."""
+    symbol = ARITHMETIC_SYMBOLS[operator]
+    if not _is_number(value):
+        raise ArithmeticFault(symbol, (value,), f"unary {symbol} needs a number, not {describe_value(value)}")
+    return -value if operator == "minus" else value
 
 
 def parent_of(scope: Scope | None, levels: Any) -> Any:
@@ -288,6 +371,6 @@ NUMBERS = frozenset({int, float})
 RUNTIME: Mapping[str, Any] = {
     "index_of": index_of, "values_of": values_of, "flatten": flatten, "equals": equals, "order": order,
     "parent_of": parent_of, "sort_by": sort_by, "is_true": is_true, "Expref": Expref, "deepcopy": deepcopy,
-    "NUMBERS": NUMBERS,
+    "NUMBERS": NUMBERS, "arithmetic": arithmetic, "unary_arithmetic": unary_arithmetic, "partial": partial,
     "OMIT": OMIT, "RULE_ERRORS": RULE_ERRORS, "with_values": with_values, "not_array": not_array,
 }

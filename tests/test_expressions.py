@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +142,27 @@ def _outcome(run: Any) -> tuple[str, Any]:
         return "error", type(error)
 
 
+SLICE = re.compile(r"\[-?\d*:")
+
+
+def _holds_a_string(value: Any) -> bool:
+    if isinstance(value, str):
+        return True
+    if isinstance(value, list):
+        return any(_holds_a_string(item) for item in value)
+    return isinstance(value, dict) and any(_holds_a_string(item) for item in value.values())
+
+
+#: What in the generated expressions makes a string that is not in the data: literals and two functions.
+STRING_SOURCES = ("'", '`"', "to_string(", "type(")
+
+
+def _may_slice_a_string(text: str, data: Any) -> bool:
+    """Whether a slice in ``text`` may meet a string: jmespath 1.1.0 gives null there, mapper the substring
+    (JMESPath Community's JEP-15), so such cases are not jmespath's to judge (test_syntax_eval.py covers them)."""
+    return bool(SLICE.search(text)) and (_holds_a_string(data) or any(source in text for source in STRING_SOURCES))
+
+
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=expressions, data=json_values)
 def test_compiled_expressions_agree_with_jmespath(text: str, data: Any) -> None:
@@ -148,6 +170,7 @@ def test_compiled_expressions_agree_with_jmespath(text: str, data: Any) -> None:
         jmespath.compile(text)
     except JMESPathError:
         assume(False)
+    assume(not _may_slice_a_string(text, data))
     compiled = compile_expression(text, TABLE)
     theirs = _outcome(lambda: jmespath.search(text, data, options=OPTIONS))
     ours = _outcome(lambda: compiled(data))
