@@ -18,6 +18,7 @@ from mapper import load
 from mapper.cli import run
 from mapper.errors import Problem
 from mapper.functions import EXPECTS_KINDS, Expects, FunctionSpec, ParamSpec
+from mapper.runtime import ArithmeticFault
 from mapper.tooling.fuzzing import MappingInconsistency, _parsed_text, check_mapping, is_stated_rejection, mapping_hints
 
 ROOT = Path(__file__).parent.parent
@@ -140,6 +141,13 @@ PROBLEMS = [
     (Problem("[1] is not of type string", "target"), False),
     (Problem("Additional properties are not allowed ('x' was unexpected)", "target"), False),
     (Problem("1 is not of type string", "source"), False),
+    # Arithmetic: on a missing value or by zero it depends on the record; on text it is the mapping's fault.
+    (Problem("+ needs two numbers, not the number 7 and null", "rule",
+             cause=ArithmeticFault("+", (7, None), "+ needs two numbers, not the number 7 and null")), True),
+    (Problem("cannot divide 7 by zero (with /)", "rule",
+             cause=ArithmeticFault("/", (7, 0), "cannot divide 7 by zero (with /)")), True),
+    (Problem('* needs two numbers, not the string "x" and the number 2', "rule",
+             cause=ArithmeticFault("*", ("x", 2), '* needs two numbers, not the string "x" and the number 2')), False),
 ]
 
 
@@ -172,3 +180,20 @@ def test_users_call_it_from_their_own_pytest_suite(monkeypatch: pytest.MonkeyPat
     from mapper.tooling.fuzzing import check_mapping as fuzz  # as a user would write it
 
     fuzz("mappings/crm-contact-to-member.yaml", examples=20, seed=1)
+
+
+def test_arithmetic_on_an_optional_field_is_a_stated_rejection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    source = {"type": "object", "required": ["price"],
+              "properties": {"price": {"type": "number"}, "quantity": {"type": "integer", "minimum": 0}}}
+    path = _mapping(tmp_path, '  total: "price * quantity / quantity"\n', source)
+    report = check_mapping(path, examples=60, seed=3)
+    assert report.records >= 60  # a missing quantity or a zero divisor rejects the record; not an inconsistency
+
+
+def test_arithmetic_on_text_is_an_inconsistency(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    source = {"type": "object", "required": ["code"], "properties": {"code": {"type": "string"}}}
+    path = _mapping(tmp_path, '  doubled: "code * `2`"\n', source)
+    with pytest.raises(MappingInconsistency, match="needs two numbers"):
+        check_mapping(path, examples=20, seed=3)

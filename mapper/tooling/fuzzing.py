@@ -14,8 +14,9 @@ schemas allow, where the mapping says how such values are taken: a lookup
 without a default that does not know the value, a function refusing a value
 it must parse (``parse_datetime`` of text in another format), a lossy
 conversion (``"4.5"`` into an integer), a rule calling ``error(message)``,
-a required target field whose source is missing or null, a value outside the target's format, pattern, enum or
-range. Such rejections are counted per rule and reported (``FuzzReport``),
+arithmetic on a missing value or by a zero divisor, a required target field
+whose source is missing or null, a value outside the target's format,
+pattern, enum or range. Such rejections are counted per rule and reported (``FuzzReport``),
 not failed, unless ``strict=True``: then every generated record must convert.
 
 An inconsistency is any other rejection: a function given a kind of value it
@@ -45,7 +46,9 @@ from hypothesis import strategies as st
 
 from ..errors import Problem
 from ..functions import FunctionSpec, RejectedByRule
+from ..jsontypes import json_type
 from ..mapping import Mapping, load
+from ..runtime import ArithmeticFault
 from .check import observe
 from .strategies import Hints, Strategy, format_strategy, from_schema
 
@@ -251,6 +254,10 @@ def is_stated_rejection(problem: Problem) -> bool:
     if problem.stage == "rule":
         if isinstance(problem.cause, RejectedByRule):
             return True  # error(message): the mapping rejects the record on purpose
+        if isinstance(problem.cause, ArithmeticFault):
+            # Arithmetic on a missing value, a zero divisor or a huge result depends on the record's
+            # values; on a value of another kind (text where a number is computed) it is the mapping's fault.
+            return all(json_type(operand) in ("null", "integer", "number") for operand in problem.cause.operands)
         return bool(_FUNCTION_REFUSES.match(message) or _FUNCTION_GIVEN_NULL.match(message)) or any(
             pattern.search(message) for pattern in _STATED_RULE_FAILURES)
     if _ABSENT.match(message):
