@@ -59,7 +59,8 @@ COMMUNITY_EXPRESSIONS = [
     "let $n = name, $f = $n.first in $f",
     "let $x = id in let $x = age in $x", "let $p = id in emails[?address != $p].address",
     "let $n = name in map(&[address, $n.last], emails)", "let $e = emails in $e[0].primary",
-    "vip ? id : age", "nickname ? nickname : `null`", "age + `1`", "age - age", "age * `2`", "age / `2`",
+    "vip ? id : age", "nickname ? nickname : `null`", "nickname ? nickname : id",
+    "let $n = nickname in $n ? $n : id", "age + `1`", "age - age", "age * `2`", "age / `2`",
     "age // `2`", "age % `3`", "age + `1.5`", "-age", "+age", "let $a = age in -$a * $a", "anything + `1`",
 ]
 
@@ -156,6 +157,10 @@ def test_the_inferred_shape_holds_every_result(text: str, evaluator: Callable[[s
         ("let $p = id in emails[?address != $p].address", "an array of strings or null"),
         ("let $n = name in map(&$n.last, emails)", "an array of strings"),
         ("vip ? id : age", "an integer, a string or null"),
+        ("nickname ? nickname : name.last", "a string"),
+        ("name.first ? name.first : name.last", "a string"),
+        ("let $n = nickname in $n ? $n : name.last", "a string"),
+        ("let $n = nickname in $n ? name.last : $n", "a string or null"),
         ("age + `1`", "an integer"),
         ("age - age", "an integer"),
         ("age * `2`", "an integer"),

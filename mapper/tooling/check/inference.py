@@ -10,7 +10,8 @@ by truthiness; functions return their declared types, refined as their
 The walk knows no function by name: every fact it uses is on the spec.
 The community's additions: ``$`` is the record; ``let`` types its bindings
 in order into an environment the body (projections, filters and ``&expr``
-bodies included) reads; ``?:`` is either branch; arithmetic is a number
+bodies included) reads; ``?:`` is either branch (the first where its
+condition holds, as under a ``when``); arithmetic is a number
 (an integer for ``+ - * // %`` on integers).
 
 On the way it reports what cannot work whatever the record: a field the
@@ -466,7 +467,20 @@ class _Walk:
     def _ternary(self, node: Node, current: Shape) -> Shape:
         condition, chosen, otherwise = node["children"]
         self.infer(condition, current)
-        return union([self.infer(chosen, current), self.infer(otherwise, current)])
+        return union([self._where_true(condition, chosen, current), self.infer(otherwise, current)])
+
+    def _where_true(self, condition: Node, node: Node, current: Shape) -> Shape:
+        """``node`` typed where ``condition`` holds: the source paths (as for ``when``) and the variable
+        it tests are not null there, so ``a ? a : b`` is no nullable ``a``."""
+        scope, variables = self.scope, self.variables
+        self.scope = scope.knowing(self.typer.truthy_paths(condition, current))
+        name = condition.get("value") if condition["type"] == "variable_ref" else None
+        if name in variables:
+            self.variables = {**variables, name: _truthy_part(variables[name])}
+        try:
+            return self.infer(node, current)
+        finally:
+            self.scope, self.variables = scope, variables
 
     def _arithmetic(self, node: Node, current: Shape) -> Shape:
         symbol = ARITHMETIC_SYMBOLS[node["value"]]
