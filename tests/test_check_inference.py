@@ -6,11 +6,14 @@ with jmespath (and mapper's functions); the JSON kind of every result (and of
 the items of array results, and the value where the shape knows the possible
 values) must be one the typer allows. A typer that claims too little would
 give false alarms in ``mapper check``; this test finds such a claim with a
-concrete record.
+concrete record. The JMESPath Community's additions (``$``, ``let``, ``?:``,
+arithmetic), which jmespath does not parse, are held against mapper's own
+parser and compiled expressions the same way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +21,10 @@ import jmespath
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from mapper.errors import MapperError
+from mapper.expressions import compile_expression
 from mapper.functions import FunctionSpec, FunctionTable, ParamSpec, Refines, build_function_table
+from mapper.parser import parse
 from mapper.schemas import load_schema
 from mapper.tooling.check.inference import ExpressionTyper, Observations, Scope
 from mapper.tooling.check.shapes import Shape, kind_of, of_schema
@@ -47,6 +53,17 @@ EXPRESSIONS = [
     "join(',', nickname && tags)",
 ]
 
+#: The community's additions: jmespath cannot run them, mapper's compiled expressions do.
+COMMUNITY_EXPRESSIONS = [
+    "$", "$.name.first", "map(&$.id, emails)", "emails[].[address, $.id]", "let $n = name in $n.first",
+    "let $n = name, $f = $n.first in $f",
+    "let $x = id in let $x = age in $x", "let $p = id in emails[?address != $p].address",
+    "let $n = name in map(&[address, $n.last], emails)", "let $e = emails in $e[0].primary",
+    "vip ? id : age", "nickname ? nickname : `null`", "nickname ? nickname : id",
+    "let $n = nickname in $n ? $n : id", "age + `1`", "age - age", "age * `2`", "age / `2`",
+    "age // `2`", "age % `3`", "age + `1.5`", "-age", "+age", "let $a = age in -$a * $a", "anything + `1`",
+]
+
 
 def _kind_allowed(value: Any, shape: Shape) -> bool:
     if shape.unknown:
@@ -67,28 +84,43 @@ def _fits(value: Any, shape: Shape) -> bool:
     return True
 
 
-def _shape(text: str, table: FunctionTable = TABLE) -> Shape:
+def _typed(text: str, table: FunctionTable = TABLE) -> tuple[Shape, list[str]]:
+    """The shape of ``text`` (parsed by mapper) run on the record, and its reports (``code@offset message``)."""
     record = of_schema(SCHEMA.root, "")
-    ast = jmespath.compile(text).parsed
     reports: list[str] = []
     typer = ExpressionTyper(table.specs, Observations())
-    shape = typer.infer_text(text, ast, record.without_null(), Scope((record,)),
-                             lambda code, message, offset: reports.append(f"{code} {message}"))
+    shape = typer.infer_text(text, parse(text), record.without_null(), Scope((record,)),
+                             lambda code, message, offset: reports.append(f"{code}@{offset} {message}"))
+    return shape, reports
+
+
+def _shape(text: str, table: FunctionTable = TABLE) -> Shape:
+    shape, reports = _typed(text, table)
     assert reports == [], f"{text}: {reports}"
     return shape
 
 
-@pytest.mark.parametrize("text", EXPRESSIONS)
-def test_the_inferred_shape_holds_every_result(text: str) -> None:
+def _jmespath(text: str) -> Callable[[Any], Any]:
+    return lambda record: jmespath.search(text, record, options=OPTIONS)
+
+
+def _mapper(text: str) -> Callable[[Any], Any]:
+    return compile_expression(text, TABLE).search
+
+
+@pytest.mark.parametrize(("text", "evaluator"), [(text, _jmespath) for text in EXPRESSIONS]
+                         + [(text, _mapper) for text in COMMUNITY_EXPRESSIONS])
+def test_the_inferred_shape_holds_every_result(text: str, evaluator: Callable[[str], Callable[[Any], Any]]) -> None:
     shape = _shape(text)
+    evaluate = evaluator(text)
 
     @settings(max_examples=40, database=None, deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
     @given(from_schema(SCHEMA))
     def holds(record: Any) -> None:
         try:
-            value = jmespath.search(text, record, options=OPTIONS)
-        except (jmespath.exceptions.JMESPathError, ValueError, TypeError):
+            value = evaluate(record)
+        except (jmespath.exceptions.JMESPathError, MapperError, ValueError, TypeError):
             return  # a call refused at run time is the engine's business, not a shape
         assert _fits(value, shape), f"{text} gave {value!r}, inferred {shape.describe()}"
 
@@ -115,6 +147,31 @@ def test_the_inferred_shape_holds_every_result(text: str) -> None:
         ("items(name)", "an array of arrays or null"),
         ("group_by(emails, &address)", "an object or null"),
         ("find_first(id, '-')", "a number or null"),
+        ("$", "an object"),
+        ("$.name.last", "a string"),
+        ("map(&$.id, emails)", "an array of strings"),
+        ("let $n = name in $n.last", "a string"),
+        ("let $n = name, $l = $n.last in [$l]", "an array of strings"),
+        ("let $x = id in let $x = age in $x", "an integer or null"),
+        ("let $x = id in [let $x = age in $x, $x]", "an array of integers or strings"),
+        ("let $p = id in emails[?address != $p].address", "an array of strings or null"),
+        ("let $n = name in map(&$n.last, emails)", "an array of strings"),
+        ("vip ? id : age", "an integer, a string or null"),
+        ("nickname ? nickname : name.last", "a string"),
+        ("name.first ? name.first : name.last", "a string"),
+        ("let $n = nickname in $n ? $n : name.last", "a string"),
+        ("let $n = nickname in $n ? name.last : $n", "a string or null"),
+        ("age + `1`", "an integer"),
+        ("age - age", "an integer"),
+        ("age * `2`", "an integer"),
+        ("age // `2`", "an integer"),
+        ("age % `3`", "an integer"),
+        ("age / `2`", "a number"),
+        ("age + `1.5`", "a number"),
+        ("anything + `1`", "a number"),
+        ("-age", "an integer"),
+        ("+anything", "a number"),
+        ("`null` + age", "a number"),
     ],
 )
 def test_shapes_are_precise(text: str, described: str) -> None:
@@ -149,3 +206,34 @@ _USER_TABLE = build_function_table([
 ])
 def test_a_user_functions_facts_refine_its_result_as_the_libraries_do(text: str, like: str) -> None:
     assert _shape(text, _USER_TABLE).describe() == _shape(like).describe()
+
+
+@pytest.mark.parametrize(("text", "reported"), [
+    ("let $n = name in $n.frist", "M301@20 the source schema has no field 'frist' in the source at name "
+                                  "(did you mean 'first'?)"),
+    ("let $e = emails in $e[].adress", "M301@24 the source schema has no field 'adress' in the source at "
+                                       "emails[] (did you mean 'address'?)"),
+    ("let $n = name in emails[?address == $n.lst]", "M301@39 the source schema has no field 'lst' in the "
+                                                    "source at name (did you mean 'last'?)"),
+    ("let $n = name in map(&$n.frist, emails)", "M301@25 the source schema has no field 'frist' in the "
+                                                "source at name (did you mean 'first'?)"),
+    ("$.nmae", "M301@2 the source schema has no field 'nmae' in the source record (did you mean 'name'?)"),
+    ("vip ? name.frist : id", "M301@11 the source schema has no field 'frist' in the source at name "
+                              "(did you mean 'first'?)"),
+    ("age + id", "M305@4 `+` needs two numbers, but its right operand is always a string (id)"),
+    ("nickname - `1`", "M305@9 `-` needs two numbers, but its left operand is always a string (nickname)"),
+    ("let $v = vip in $v * `2`", "M305@19 `*` needs two numbers, but its left operand is always a boolean (vip)"),
+    ("name / `2`", "M305@5 `/` needs two numbers, but its left operand is always an object (name)"),
+    ("tags % `2`", "M305@5 `%` needs two numbers, but its left operand is always an array of strings (tags)"),
+    ("`2` // 'x'", "M305@4 `//` needs two numbers, but its right operand is always a string"),
+    ("-id", "M305@0 unary `-` needs a number, but its operand is always a string (id)"),
+    ("+vip", "M305@0 unary `+` needs a number, but its operand is always a boolean (vip)"),
+])
+def test_the_community_syntax_reports_at_the_culprit(text: str, reported: str) -> None:
+    assert _typed(text)[1] == [reported]
+
+
+@pytest.mark.parametrize("text", ["age + age", "`null` * `2`", "-`null`", "anything + age",
+                                  "let $u = anything in $u.x + `1`", "$undefined.x + `1`", "(id || age) + `1`"])
+def test_arithmetic_on_what_may_be_a_number_or_null_is_not_reported(text: str) -> None:
+    assert _typed(text)[1] == []

@@ -43,6 +43,7 @@ CODES: dict[str, Code] = {code.code: code for code in (
     Code("M302", "error", "a path step can only give null (a field of an array, an index of an object)"),
     Code("M303", "error", "`each` runs over a value that is never an array"),
     Code("M304", "error", "an object rule's `from` is never an object"),
+    Code("M305", "error", "an arithmetic operand (`+ - * / % //`, unary `-`) is never a number"),
     Code("W401", "warning", "a source field is read by no rule (with --unused)"),
     Code("W402", "warning", "a rule can only ever yield null"),
 )}

@@ -8,11 +8,17 @@ by truthiness; functions return their declared types, refined as their
 ``FunctionSpec.refines`` says (``sort_by`` has the shape of its array,
 ``not_null`` of its first present argument, ``root()`` of the record...).
 The walk knows no function by name: every fact it uses is on the spec.
+The community's additions: ``$`` is the record; ``let`` types its bindings
+in order into an environment the body (projections, filters and ``&expr``
+bodies included) reads; ``?:`` is either branch (the first where its
+condition holds, as under a ``when``); arithmetic is a number
+(an integer for ``+ - * // %`` on integers).
 
 On the way it reports what cannot work whatever the record: a field the
 source schema does not have, a step on the wrong kind of value, a call with
 the wrong number of arguments or an argument of a kind the function never
-takes. Each report carries the offset of the culprit in the expression text.
+takes, arithmetic on a value that is never a number. Each report carries the
+offset of the culprit in the expression text.
 """
 
 from __future__ import annotations
@@ -25,11 +31,13 @@ from typing import Any
 from ...errors import ExpressionError
 from ...functions import FunctionSpec, Refines, unknown_function, wrong_arity
 from ...lexer import tokenize
+from ...runtime import ARITHMETIC_SYMBOLS
 from .shapes import (
     ANY,
     BOOLEAN,
     INTEGER,
     NULL,
+    NUMBER,
     ObjectShape,
     Shape,
     array_of,
@@ -166,21 +174,11 @@ class _Walk:
         self.report = report
         self.piped: Shape | None = None  # the value a pipe passes on, while its right side runs
         self.projecting = 0  # inside the right side of a projection
+        self.variables: dict[str, Shape] = {}  # the ``$name`` bindings in scope
 
     def infer(self, node: Node, current: Shape) -> Shape:
-        method: Callable[[Node, Shape], Shape] = getattr(self, f"_{node['type']}", self._unknown)
+        method: Callable[[Node, Shape], Shape] = getattr(self, f"_{node['type']}")
         return method(node, current)
-
-    def _unknown(self, node: Node, current: Shape) -> Shape:
-        """A node the walk does not type yet (``let``, ``$``, ``?:``, arithmetic): it may yield anything.
-
-        Its children still run against ``current`` (so do all of the community's), which keeps their
-        reads, their calls' checks and the token offsets of what follows in step.
-        """
-        for child in node.get("children", ()):
-            if isinstance(child, dict):
-                self.infer(child, current)
-        return ANY
 
     # -- paths ----------------------------------------------------------------------------------
 
@@ -445,6 +443,70 @@ class _Walk:
     def _expref(self, node: Node, current: Shape) -> Shape:
         return self._expref_result(node, current)
 
+    # -- the community's additions ----------------------------------------------------------------
+
+    def _root(self, node: Node, current: Shape) -> Shape:
+        return self.scope.stack[0]
+
+    def _let(self, node: Node, current: Shape) -> Shape:
+        *bindings, body = node["children"]
+        enclosing = self.variables
+        self.variables = dict(enclosing)  # inner bindings shadow outer ones until the body ends
+        try:
+            for binding in bindings:
+                # Each binding sees the ones before it; the body sees them all.
+                self.variables[binding["value"]] = self.infer(binding["children"][0], current)
+            return self.infer(body, current)
+        finally:
+            self.variables = enclosing
+
+    def _variable_ref(self, node: Node, current: Shape) -> Shape:
+        # An undefined variable is the loader's error (M102), not a shape's.
+        return self.variables.get(node["value"], ANY)
+
+    def _ternary(self, node: Node, current: Shape) -> Shape:
+        condition, chosen, otherwise = node["children"]
+        self.infer(condition, current)
+        return union([self._where_true(condition, chosen, current), self.infer(otherwise, current)])
+
+    def _where_true(self, condition: Node, node: Node, current: Shape) -> Shape:
+        """``node`` typed where ``condition`` holds: the source paths (as for ``when``) and the variable
+        it tests are not null there, so ``a ? a : b`` is no nullable ``a``."""
+        scope, variables = self.scope, self.variables
+        self.scope = scope.knowing(self.typer.truthy_paths(condition, current))
+        name = condition.get("value") if condition["type"] == "variable_ref" else None
+        if name in variables:
+            self.variables = {**variables, name: _truthy_part(variables[name])}
+        try:
+            return self.infer(node, current)
+        finally:
+            self.scope, self.variables = scope, variables
+
+    def _arithmetic(self, node: Node, current: Shape) -> Shape:
+        symbol = ARITHMETIC_SYMBOLS[node["value"]]
+        operands = [self.infer(child, current) for child in node["children"]]
+        for side, operand in zip(("left", "right"), operands):
+            if _never_a_number(operand):
+                self._report_not_a_number(f"`{symbol}` needs two numbers, but its {side} operand", operand,
+                                          node.get("offset"))
+                return ANY  # reported once; do not cascade
+        # Null or anything else makes the operator raise: the result, when there is one, is a number.
+        integers = node["value"] != "divide" and all(_only_integers(operand) for operand in operands)
+        return INTEGER if integers else NUMBER
+
+    def _arithmetic_unary(self, node: Node, current: Shape) -> Shape:
+        operand = self.infer(node["children"][0], current)
+        if _never_a_number(operand):
+            symbol = ARITHMETIC_SYMBOLS[node["value"]]
+            self._report_not_a_number(f"unary `{symbol}` needs a number, but its operand", operand,
+                                      node.get("offset"))
+            return ANY
+        return INTEGER if _only_integers(operand) else NUMBER
+
+    def _report_not_a_number(self, needs: str, operand: Shape, offset: int | None) -> None:
+        where = f" ({operand.path})" if operand.path else ""
+        self.report("M305", f"{needs} is always {operand.without_null().describe()}{where}", offset)
+
     # -- functions ------------------------------------------------------------------------------
 
     def _function_expression(self, node: Node, current: Shape) -> Shape:
@@ -589,6 +651,16 @@ class _Walk:
         if 0 <= levels < len(stack):
             return stack[-1 - levels]
         return NULL
+
+
+def _never_a_number(shape: Shape) -> bool:
+    """Known, and of some kind other than null, but never a number (null is absence, not reported)."""
+    kinds = shape.definite_kinds()
+    return bool(kinds) and not kinds & {"integer", "number"}
+
+
+def _only_integers(shape: Shape) -> bool:
+    return shape.definite_kinds() == {"integer"}
 
 
 def _field_chain(node: Node) -> list[str] | None:
