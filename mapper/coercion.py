@@ -19,6 +19,7 @@ a value for which no conversion exists is left for target validation to report.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
@@ -131,3 +132,15 @@ def python_types(types: frozenset[str]) -> frozenset[type]:
         if name in types:
             python.update(kinds)
     return frozenset(python)
+
+
+def short_json(value: Any) -> str:
+    """``value`` as JSON for a message, cut to 60 characters."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def refused_value(what: str, value: Any, reason: str) -> str:
+    """How a value the mapping file writes (``what``: "its constant", "its default") that the target
+    refuses is reported: by loading and by ``mapper check`` (M205) in the same words."""
+    return f"{what} {short_json(value)} is invalid for the target: {reason}"

@@ -17,14 +17,13 @@ its place in the mapping file; ``CompiledMapping.source`` is them as a module.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
 from .codegen import Emitter, new_module
-from .coercion import Coercer, CoercionError, coercer_for, python_types
+from .coercion import Coercer, CoercionError, coercer_for, python_types, refused_value
 from .errors import ExpressionError, MappingError, MappingFormatError
 from .expressions import Expression, compile_expression
 from .functions import FunctionTable
@@ -298,9 +297,7 @@ def _written_value(coerce: Coercer, rule: ValueRule, value: Any, what: str) -> A
     try:
         return coerce(value)
     except CoercionError as error:
-        text = json.dumps(value, ensure_ascii=False)
-        shown = text if len(text) <= 60 else text[:57] + "..."
-        raise MappingFormatError(f"rule {rule.name!r}: {what} {shown} is invalid for the target: {error}",
+        raise MappingFormatError(f"rule {rule.name!r}: {refused_value(what, value, str(error))}",
                                  rule.location) from None
 
 

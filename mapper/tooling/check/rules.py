@@ -12,14 +12,13 @@ mismatch there, but an array or a boolean is).
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from collections.abc import Callable
 from typing import Any
 
 import jsonschema.exceptions
 
-from ...coercion import CoercionError, coercer_for
+from ...coercion import CoercionError, coercer_for, refused_value, short_json
 from ...documents import Document
 from ...errors import Location
 from ...jsontypes import type_allows
@@ -235,14 +234,14 @@ class RuleChecker:
             for candidate in value.values:
                 problem = self._violation(target, candidate)
                 if problem is not None:
-                    self.report("M205", f"the value can be {_json(candidate)}, which the target does not "
+                    self.report("M205", f"the value can be {short_json(candidate)}, which the target does not "
                                         f"take: {problem}", rule.location, rule.name)
                     return
 
     def _check_value(self, rule: Rule, target: SchemaNode, value: Any, what: str) -> None:
         problem = self._violation(target, value)
         if problem is not None:
-            self.report("M205", f"{what} {_json(value)} is invalid for the target: {problem}",
+            self.report("M205", refused_value(what, value, problem),
                         rule.location, rule.name)
 
     def _check_lookup(self, rule: ValueRule, target: SchemaNode, lookup: Lookup) -> None:
@@ -253,7 +252,7 @@ class RuleChecker:
             problem = self._violation(target, result)
             if problem is not None:
                 given = "as its default" if key == "(default)" else f"for {key!r}"
-                self.report("M205", f"lookup {lookup.name!r} gives {_json(result)} {given}, which the target "
+                self.report("M205", f"lookup {lookup.name!r} gives {short_json(result)} {given}, which the target "
                                     f"does not take: {problem}", rule.location, rule.name)
                 return
 
@@ -341,9 +340,4 @@ def _may_read_as(value: Shape, reads: Callable[[str], Any]) -> bool:
     if value.values is not None:
         return any(isinstance(candidate, str) and reads(candidate) for candidate in value.values)
     return not (value.formats & TEXT_FORMATS)
-
-
-def _json(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 60 else text[:57] + "..."
 
