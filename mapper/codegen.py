@@ -34,7 +34,7 @@ from typing import Any
 
 from .errors import ExpressionError, UnknownFunctionError
 from .functions import FunctionSpec, FunctionTable, build_function_table, unknown_function, wrong_arity
-from .lexer import tokenize
+from .lexer import call_offsets
 from .pysource import FunctionWriter, Module, Recipe, identifier
 from .runtime import ARITHMETIC_SYMBOLS, ORDER_SYMBOLS, RUNTIME
 
@@ -454,12 +454,9 @@ def _is_slice(node: Node) -> bool:
 
 
 def _call_offset(text: str, name: str) -> int | None:
-    """The offset of the first call of ``name`` in ``text`` (the syntax tree keeps no offsets for calls)."""
-    tokens = tokenize(text)
-    for token, following in zip(tokens, tokens[1:]):
-        if token.kind == "unquoted_identifier" and token.value == name and following.kind == "lparen":
-            return token.start
-    return None
+    """The column of the first call of ``name`` in ``text``."""
+    offsets = call_offsets(text, name)
+    return offsets[0] if offsets else None
 
 
 def _find(text: str, pattern: str) -> int | None:

@@ -44,7 +44,7 @@ from jmespath.visitor import Options, TreeInterpreter
 from .codegen import Emitter, Unsupported
 from .errors import EvaluationError, ExpressionError
 from .functions import CONTEXT_FUNCTIONS, FunctionSpec, FunctionTable, build_function_table
-from .lexer import Token, tokenize
+from .lexer import call_offsets, tokenize
 from .parser import parse
 from .runtime import ORDER_SYMBOLS, OrderingError, Scope, order, parent_of
 
@@ -241,20 +241,21 @@ def evaluation_error(text: str, error: JMESPathError) -> EvaluationError:
     function_name = name if isinstance(name, str) else None
     if isinstance(error, OrderingError):
         operator = next(name for name, symbol in ORDER_SYMBOLS.items() if symbol == error.operator)
-        offset = _only_offset(text, lambda token, following: token.kind == operator)
+        offset = _only(_operator_offsets(text, operator))
     elif function_name is not None:
-        offset = _only_offset(text, lambda token, following: token.kind == "unquoted_identifier"
-                              and token.value == function_name and following.kind == "lparen")
+        offset = _only(call_offsets(text, function_name))
     else:
         offset = None
     return EvaluationError(str(error), text, function_name=function_name, offset=offset)
 
 
-def _only_offset(text: str, matches: Callable[[Token, Token], bool]) -> int | None:
-    """The start of the one token of ``text`` that ``matches`` (given it and the next token), if only one does."""
+def _operator_offsets(text: str, kind: str) -> list[int]:
     try:
-        tokens = tokenize(text)
+        return [token.start for token in tokenize(text) if token.kind == kind]
     except ExpressionError:
-        return None
-    starts = [token.start for token, following in zip(tokens, tokens[1:]) if matches(token, following)]
-    return int(starts[0]) if len(starts) == 1 else None
+        return []
+
+
+def _only(offsets: list[int]) -> int | None:
+    """The one column where the fault can be; None when there are several (rather than perhaps the wrong one)."""
+    return offsets[0] if len(offsets) == 1 else None

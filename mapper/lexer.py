@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 from .errors import ExpressionError
 
-__all__ = ["Token", "tokenize"]
+__all__ = ["Token", "call_offsets", "tokenize"]
 
 
 class Token(NamedTuple):
@@ -50,6 +50,17 @@ _PAIRS = {
     "|": ("|", "or", "pipe"), "&": ("&", "and", "expref"), "<": ("=", "lte", "lt"), ">": ("=", "gte", "gt"),
     "!": ("=", "ne", "not"), "/": ("/", "integer_divide", "divide"),
 }
+
+
+def call_offsets(text: str, name: str) -> list[int]:
+    """The columns of every call of the function ``name`` in ``text`` (syntax trees keep no offsets
+    for calls); none when ``text`` does not lex."""
+    try:
+        tokens = tokenize(text)
+    except ExpressionError:
+        return []
+    return [token.start for token, following in zip(tokens, tokens[1:])
+            if token.kind == "unquoted_identifier" and token.value == name and following.kind == "lparen"]
 
 
 def tokenize(text: str) -> list[Token]:
