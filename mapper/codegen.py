@@ -32,11 +32,13 @@ from collections.abc import Callable, Mapping
 from difflib import get_close_matches
 from typing import Any
 
-from .errors import ExpressionError, UnknownFunctionError
+from .errors import ExpressionError, UnknownFunctionError, UnknownLookupError
 from .functions import FunctionSpec, FunctionTable, build_function_table, unknown_function, wrong_arity
 from .lexer import call_offsets
+from .mapping_file import unknown_lookup
+from .model import Lookup
 from .pysource import FunctionWriter, Module, Recipe, identifier
-from .runtime import ARITHMETIC_SYMBOLS, ORDER_SYMBOLS, RUNTIME
+from .runtime import ARITHMETIC_SYMBOLS, ORDER_SYMBOLS, RUNTIME, lookup_translator
 
 __all__ = ["Emitter", "Unsupported", "new_module", "undefined_variable"]
 
@@ -69,13 +71,15 @@ class Emitter(FunctionWriter):
     ``variables`` maps the ``$name`` variables in scope (name without ``$``)
     to the Python locals holding them: ``let`` adds to it for its body, and a
     caller that binds variables for a whole rule scope (a ``let:`` block)
-    passes the locals it has assigned.
+    passes the locals it has assigned. ``lookups`` are the tables
+    ``lookup(name, value)`` reads (a mapping file's).
     """
 
     def __init__(self, functions: FunctionTable, module: Module | None = None,
-                 variables: Mapping[str, str] | None = None) -> None:
+                 variables: Mapping[str, str] | None = None, *, lookups: Mapping[str, Lookup] | None = None) -> None:
         super().__init__(module if module is not None else new_module())
         self.functions = functions
+        self.lookups: Mapping[str, Lookup] = lookups or {}
         self.text = ""
         self.scope = "scope"
         self.item: tuple[str, str] | None = None
@@ -334,7 +338,7 @@ class Emitter(FunctionWriter):
         The function is a global; the variables it reads are its first parameters, bound with
         ``partial`` where it is used (so a function reading none costs nothing more).
         """
-        inner = Emitter(self.functions, self.module, self.variables)
+        inner = Emitter(self.functions, self.module, self.variables, lookups=self.lookups)
         inner.text = self.text
         inner.borrowed = frozenset(self.variables.values())
         result = inner.node(body, "data")
@@ -365,6 +369,8 @@ class Emitter(FunctionWriter):
         spec = self.check_call(node)
         if spec.sorts_by_key and node["children"][1]["type"] == "expref":
             return self._sort_by(spec, node, source)
+        if spec.refines is not None and spec.refines.kind == "lookup":
+            return self._lookup_call(node, source)
         arguments = [self.node(child, source) for child in node["children"]]
         if spec.context:
             return self._context_call(spec, arguments)
@@ -416,6 +422,31 @@ class Emitter(FunctionWriter):
             return self.assign(f"None if {scope} is None or {scope}.outer is None else {scope}.outer.value", name)
         return self.assign(f"parent_of({scope}, {arguments[0]})", name)
 
+    def _lookup_call(self, node: Node, source: str) -> str:
+        """``lookup('table', value)``: the value translated through a lookup table the literal names,
+        exactly as a rule's ``lookup:`` (null stays null)."""
+        table_node, value_node = node["children"]
+        name = table_node.get("value") if table_node["type"] == "literal" else None
+        offset = _call_offset(self.text, node["value"])
+        if not isinstance(name, str):
+            raise ExpressionError("lookup() names its table with a string literal, e.g. lookup('country', code)",
+                                  self.text, offset)
+        table = self.lookups.get(name)
+        if table is None:
+            raise UnknownLookupError(unknown_lookup(name, sorted(self.lookups)), self.text, offset)
+        value = self.node(value_node, source)
+        return self.assign(f"None if {value} is None else {self.translate(table, value)}", f"lookup_{name}")
+
+    def translate(self, lookup: Lookup, value: str) -> str:
+        """The Python expression translating the non-null ``value`` through ``lookup`` (a miss gives its
+        default, or raises ``LookupMiss``)."""
+        table = self.bind_shared(("table", lookup.name), dict(lookup.values), f"table_{lookup.name}")
+        arguments = (lookup.name, lookup.values, lookup.has_default, lookup.default)
+        translator = self.bind_shared(("lookup", lookup.name), lookup_translator(*arguments), f"lookup_{lookup.name}",
+                                      Recipe.call(lookup_translator, *arguments))
+        # Text found in the table is the common case; the rest (numbers, misses) goes through the translator.
+        return f"{table}[{value}] if type({value}) is str and {value} in {table} else {translator}({value})"
+
     def _sort_by(self, spec: FunctionSpec, node: Node, source: str) -> str:
         """``sort_by(array, &key)`` (a spec that ``sorts_by_key``) sorted here, without jmespath's
         per-call key-function machinery; anything but an array goes through the checked call for its error."""
@@ -433,7 +464,7 @@ class Emitter(FunctionWriter):
 _EXACT_ON_INTS = frozenset({"plus", "minus", "multiply", "modulo", "integer_divide"})
 
 #: What each context function gives (``FunctionSpec.refines.kind``): the record, an enclosing value, a position.
-_CONTEXT_KINDS = ("record", "enclosing", "position")
+_CONTEXT_KINDS = ("record", "enclosing", "position", "lookup")
 
 
 # -- error details ---------------------------------------------------------------------------------------

@@ -8,8 +8,9 @@
     │   ├── MappingFormatError       breaks the mapping-file format
     │   ├── ExpressionError          a JMESPath expression does not compile
     │   ├── UnknownNameError         an unknown lookup table or function
-    │   │   └── UnknownFunctionError an expression calls an unknown function (also an
-    │   │                            ExpressionError: a caret under the function's name)
+    │   │   ├── UnknownFunctionError an expression calls an unknown function (also an
+    │   │   │                        ExpressionError: a caret under the function's name)
+    │   │   └── UnknownLookupError   an expression's lookup() names an unknown table (idem)
     │   └── SchemaError              a schema file is missing, unreadable or not a JSON Schema
     ├── PayloadError (ValueError)    an input payload cannot be read
     │   ├── PayloadSyntaxError       malformed JSON / NDJSON / XML (line and column)
@@ -128,6 +129,11 @@ class UnknownFunctionError(UnknownNameError, ExpressionError):
     An ``UnknownNameError``, and an ``ExpressionError`` whose ``offset`` is
     the function's name, so that ``str()`` draws a caret under it.
     """
+
+
+class UnknownLookupError(UnknownNameError, ExpressionError):
+    """An expression's ``lookup(name, value)`` names a table the mapping file does not define; ``offset``
+    is the call's."""
 
 
 class PayloadError(MapperError, ValueError):

@@ -34,7 +34,7 @@ and pay for neither.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, cast
 
@@ -45,6 +45,7 @@ from .codegen import Emitter, Unsupported
 from .errors import EvaluationError, ExpressionError
 from .functions import CONTEXT_FUNCTIONS, FunctionSpec, FunctionTable, build_function_table
 from .lexer import call_offsets, tokenize
+from .model import Lookup
 from .parser import parse
 from .runtime import ORDER_SYMBOLS, OrderingError, Scope, order, parent_of
 
@@ -63,27 +64,32 @@ class Expression:
     Immutable, thread-safe and picklable.
     """
 
-    __slots__ = ("text", "ast", "functions", "uses_context", "interpreted", "_evaluate", "_emitted")
+    __slots__ = ("text", "ast", "functions", "uses_context", "interpreted", "variables", "lookups", "_evaluate",
+                 "_emitted")
 
     def __init__(self, text: str, ast: Node, functions: FunctionTable, uses_context: bool, *,
-                 evaluate: Callable[[Any, Scope | None], Any] | None = None,
-                 emitted: tuple[Emitter, str] | None = None) -> None:
+                 evaluate: Callable[..., Any] | None = None,
+                 emitted: tuple[Emitter, str] | None = None, variables: Sequence[str] = (),
+                 lookups: Mapping[str, Lookup] | None = None) -> None:
         self.text = text
         self.ast = ast
         self.functions = functions
         self.uses_context = uses_context
         self.interpreted = evaluate is not None
+        self.variables = tuple(variables)
+        self.lookups = lookups
         self._evaluate = evaluate
         self._emitted = emitted
 
     @property
-    def evaluate(self) -> Callable[[Any, Scope | None], Any]:
-        """The function ``(value, scope) -> result``; built on first use, since a mapping inlines its
-        rules' expressions and never calls most of them on their own."""
+    def evaluate(self) -> Callable[..., Any]:
+        """The function ``(value, scope, *variables) -> result``; built on first use, since a mapping
+        inlines its rules' expressions and never calls most of them on their own."""
         if self._evaluate is None:
             assert self._emitted is not None
             emitter, result = self._emitted
-            self._evaluate = emitter.define(emitter.fresh("expression"), ["data", "scope"], returns=result,
+            parameters = ["data", "scope", *(emitter.variables[name] for name in self.variables)]
+            self._evaluate = emitter.define(emitter.fresh("expression"), parameters, returns=result,
                                             what=f"expression {self.text}")
             self._emitted = None
         return self._evaluate
@@ -106,33 +112,51 @@ class Expression:
             raise evaluation_error(self.text, error) from error
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (compile_expression, (self.text, self.functions))
+        return (_recompile, (self.text, self.functions, self.variables, self.lookups))
 
     def __repr__(self) -> str:
         return f"Expression({self.text!r})"
 
 
-def compile_expression(text: str, functions: FunctionTable) -> Expression:
+def compile_expression(text: str, functions: FunctionTable, *, variables: Sequence[str] = (),
+                       lookups: Mapping[str, Lookup] | None = None) -> Expression:
     """Compile ``text`` against the function table ``functions``.
 
+    ``variables`` are the ``$names`` bound around the expression (a mapping's
+    ``let:`` blocks): its function then takes their values after ``data`` and
+    ``scope``, in that order. ``lookups`` are the tables ``lookup()`` reads.
+
     Raises ``ExpressionError`` for a syntax error, a wrong number of
-    arguments or a slice step of zero, and ``UnknownFunctionError`` (an
-    ``ExpressionError`` and an ``UnknownNameError``) for an unknown function.
+    arguments, a slice step of zero or an undefined variable,
+    ``UnknownFunctionError`` (an ``ExpressionError`` and an
+    ``UnknownNameError``) for an unknown function, and ``UnknownLookupError``
+    for a lookup table that ``lookups`` lacks.
     """
-    return compile_ast(text, parse(text), functions)
+    return compile_ast(text, parse(text), functions, variables=variables, lookups=lookups)
 
 
-def compile_ast(text: str, ast: Node, functions: FunctionTable) -> Expression:
+def compile_ast(text: str, ast: Node, functions: FunctionTable, *, variables: Sequence[str] = (),
+                lookups: Mapping[str, Lookup] | None = None) -> Expression:
     """Compile the syntax tree ``ast``, parsed from ``text``: the step of ``compile_expression`` after
-    parsing, with the same errors (and ``undefined variable $name`` for a variable no ``let`` binds)."""
-    emitter = Emitter(functions)
+    parsing, with the same errors."""
+    emitter = Emitter(functions, lookups=lookups)
+    emitter.variables = {name: emitter.fresh(f"var_{name}") for name in variables}
     try:
         result = emitter.expression(ast, text, "data")
     except Unsupported:
+        if variables:
+            raise ExpressionError(f"this expression cannot read the variables of a `let:` block "
+                                  f"(${', $'.join(variables)})", text) from None
         # jmespath's interpreter finds unknown functions only per record: check them now.
         uses_context = _check_functions(ast, text, functions)
         return Expression(text, ast, functions, uses_context, evaluate=_interpreter_fallback(ast, functions))
-    return Expression(text, ast, functions, emitter.uses_context, emitted=(emitter, result))
+    return Expression(text, ast, functions, emitter.uses_context, emitted=(emitter, result), variables=variables,
+                      lookups=lookups)
+
+
+def _recompile(text: str, functions: FunctionTable, variables: Sequence[str],
+               lookups: Mapping[str, Lookup] | None) -> Expression:
+    return compile_expression(text, functions, variables=variables, lookups=lookups)
 
 
 # -- the fallback ----------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from .functions import FunctionSpec, build_function_table
 from .mapping_file import parse_mapping
 from .model import MappingSpec
 from .provenance import Provenance
-from .runtime import Failures, Scope
+from .runtime import BindingFailure, Failures, Scope
 from .schemas import Schema, load_schema
 from .validation import RecordValidator
 
@@ -121,7 +121,9 @@ class Mapping:
         if not failures and not violations:
             return ()  # the common case, on the per-record path
         provenance = self._provenance
-        found = [provenance.problem("rule", path, _describe_failure(error), cause=error) for path, error in failures]
+        found = [provenance.binding_problem(path, error.name, _describe_failure(error.error), cause=error.error)
+                 if isinstance(error, BindingFailure) else
+                 provenance.problem("rule", path, _describe_failure(error), cause=error) for path, error in failures]
         failed_paths = [path for path, _ in failures]
         for violation in violations:
             if any(violation.path[: len(failed)] == failed for failed in failed_paths):

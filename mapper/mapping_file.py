@@ -27,7 +27,19 @@ import jsonschema.exceptions
 
 from .documents import DocPath, Document
 from .errors import Location, MappingError, MappingFormatError, UnknownNameError
-from .model import EachRule, Expr, Lookup, MappingSpec, ObjectRule, Rule, Side, ValueRule, lookup_key
+from .model import (
+    Binding,
+    EachRule,
+    Expr,
+    Level,
+    Lookup,
+    MappingSpec,
+    ObjectRule,
+    Rule,
+    Side,
+    ValueRule,
+    lookup_key,
+)
 
 RULE_KEYS = ("from", "const", "each", "rules", "lookup", "default", "when")
 
@@ -82,7 +94,8 @@ def read_mapping(document: Document) -> MappingRead:
         for name, table in data.get("lookups", {}).items()
     }
     parser = _RuleParser(document, lookups)
-    rules = parser.object_rule("", ("rules",), data["rules"], scope=None, when=None)
+    rules = parser.object_rule("", ("rules",), data["rules"], scope=None, when=None,
+                               bindings=parser.bindings((), data.get("let", {})))
     spec = MappingSpec(
         name=data["mapping"],
         file=document.file,
@@ -178,6 +191,12 @@ def _did_you_mean(name: str, candidates: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def unknown_lookup(name: str, known: list[str]) -> str:
+    """The one wording of a lookup name the mapping file does not define, for rules and expressions."""
+    listed = f"; defined: {', '.join(known)}" if known else "; the file defines no lookups"
+    return f"unknown lookup {name!r}{_did_you_mean(name, known)}{listed}"
+
+
 def _lookup(name: str, table: dict[str, Any], location: Location) -> Lookup:
     values = {lookup_key(key): value for key, value in table["values"].items()}
     return Lookup(name, values, location, has_default="default" in table, default=table.get("default"))
@@ -219,31 +238,46 @@ class _RuleParser:
             return self.object_rule(name, path, value, scope=None, when=None)
         return self.rule_object(name, path, value)
 
+    def bindings(self, path: DocPath, block: dict[str, str]) -> tuple[Binding, ...]:
+        """The bindings of the ``let:`` block at ``path + ("let",)``, in the order written."""
+        return tuple(Binding(name, self.expr(path + ("let", name), text),
+                             self.document.locate(path + ("let", name), key=True))
+                     for name, text in block.items())
+
+    def levels(self, path: DocPath, each: str | dict[str, str]) -> tuple[Level, ...]:
+        """The levels of an ``each``: one without a name for an expression, one per name for a mapping."""
+        if isinstance(each, str):
+            return (Level(None, self.expr(path + ("each",), each)),)
+        return tuple(Level(name, self.expr(path + ("each", name), text)) for name, text in each.items())
+
     def rule_object(self, name: str, path: DocPath, spec: dict[str, Any]) -> Rule:
         location = self.document.locate(path, key=True)
         self._check_combination(name, path, spec)
         lookup = self._lookup_name(path, spec)
         when = self.expr(path + ("when",), spec["when"]) if "when" in spec else None
         has_default, default = "default" in spec, spec.get("default")
+        ignore = frozenset(spec.get("ignore", ()))
+        bindings = self.bindings(path, spec.get("let", {}))
         if "each" in spec:
             item_name = f"{name}[]"
             if "rules" in spec:
                 item: ValueRule | ObjectRule = self.object_rule(item_name, path + ("rules",), spec["rules"],
-                                                                scope=None, when=None)
+                                                                scope=None, when=None, bindings=bindings)
             else:
                 source = self.expr(path + ("from",), spec["from"]) if "from" in spec else Expr("@", location)
                 item = ValueRule(item_name, location, source=source, lookup=lookup)
-            return EachRule(name, location, self.expr(path + ("each",), spec["each"]), item,
-                            default=default, has_default=has_default, when=when)
+            return EachRule(name, location, self.levels(path, spec["each"]), item,
+                            default=default, has_default=has_default, when=when, ignore=ignore)
         if "rules" in spec:
             scope = self.expr(path + ("from",), spec["from"]) if "from" in spec else None
             return self.object_rule(name, path + ("rules",), spec["rules"], scope=scope, when=when,
-                                    has_default=has_default, default=default, location=location)
+                                    has_default=has_default, default=default, location=location,
+                                    bindings=bindings, ignore=ignore)
         if "const" in spec:
-            return ValueRule(name, location, const=spec["const"], has_const=True, when=when)
+            return ValueRule(name, location, const=spec["const"], has_const=True, when=when, ignore=ignore)
         return ValueRule(
             name, location, source=self.expr(path + ("from",), spec["from"]),
-            lookup=lookup, default=default, has_default=has_default, when=when,
+            lookup=lookup, default=default, has_default=has_default, when=when, ignore=ignore,
         )
 
     def object_rule(
@@ -257,6 +291,8 @@ class _RuleParser:
         has_default: bool = False,
         default: Any = None,
         location: Location | None = None,
+        bindings: tuple[Binding, ...] = (),
+        ignore: frozenset[str] = frozenset(),
     ) -> ObjectRule:
         children = tuple(
             (key, self.rule(f"{name}.{key}" if name else key, path + (key,), value))
@@ -264,7 +300,7 @@ class _RuleParser:
         )
         return ObjectRule(
             name or "<record>", location or self.document.locate(path, key=True), children,
-            scope=scope, when=when, has_default=has_default, default=default,
+            scope=scope, when=when, has_default=has_default, default=default, bindings=bindings, ignore=ignore,
         )
 
     def _lookup_name(self, path: DocPath, spec: dict[str, Any]) -> str | None:
@@ -272,9 +308,7 @@ class _RuleParser:
         name: str | None = spec.get("lookup")
         if name is None or name in self.lookups:
             return name
-        known = sorted(self.lookups)
-        listed = f"; defined: {', '.join(known)}" if known else "; the file defines no lookups"
-        self.problems.append(UnknownNameError(f"unknown lookup {name!r}{_did_you_mean(name, known)}{listed}",
+        self.problems.append(UnknownNameError(unknown_lookup(name, sorted(self.lookups)),
                                               self.document.locate(path + ("lookup",))))
         self.without_lookup.add(self.document.locate(path, key=True))
         return None
@@ -297,4 +331,7 @@ class _RuleParser:
         if "each" in keys and not keys & {"rules", "from", "lookup"}:
             fail("`each` needs `rules` (objects), or `from` / `lookup` (one value per item); "
                  "to copy an array as it is, use `from`", "each")
+        if "let" in keys and "rules" not in keys:
+            fail("`let` names values for the rules under it: it needs `rules` (for one value, "
+                 "write `let $name = ... in ...` in `from`)", "let")
 

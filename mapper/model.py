@@ -9,6 +9,7 @@ location so compile errors can point inside it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,16 @@ class Side:
     namespaces: dict[str, str] = field(default_factory=dict)
     validate: bool = False
     xml: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A name bound to an expression: an entry of a ``let:`` block, or a named level of a flattening
+    ``each``. Rules below it read the value as ``$name``; ``location`` is where the name is written."""
+
+    name: str
+    expr: Expr
+    location: Location
 
 
 @dataclass(frozen=True)
@@ -65,6 +76,7 @@ class ValueRule:
     default: Any = None
     has_default: bool = False
     when: Expr | None = None
+    ignore: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -73,7 +85,9 @@ class ObjectRule:
 
     With ``scope`` the fields are evaluated against that expression's value
     (the object is left out when it is null); without, against the current
-    record or item.
+    record or item. ``bindings`` (its ``let:`` block) are evaluated in order
+    against that same value, once per object, before the fields, which read
+    them as ``$name``; ``scope`` and ``when`` do not see them.
     """
 
     name: str
@@ -83,19 +97,43 @@ class ObjectRule:
     default: Any = None
     has_default: bool = False
     when: Expr | None = None
+    bindings: tuple[Binding, ...] = ()
+    ignore: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
 class EachRule:
-    """An array built by applying ``item`` to each element of ``each``'s value."""
+    """An array built by applying ``item`` to each element of ``each``'s value.
+
+    A flattening ``each`` names its ``levels``: the first expression gives an
+    array, each next one is evaluated per item of the one before (with the
+    names before it bound) and the items of the last are the array's items;
+    ``item``'s rules read every level's item by its name. A plain ``each`` is
+    one level without a name.
+    """
 
     name: str
     location: Location
-    each: Expr
+    levels: tuple[Level, ...]
     item: ValueRule | ObjectRule
     default: Any = None
     has_default: bool = False
     when: Expr | None = None
+    ignore: frozenset[str] = frozenset()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The names the levels bind, outermost first."""
+        return tuple(level.name for level in self.levels if level.name is not None)
+
+
+@dataclass(frozen=True)
+class Level:
+    """One level of an ``each``: the expression giving its array, and the name its items are bound to
+    (None for a plain ``each``)."""
+
+    name: str | None
+    expr: Expr
 
 
 Rule = ValueRule | ObjectRule | EachRule
@@ -137,12 +175,40 @@ def walk_rules(rule: Rule) -> list[Rule]:
 
 
 def expressions_of(rule: Rule) -> list[Expr]:
-    """Every expression written in one rule (not in nested rules)."""
+    """Every expression written in one rule (not in nested rules), its bindings' included."""
     candidates: list[Expr | None] = [rule.when]
     if isinstance(rule, ValueRule):
         candidates.append(rule.source)
     elif isinstance(rule, ObjectRule):
         candidates.append(rule.scope)
+        candidates.extend(binding.expr for binding in rule.bindings)
     else:
-        candidates.append(rule.each)
+        candidates.extend(level.expr for level in rule.levels)
     return [expr for expr in candidates if expr is not None]
+
+
+def scoped_expressions(rule: Rule, visible: frozenset[str] = frozenset()) -> Iterator[tuple[Expr, frozenset[str]]]:
+    """Every expression of ``rule`` and the rules nested in it, with the ``$names`` it sees: those of
+    the enclosing ``let:`` blocks and ``each`` levels (``visible`` around ``rule``), and the bindings
+    written before it in its own block."""
+    if rule.when is not None:
+        yield rule.when, visible
+    if isinstance(rule, ValueRule):
+        if rule.source is not None:
+            yield rule.source, visible
+    elif isinstance(rule, ObjectRule):
+        if rule.scope is not None:
+            yield rule.scope, visible
+        inner = visible
+        for binding in rule.bindings:
+            yield binding.expr, inner
+            inner = inner | {binding.name}
+        for _, child in rule.fields:
+            yield from scoped_expressions(child, inner)
+    else:
+        inner = visible
+        for level in rule.levels:
+            yield level.expr, inner
+            if level.name is not None:
+                inner = inner | {level.name}
+        yield from scoped_expressions(rule.item, inner)

@@ -73,21 +73,39 @@ class Provenance:
         )
 
 
+    def binding_problem(self, path: Sequence[str | int], name: str, message: str, *,
+                        cause: BaseException | None = None) -> Problem:
+        """A problem of the ``let:`` binding ``name`` of the object at ``path``: the binding is its rule
+        (``$name``, or ``addresses[].$name`` in a nested object) and its expression what it read."""
+        rule, items = self.rule_at(path)
+        bindings = rule.bindings if isinstance(rule, ObjectRule) else ()
+        binding = next(binding for binding in bindings if binding.name == name)
+        prefix = "" if rule is None or rule.name == "<record>" else f"{rule.name}."
+        return Problem(message=message, stage="rule", pointer=path_to_pointer(tuple(path)), rule=f"{prefix}${name}",
+                       rule_location=binding.location, source_path=_read(binding.expr.text, None, items),
+                       cause=cause)
+
+
 def source_path(rule: Rule, items: list[tuple[EachRule, int]]) -> str | None:
     """What the rule read, with the positions of the items it ran in."""
     if isinstance(rule, ValueRule):
         own = rule.source.text if rule.source else None
     elif isinstance(rule, EachRule):
-        own = rule.each.text
+        own = _each_text(rule)
     else:
         own = rule.scope.text if rule.scope else None
     if isinstance(rule, ValueRule) and rule.has_const:
         return None
+    return _read(own, rule, items)
+
+
+def _read(own: str | None, rule: Rule | None, items: list[tuple[EachRule, int]]) -> str | None:
+    """``own`` (an expression) read in the ``each`` items on the way to ``rule``, as messages show it."""
     parts: list[str] = []
     for each_rule, index in items:
         if each_rule is rule:
             break
-        parts.append(_item_text(each_rule.each.text, index))
+        parts.append(_item_text(_each_text(each_rule), index))
     if own is not None and own != "@":
         parts.append(own)
     if not parts:
@@ -95,6 +113,11 @@ def source_path(rule: Rule, items: list[tuple[EachRule, int]]) -> str | None:
     if all(_SIMPLE_PART.match(part) for part in parts):
         return ".".join(parts)
     return " then ".join(part if _SIMPLE_PART.match(part) else f"`{part}`" for part in parts)
+
+
+def _each_text(rule: EachRule) -> str:
+    """What an ``each`` reads: its expression, or a flattening one's levels in order."""
+    return " then ".join(level.expr.text for level in rule.levels)
 
 
 def _item_text(expression: str, index: int) -> str:

@@ -30,7 +30,8 @@ from .jsontypes import jmespath_type, json_type, with_article
 from .model import lookup_key
 
 __all__ = [
-    "ARITHMETIC_SYMBOLS", "OMIT", "ORDER_SYMBOLS", "RULE_ERRORS", "RUNTIME", "ArithmeticFault", "EachTypeError",
+    "ARITHMETIC_SYMBOLS", "OMIT", "ORDER_SYMBOLS", "RULE_ERRORS", "RUNTIME", "ArithmeticFault", "BindingFailure",
+    "EachTypeError",
     "Expref", "Failures", "LookupMiss", "OrderingError", "Path", "Scope", "arithmetic", "is_true",
     "lookup_translator", "unary_arithmetic",
 ]
@@ -146,6 +147,19 @@ class ArithmeticFault(JMESPathError):
 
     def __str__(self) -> str:
         return self.reason
+
+
+class BindingFailure(Exception):
+    """A ``let:`` binding whose expression raised one of ``RULE_ERRORS``: what a builder records for it,
+    at the path of the object whose block binds ``name`` (that object is then not built, and the record
+    is rejected); ``error`` is what the expression raised."""
+
+    def __init__(self, name: str, error: Exception) -> None:
+        super().__init__(name, error)
+        self.name, self.error = name, error
+
+    def __str__(self) -> str:
+        return str(self.error)
 
 
 #: The exceptions that reject a record: jmespath's (function, argument type and arity errors,
@@ -373,4 +387,5 @@ RUNTIME: Mapping[str, Any] = {
     "parent_of": parent_of, "sort_by": sort_by, "is_true": is_true, "Expref": Expref, "deepcopy": deepcopy,
     "NUMBERS": NUMBERS, "arithmetic": arithmetic, "unary_arithmetic": unary_arithmetic, "partial": partial,
     "OMIT": OMIT, "RULE_ERRORS": RULE_ERRORS, "with_values": with_values, "not_array": not_array,
+    "BindingFailure": BindingFailure,
 }

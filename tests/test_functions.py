@@ -444,7 +444,8 @@ def test_int_operator_is_the_function_on_ints(name: str, a: int, b: int) -> None
 def test_context_functions_are_declared_but_not_callable_through_the_table() -> None:
     assert {name: (spec.context, spec.min_args, spec.max_args, spec.returns)
             for name, spec in CONTEXT_FUNCTIONS.items()} == {
-        "root": (True, 0, 0, ("any",)), "parent": (True, 0, 1, ("any",)), "index": (True, 0, 0, ("number", "null"))}
+        "root": (True, 0, 0, ("any",)), "parent": (True, 0, 1, ("any",)), "index": (True, 0, 0, ("number", "null")),
+        "lookup": (True, 2, 2, ("any",))}
     with pytest.raises(FunctionError) as raised:
         jmespath.search("root()", {}, options=OPTIONS)
     assert str(raised.value) == ("root(): works only inside mapping rules, which know the record being mapped; "
@@ -622,7 +623,7 @@ _NO_CALL = (ParamSpec(("any",), variadic=True), ParamSpec(("any",)))
      "function f(): sorts_by_key needs two arguments, an array and an expression reference"),
     (lambda: Refines("nope"),  # type: ignore[arg-type]
      ("unknown refinement 'nope'; expected one of argument, item, as_array, mapped, first_present, array_of, "
-      "integer, record, enclosing, position, never")),
+      "integer, record, enclosing, position, lookup, never")),
     (lambda: Refines("array_of"),
      "refinement 'array_of': items must be a JMESPath type for array_of (and only for it), not ''"),
     (lambda: Refines("integer", items="string"),

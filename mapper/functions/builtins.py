@@ -166,6 +166,13 @@ def _index() -> Any:
     raise _context_only("index")
 
 
+def _lookup(table: str, value: Any) -> Any:
+    """``value`` translated through the mapping's lookup table named ``table`` (a string literal), as a
+    rule's ``lookup:`` does: its value for the value's text, else its default, else an error; null stays
+    null."""
+    raise _context_only("lookup")
+
+
 def _context(func: Callable[..., Any], params: tuple[ParamSpec, ...], returns: tuple[str, ...],
              refines: Refines) -> FunctionSpec:
     return FunctionSpec(func.__name__.lstrip("_"), func, params, returns, context=True,
@@ -178,5 +185,6 @@ CONTEXT_FUNCTIONS: Mapping[str, FunctionSpec] = MappingProxyType({
         _context(_root, (), ("any",), Refines("record")),
         _context(_parent, (param("levels", "number", optional=True),), ("any",), Refines("enclosing", 0)),
         _context(_index, (), ("number", "null"), Refines("position")),
+        _context(_lookup, (param("table", "string"), param("value", "any")), ("any",), Refines("lookup")),
     )
 })

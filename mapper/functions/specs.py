@@ -62,7 +62,7 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # -- facts --------------------------------------------------------------------------------------
 
 RefineKind = Literal["argument", "item", "as_array", "mapped", "first_present", "array_of", "integer",
-                     "record", "enclosing", "position", "never"]
+                     "record", "enclosing", "position", "lookup", "never"]
 #: Refines.kind -> whether it is about one argument (``Refines.argument``).
 REFINE_KINDS: dict[str, bool] = {
     "argument": True,       # the result has the shape of argument N (sort, reverse)
@@ -75,6 +75,7 @@ REFINE_KINDS: dict[str, bool] = {
     "record": False,        # the whole source record (root)
     "enclosing": True,      # the value enclosing the current one, argument N levels up, default 1 (parent)
     "position": False,      # the 0-based position in the innermost ``each``; null outside one (index)
+    "lookup": True,         # argument N+1 through the mapping's lookup table that literal argument N names
     "never": False,         # nothing: the call always raises, so it never gives a value (error)
 }
 assert set(REFINE_KINDS) == set(get_args(RefineKind))

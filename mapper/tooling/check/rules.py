@@ -137,11 +137,14 @@ class RuleChecker:
         self._expect_kind(rule, target, "array", "builds an array")
         if rule.has_default and target is not None:
             self._check_value(rule, target, rule.default, "its default")
-        value, reported = self.shape_of(rule.each, current, scope, rule)
+        each = rule.levels[0].expr
+        value, reported = self.shape_of(each, current, scope, rule)
         if not reported and not value.can_be("array") and value.definite_kinds():
-            self.report("M303", f"`each` needs an array, but {rule.each.text!r} gives "
-                                f"{value.without_null().describe()}", rule.each.location, rule.name)
+            self.report("M303", f"`each` needs an array, but {each.text!r} gives "
+                                f"{value.without_null().describe()}", each.location, rule.name)
             value = ANY
+        if len(rule.levels) > 1:
+            value = ANY  # the items of a flattening each are not typed yet
         items = value.items if value.items is not None and not value.unknown else ANY
         item_target = target.items() if target is not None else None
         item_scope = scope.enter(items, item=True)
