@@ -42,6 +42,8 @@ from .model import (
 )
 
 RULE_KEYS = ("from", "const", "each", "rules", "lookup", "default", "when")
+#: The pattern of a ``$name`` in ``mapping.schema.json`` (``$defs/name``).
+_VARIABLE_NAME = "^[A-Za-z_][A-Za-z0-9_]*$"
 
 
 @cache
@@ -170,6 +172,9 @@ def _describe(error: jsonschema.exceptions.ValidationError, document: Document) 
         return f"{where}: {error.instance!r} is not one of {', '.join(map(repr, choices))}"
     if error.validator == "minProperties":
         return f"{where} is empty: give at least one field"
+    if error.validator == "pattern" and error.validator_value == _VARIABLE_NAME:
+        return f"{where}: {error.instance!r} is not a valid variable name (letters, digits and '_', not starting " \
+               "with a digit)"
     if error.validator == "pattern":
         return f"{where}: {error.instance!r} is not a valid name (letters, digits, '_', '-', '.')"
     if error.validator == "minLength":

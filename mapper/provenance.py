@@ -82,32 +82,32 @@ class Provenance:
         binding = next(binding for binding in bindings if binding.name == name)
         prefix = "" if rule is None or rule.name == "<record>" else f"{rule.name}."
         return Problem(message=message, stage="rule", pointer=path_to_pointer(tuple(path)), rule=f"{prefix}${name}",
-                       rule_location=binding.location, source_path=_read(binding.expr.text, None, items),
+                       rule_location=binding.location, source_path=_read([binding.expr.text], None, items),
                        cause=cause)
 
 
 def source_path(rule: Rule, items: list[tuple[EachRule, int]]) -> str | None:
     """What the rule read, with the positions of the items it ran in."""
     if isinstance(rule, ValueRule):
-        own = rule.source.text if rule.source else None
+        own = [rule.source.text] if rule.source else []
     elif isinstance(rule, EachRule):
-        own = _each_text(rule)
+        own = [level.expr.text for level in rule.levels]
     else:
-        own = rule.scope.text if rule.scope else None
+        own = [rule.scope.text] if rule.scope else []
     if isinstance(rule, ValueRule) and rule.has_const:
         return None
     return _read(own, rule, items)
 
 
-def _read(own: str | None, rule: Rule | None, items: list[tuple[EachRule, int]]) -> str | None:
-    """``own`` (an expression) read in the ``each`` items on the way to ``rule``, as messages show it."""
+def _read(own: list[str], rule: Rule | None, items: list[tuple[EachRule, int]]) -> str | None:
+    """``own`` (expressions, in order) read in the ``each`` items on the way to ``rule``, as messages
+    show it."""
     parts: list[str] = []
     for each_rule, index in items:
         if each_rule is rule:
             break
         parts.append(_item_text(_each_text(each_rule), index))
-    if own is not None and own != "@":
-        parts.append(own)
+    parts.extend(text for text in own if text != "@")
     if not parts:
         return None
     if all(_SIMPLE_PART.match(part) for part in parts):
@@ -116,8 +116,9 @@ def _read(own: str | None, rule: Rule | None, items: list[tuple[EachRule, int]])
 
 
 def _each_text(rule: EachRule) -> str:
-    """What an ``each`` reads: its expression, or a flattening one's levels in order."""
-    return " then ".join(level.expr.text for level in rule.levels)
+    """What an ``each`` reads: its expression, or a flattening one's levels, in order."""
+    return " then ".join(f"`{level.expr.text}`" if len(rule.levels) > 1 else level.expr.text
+                         for level in rule.levels)
 
 
 def _item_text(expression: str, index: int) -> str:
