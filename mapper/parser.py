@@ -37,6 +37,9 @@ __all__ = ["INCOMPLETE", "parse"]
 Node = dict[str, Any]
 
 #: The message for an expression that stops where more was expected.
+#: The error of a bare number where an expression belongs (``a - 1``), with the number.
+BARE_NUMBER = ("a number in an expression is a JSON literal in backticks: `{}` (bare numbers are only indexes "
+               "and slices, inside [ ])")
 INCOMPLETE = "the expression ends too early (is a bracket, brace or parenthesis left open?)"
 
 _BINDING_POWER = {
@@ -142,6 +145,9 @@ class _Parser:
                     "children": [self.expression(_UNARY)]}
         if kind == "eof":
             raise ExpressionError(INCOMPLETE, self.text, len(self.text))
+        if kind == "number":
+            # The grammar keeps bare numbers for indexes and slices; a number value is a JSON literal.
+            self.fail(token, BARE_NUMBER.format(token.value))
         self.fail(token, "invalid token")
 
     # -- jmespath's constructs ------------------------------------------------------------------

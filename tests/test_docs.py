@@ -27,7 +27,7 @@ FORMAT_EXAMPLES = _examples(ROOT / "docs" / "mapping-format.md")
 
 
 def test_the_format_doc_has_an_example_per_capability() -> None:
-    assert {"nested", "defaults", "lookups", "when", "each", "scoped", "functions"} <= set(FORMAT_EXAMPLES)
+    assert {"nested", "defaults", "lookups", "when", "each", "scoped", "functions", "let", "flatten"} <= set(FORMAT_EXAMPLES)
 
 
 @pytest.mark.parametrize("name", sorted(FORMAT_EXAMPLES))

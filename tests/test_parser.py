@@ -22,7 +22,7 @@ from jmespath import exceptions as jmespath_errors
 
 from mapper.errors import ExpressionError
 from mapper.lexer import tokenize
-from mapper.parser import INCOMPLETE, parse
+from mapper.parser import BARE_NUMBER, INCOMPLETE, parse
 from mapper.tooling.check import check_file
 
 DATA = Path(__file__).parent / "data"
@@ -45,6 +45,9 @@ def jmespath_outcome(text: str) -> Outcome:
     except jmespath_errors.ParseError as error:
         if error.token_type == "EOF":
             return "error", INCOMPLETE, len(text)
+        if error.token_type.lower() == "number" and error.msg.lower() == "invalid token":
+            # mapper says what a number needs there.
+            return "error", BARE_NUMBER.format(error.token_value), error.lex_position
         return "error", _sentence(error.msg.replace("Expecting:", "expected", 1)), error.lex_position
     except jmespath_errors.EmptyExpressionError:
         return "error", "the expression is empty", 0
