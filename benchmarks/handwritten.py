@@ -6,8 +6,9 @@ the mapping file (the benchmark checks that on every record before timing).
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 _STATUS = {"A": "subscribed", "U": "unsubscribed", "B": "cleaned", "P": "pending"}
@@ -123,4 +124,131 @@ def clinical_claim(patient: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-FLOORS = {"crm": crm_member, "clinical": clinical_claim}
+_SKY = {"SKC": "clear", "CLR": "clear", "FEW": "few", "SCT": "scattered", "BKN": "broken", "OVC": "overcast",
+        "VV": "obscured"}
+_STATION = re.compile(r"[^/]+$")
+_QUOTIENT = Context(prec=40)
+
+
+def _exact(value: float) -> Decimal:
+    return Decimal(value) if isinstance(value, int) else Decimal(repr(value))
+
+
+def _minus(a: float, b: float) -> float:
+    return a - b if type(a) is int and type(b) is int else float(_exact(a) - _exact(b))
+
+
+def _times(a: float, b: float) -> float:
+    return a * b if type(a) is int and type(b) is int else float(_exact(a) * _exact(b))
+
+
+def _over(a: float, b: float) -> float:
+    if type(a) is int and type(b) is int and a % b == 0:
+        return a // b
+    return float(_QUOTIENT.divide(_exact(a), _exact(b)))
+
+
+def _round1(value: float) -> float:
+    """The mapping's round(v, `1`): half away from zero, on the number as written."""
+    if isinstance(value, int):
+        return value
+    number = _exact(value)
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -1:
+        return value
+    return float(number.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def _celsius(quantity: dict[str, Any] | None) -> float | None:
+    value = None if quantity is None else quantity.get("value")
+    if value is None:
+        return None
+    unit = quantity["unitCode"]  # type: ignore[index]
+    if unit == "wmoUnit:degC":
+        return _round1(value)
+    if unit == "wmoUnit:degF":
+        return _round1(_over(_times(_minus(value, 32), 5), 9))
+    if unit == "wmoUnit:K":
+        return _round1(_minus(value, 273.15))
+    raise ValueError(f"temperature in unknown unit {unit}")
+
+
+def _speed(quantity: dict[str, Any] | None) -> float | None:
+    value = None if quantity is None else quantity.get("value")
+    if value is None:
+        return None
+    unit = quantity["unitCode"]  # type: ignore[index]
+    if unit == "wmoUnit:m_s-1":
+        return _round1(value)
+    if unit == "wmoUnit:km_h-1":
+        return _round1(_over(value, 3.6))
+    raise ValueError(f"wind speed in unknown unit {unit}")
+
+
+def _plain(quantity: dict[str, Any] | None, unit: str, rounded: bool = False) -> float | None:
+    value = None if quantity is None else quantity.get("value")
+    if value is None:
+        return None
+    if quantity["unitCode"] != unit:  # type: ignore[index]
+        raise ValueError(f"unknown unit {quantity['unitCode']}")  # type: ignore[index]
+    return _round1(value) if rounded else value
+
+
+def _put(out: dict[str, Any], key: str, value: Any) -> None:
+    if value is not None:
+        out[key] = value
+
+
+def nws_observation(feature: dict[str, Any]) -> dict[str, Any]:
+    """The shipped NWS mapping, by hand: each quantity converted from the unit it names."""
+    properties = feature.get("properties") or {}
+    out: dict[str, Any] = {}
+    station = properties.get("station")
+    match = _STATION.search(station) if isinstance(station, str) else None
+    _put(out, "station_id", match.group() if match else None)
+    _put(out, "station_name", properties.get("stationName"))
+    out["observed_at"] = _utc(properties["timestamp"])
+    out["source"] = "nws-api"
+    geometry = feature.get("geometry")
+    if geometry is not None:
+        coordinates = geometry.get("coordinates") or []
+        location: dict[str, Any] = {}
+        _put(location, "latitude", coordinates[1] if len(coordinates) > 1 else None)
+        _put(location, "longitude", coordinates[0] if coordinates else None)
+        _put(location, "elevation_m", _plain(properties.get("elevation"), "wmoUnit:m"))
+        if location:
+            out["location"] = location
+    _put(out, "temperature_c", _celsius(properties.get("temperature")))
+    _put(out, "dew_point_c", _celsius(properties.get("dewpoint")))
+    _put(out, "relative_humidity_pct", _plain(properties.get("relativeHumidity"), "wmoUnit:percent", True))
+    wind: dict[str, Any] = {}
+    _put(wind, "direction_deg", _plain(properties.get("windDirection"), "wmoUnit:degree_(angle)"))
+    _put(wind, "speed_m_s", _speed(properties.get("windSpeed")))
+    _put(wind, "gust_m_s", _speed(properties.get("windGust")))
+    if wind:
+        out["wind"] = wind
+    pressure: dict[str, Any] = {}
+    _put(pressure, "station_pa", _plain(properties.get("barometricPressure"), "wmoUnit:Pa"))
+    _put(pressure, "sea_level_pa", _plain(properties.get("seaLevelPressure"), "wmoUnit:Pa"))
+    if pressure:
+        out["pressure"] = pressure
+    _put(out, "visibility_m", _plain(properties.get("visibility"), "wmoUnit:m"))
+    _put(out, "precipitation_last_hour_mm", _plain(properties.get("precipitationLastHour"), "wmoUnit:mm"))
+    layers = properties.get("cloudLayers")
+    if layers is not None:
+        sky = []
+        for layer in layers:
+            item: dict[str, Any] = {}
+            _put(item, "cover", _SKY[layer["amount"]] if layer.get("amount") is not None else None)
+            _put(item, "base_m", _plain(layer.get("base"), "wmoUnit:m"))
+            sky.append(item)
+        out["sky"] = sky
+    if properties.get("presentWeather"):
+        out["present_weather"] = [entry["rawString"] for entry in properties["presentWeather"]
+                                  if entry.get("rawString") is not None]
+    if properties.get("rawMessage"):
+        out["raw_report"] = properties["rawMessage"]
+    return out
+
+
+FLOORS = {"crm": crm_member, "clinical": clinical_claim, "weather": nws_observation}

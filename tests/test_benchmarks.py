@@ -11,7 +11,8 @@ import pytest
 from benchmarks import bench_mapping, workloads
 
 
-@pytest.mark.parametrize("workload", [workloads.crm(120), workloads.clinical(40)], ids=["crm", "clinical"])
+@pytest.mark.parametrize("workload", [workloads.crm(120), workloads.clinical(40), workloads.weather(200)],
+                         ids=["crm", "clinical", "weather"])
 def test_every_contender_gives_mappers_output(workload: workloads.Workload) -> None:
     runners = bench_mapping.contenders(workload)
     assert bench_mapping.check_outputs(workload, runners) == {name: True for name in runners}
@@ -28,5 +29,5 @@ def test_the_workloads_are_mostly_valid_and_deterministic() -> None:
 
 def test_the_mapping_benchmark_prints_its_ratios(capsys: pytest.CaptureFixture[str]) -> None:
     results = bench_mapping.main(["--records", "30", "--repeat", "1"])
-    assert [result["workload"] for result in results] == ["crm", "clinical"]
+    assert [result["workload"] for result in results] == ["crm", "clinical", "weather"]
     assert "mapper / hand-written (target <= 1.5)" in capsys.readouterr().out
