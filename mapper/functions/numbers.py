@@ -192,8 +192,10 @@ def _divide(a: float | None, b: float | None) -> int | float | None:
     return _to_float("divide", _QUOTIENT.divide(as_decimal(a), as_decimal(b)))
 
 
-# ISO 4217 minor units (exponents): every active code with a minor unit (List One,
-# 2025), plus ANG, CUC, HRK, SLL and ZWL, withdrawn recently and still met in data.
+# ISO 4217 minor units (exponents): every code with a minor unit in List One (the
+# maintenance agency's current-currency table, as amended to 2025), plus ANG, CUC, HRK,
+# SLL and ZWL, withdrawn recently and still met in data. BGN stays: Bulgaria's move to
+# the euro (2026) leaves years of records written in it.
 _MINOR_UNITS: dict[str, int] = {
     **dict.fromkeys([
         "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND",
@@ -222,12 +224,27 @@ _MINOR_UNITS: dict[str, int] = {
 }
 
 
-def _minor_unit(function: str, currency: str) -> int:
+# Stripe's amounts (docs.stripe.com/currencies, "Zero-decimal", "Three-decimal" and "Special
+# cases"; support.stripe.com on fractional ISK, 2023): where its API counts otherwise than ISO 4217.
+# ISK stays two-decimal in the API (100 is 1 króna) but takes whole krónur only; MGA is zero-decimal;
+# the three-decimal currencies take amounts whose last digit is 0 (5.124 KWD is sent as 5120).
+# HUF and TWD are two-decimal for charges, as in ISO 4217 (only their payouts are whole units).
+_STRIPE_EXPONENTS: dict[str, int] = {"ISK": 2, "MGA": 0}
+_STRIPE_STEPS: dict[str, int] = {"ISK": 100, **dict.fromkeys(["BHD", "JOD", "KWD", "OMR", "TND"], 10)}
+_CONVENTIONS = ("iso4217", "stripe")
+
+
+def _minor_unit(function: str, currency: str, convention: str = "iso4217") -> int:
+    code = currency.strip().upper()
+    if convention not in _CONVENTIONS:
+        raise FunctionError(function, f"the convention must be {' or '.join(map(show, _CONVENTIONS))}, "
+                                      f"not {show(convention)}")
     try:
-        return _MINOR_UNITS[currency.strip().upper()]
+        iso = _MINOR_UNITS[code]
     except KeyError:
         raise FunctionError(function, f"unknown currency {show(currency)} "
                                       "(expected an ISO 4217 code with a minor unit, such as \"USD\")") from None
+    return _STRIPE_EXPONENTS.get(code, iso) if convention == "stripe" else iso
 
 
 _AMOUNT_TEXT = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
@@ -237,11 +254,18 @@ _CURRENCY = param("currency", "string", expects=Expects("currency"))
 _EXACT_BELOW = 2.0 ** 36  # the fast route of to_minor_units() for |amount| below it (4 decimals at most)
 
 
-@library("to_minor_units", [param("amount", "number", "string", "null", expects=_NUMBER_TEXT), _CURRENCY],
-         NUMBER_OR_NULL)
-def _to_minor_units(amount: float | str | None, currency: str) -> int | None:
+_CONVENTION = param("convention", "string", optional=True)
+
+
+@library("to_minor_units", [param("amount", "number", "string", "null", expects=_NUMBER_TEXT), _CURRENCY,
+                            _CONVENTION], NUMBER_OR_NULL)
+def _to_minor_units(amount: float | str | None, currency: str, convention: str = "iso4217") -> int | None:
     """The amount in the currency's minor units (19.99 USD -> 1999), exactly; an
-    error when it has more decimals than the currency has."""
+    error when it has more decimals than the currency has. With ``'stripe'``, as
+    Stripe's API counts them (ISK in hundredths of whole krónur, MGA whole, the
+    three-decimal currencies rounded to a last digit of 0)."""
+    if convention != "iso4217":
+        return _stripe_minor_units(amount, currency, convention)
     if type(amount) is float and -_EXACT_BELOW < amount < _EXACT_BELOW:
         # The common case without Decimal: if minor / 10**exponent is the amount again, the
         # amount as written has at most `exponent` decimals and `units` is exactly it in
@@ -255,7 +279,11 @@ def _to_minor_units(amount: float | str | None, currency: str) -> int | None:
                 return units
     if amount is None:
         return None
-    exponent = _minor_unit("to_minor_units", currency)
+    return _exact_minor_units(amount, currency, _minor_unit("to_minor_units", currency))
+
+
+def _exact_minor_units(amount: float | str, currency: str, exponent: int) -> int:
+    """``amount`` times 10**exponent, exactly; an error when that is not a whole number."""
     if isinstance(amount, str):
         if not _AMOUNT_TEXT.fullmatch(amount.strip()):
             raise FunctionError("to_minor_units", f"cannot read {show(amount)} as an amount "
@@ -275,12 +303,29 @@ def _to_minor_units(amount: float | str | None, currency: str) -> int | None:
     return int(minor)
 
 
-@library("from_minor_units", [param("amount", "number", "null"), _CURRENCY], NUMBER_OR_NULL)
-def _from_minor_units(amount: float | None, currency: str) -> int | float | None:
-    """The amount in major units (1999 USD -> 19.99); an int when whole (1900 USD -> 19)."""
+def _stripe_minor_units(amount: float | str | None, currency: str, convention: str) -> int | None:
+    exponent = _minor_unit("to_minor_units", currency, convention)
     if amount is None:
         return None
-    exponent = _minor_unit("from_minor_units", currency)
+    code = currency.strip().upper()
+    step = _STRIPE_STEPS.get(code, 1)
+    if step == 1 or code == "ISK":
+        # ISK: whole krónur (an error otherwise, as Stripe refuses fractional ones), then hundredths.
+        whole = _exact_minor_units(amount, currency, exponent - 2 if code == "ISK" else exponent)
+        return whole * step
+    # The three-decimal currencies: exact in thousandths, then to the nearest ten, half away from zero.
+    thousandths = _exact_minor_units(amount, currency, exponent)
+    tens = Decimal(thousandths).scaleb(-1).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return int(tens) * step
+
+
+@library("from_minor_units", [param("amount", "number", "null"), _CURRENCY, _CONVENTION], NUMBER_OR_NULL)
+def _from_minor_units(amount: float | None, currency: str, convention: str = "iso4217") -> int | float | None:
+    """The amount in major units (1999 USD -> 19.99); an int when whole (1900 USD -> 19). With
+    ``'stripe'``, from the minor units of Stripe's API (150000 ISK -> 1500)."""
+    if amount is None:
+        return None
+    exponent = _minor_unit("from_minor_units", currency, convention)
     if isinstance(amount, float) and not amount.is_integer():
         raise FunctionError("from_minor_units", f"{show(amount)} is not a whole number of minor units")
     major = Decimal(int(amount)).scaleb(-exponent)
