@@ -41,7 +41,7 @@ from .model import (
     lookup_key,
 )
 
-RULE_KEYS = ("from", "const", "each", "rules", "lookup", "default", "when")
+RULE_KEYS = ("from", "const", "each", "rules", "lookup", "default", "when", "todo")
 #: The pattern of a ``$name`` in ``mapping.schema.json`` (``$defs/name``).
 _VARIABLE_NAME = "^[A-Za-z_][A-Za-z0-9_]*$"
 
@@ -166,7 +166,7 @@ def _describe(error: jsonschema.exceptions.ValidationError, document: Document) 
     if error.validator == "required":
         return f"{where} needs {error.message.split(' is a required')[0]}"
     if error.validator == "anyOf" and set(RULE_KEYS) & set(error.instance if isinstance(error.instance, dict) else ()):
-        return f"{where} needs one of from, const, each or rules"
+        return f"{where} needs one of from, const, each, rules or todo"
     if error.validator == "enum":
         choices: Any = error.validator_value
         return f"{where}: {error.instance!r} is not one of {', '.join(map(repr, choices))}"
@@ -192,7 +192,8 @@ def _describe_place(path: tuple[Any, ...]) -> str:
 
 
 def _did_you_mean(name: str, candidates: list[str]) -> str:
-    close = difflib.get_close_matches(name, candidates, n=1)
+    # 0.7, not difflib's 0.6: a short key such as `to` should not be read as `todo`.
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.7)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
@@ -280,6 +281,8 @@ class _RuleParser:
                                     bindings=bindings, ignore=ignore)
         if "const" in spec:
             return ValueRule(name, location, const=spec["const"], has_const=True, when=when, ignore=ignore)
+        if "todo" in spec:
+            return ValueRule(name, location, has_const=True, ignore=ignore, todo=spec["todo"])
         return ValueRule(
             name, location, source=self.expr(path + ("from",), spec["from"]),
             lookup=lookup, default=default, has_default=has_default, when=when, ignore=ignore,
@@ -329,6 +332,10 @@ class _RuleParser:
             for other in ("from", "each", "rules", "lookup", "default"):
                 if other in keys:
                     fail(f"`const` cannot go with `{other}`: a constant has no source to read", other)
+        if "todo" in keys:
+            for other in sorted(keys - {"todo", "ignore"}):
+                fail(f"`todo` marks a rule still to be written: it cannot go with `{other}` (drop `todo` once "
+                     "the rule is written)", other)
         if "rules" in keys and "lookup" in keys:
             fail("`lookup` translates values, it cannot go with `rules` (an object)", "lookup")
         if "each" in keys and "rules" in keys and "from" in keys:

@@ -64,7 +64,8 @@ class ValueRule:
 
     Order of work: ``when`` decides whether the field is written at all; the
     value is ``const`` or the result of ``source``; a null value becomes
-    ``default`` as is; otherwise it is translated through ``lookup``.
+    ``default`` as is; otherwise it is translated through ``lookup``. A rule
+    still to be written (``todo``, its note) is the constant null.
     """
 
     name: str
@@ -77,6 +78,7 @@ class ValueRule:
     has_default: bool = False
     when: Expr | None = None
     ignore: frozenset[str] = frozenset()
+    todo: str | None = None
 
 
 @dataclass(frozen=True)
