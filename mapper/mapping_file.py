@@ -27,6 +27,7 @@ import jsonschema.exceptions
 
 from .documents import DocPath, Document
 from .errors import Location, MappingError, MappingFormatError, UnknownNameError
+from .lookup_files import read_table_file
 from .model import (
     Binding,
     EachRule,
@@ -91,11 +92,13 @@ def read_mapping(document: Document) -> MappingRead:
     if format_problems:
         return MappingRead(None, format_problems)
     base = Path(document.file).resolve().parent
-    lookups = {
-        name: _lookup(name, table, document.locate(("lookups", name), key=True))
-        for name, table in data.get("lookups", {}).items()
-    }
+    lookup_problems: list[MappingError] = []
+    # Lookup files are named as the mapping names them, beside it: `shared/states.csv:4:1`.
+    beside = Path(document.file).parent
+    lookups = {name: _lookup(document, name, table, beside, lookup_problems)
+               for name, table in data.get("lookups", {}).items()}
     parser = _RuleParser(document, lookups)
+    parser.problems.extend(lookup_problems)
     rules = parser.object_rule("", ("rules",), data["rules"], scope=None, when=None,
                                bindings=parser.bindings((), data.get("let", {})))
     spec = MappingSpec(
@@ -203,9 +206,32 @@ def unknown_lookup(name: str, known: list[str]) -> str:
     return f"unknown lookup {name!r}{_did_you_mean(name, known)}{listed}"
 
 
-def _lookup(name: str, table: dict[str, Any], location: Location) -> Lookup:
-    values = {lookup_key(key): value for key, value in table["values"].items()}
-    return Lookup(name, values, location, has_default="default" in table, default=table.get("default"))
+def _lookup(document: Document, name: str, table: dict[str, Any], folder: Path,
+            problems: list[MappingError]) -> Lookup:
+    """The lookup ``name`` as written inline or in its ``file`` (a fault goes to ``problems``, and the
+    table is read as empty)."""
+    location = document.locate(("lookups", name), key=True)
+    path: DocPath = ("lookups", name)
+    values, has_default, default = table.get("values", {}), "default" in table, table.get("default")
+    if "file" in table and "values" in table:
+        problems.append(MappingFormatError(f"lookup {name!r}: give `values` or `file`, not both",
+                                           document.locate(path + ("file",), key=True)))
+    elif "file" in table:
+        try:
+            read = read_table_file(folder / table["file"], document.locate(path + ("file",)),
+                                   key=table.get("key"), value=table.get("value"))
+        except MappingError as error:
+            problems.append(error)
+        else:
+            values = read.values
+            if not has_default:  # the mapping's own default wins over the file's
+                has_default, default = read.has_default, read.default
+    for option in ("key", "value"):
+        if option in table and "file" not in table:
+            problems.append(MappingFormatError(f"lookup {name!r}: `{option}` names a column of a CSV `file`",
+                                               document.locate(path + (option,), key=True)))
+    keyed = {lookup_key(key): value for key, value in values.items()}
+    return Lookup(name, keyed, location, has_default=has_default, default=default)
 
 
 def _side(document: Document, which: str, base: Path) -> Side:

@@ -26,6 +26,7 @@ def _write_case(case: dict[str, Any], directory: Path) -> None:
         schema = case.get(f"{name}_schema", {"type": "object"})
         (directory / f"{name}.schema.json").write_text(json.dumps(schema, indent=2), encoding="utf-8")
     for name, content in case.get("files", {}).items():
+        (directory / name).parent.mkdir(parents=True, exist_ok=True)
         (directory / name).write_text(content, encoding="utf-8")
 
 
