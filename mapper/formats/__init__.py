@@ -10,13 +10,18 @@ the reader yields the ``PayloadError`` itself in that record's place.
 
 ``reader(format, ...)`` and ``writer(format, ...)`` pick the implementation
 by format name, so a command line or a mapping side only names a format.
+
+Every reader refuses a record nested deeper than ``MAX_DEPTH`` levels: it
+yields a ``TooDeepError`` in the record's place and goes on with the next.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from pathlib import PurePosixPath
-from typing import IO, TYPE_CHECKING, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Final, Protocol
+
+from ..documents import path_to_pointer
 
 if TYPE_CHECKING:
     from ..mapping import Mapping as MapperMapping
@@ -53,6 +58,40 @@ SUFFIXES = {".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".xml": "x
 #: The formats whose writers encode a record to bytes on their own (``encode``, ``write_encoded``), so that
 #: worker processes can encode and the parent only writes.
 ENCODING_FORMATS = frozenset({"json", "ndjson"})
+
+
+#: How deep a record may nest (the record itself is level 1; for XML, elements from the record element).
+#: Every path a record takes must hold this depth without meeting Python's recursion limit (about 1000
+#: frames): pickling to a worker takes 2 frames a level, the reference JSON Schema validator 5 or more
+#: under ``anyOf`` and ``$ref``, the standard ``json`` module 1. orjson refuses 1024 on its own.
+MAX_DEPTH: Final = 128
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> str | None:
+    """The JSON pointer of the first value of ``value`` at depth ``limit + 1``, or None when it nests no deeper.
+
+    Iterative, level by level, so that it never meets the recursion limit itself.
+    """
+    level = [value] if isinstance(value, (dict, list)) else []
+    for _ in range(limit):
+        level = [child for container in level
+                 for child in (container.values() if type(container) is dict else container)
+                 if type(child) is dict or type(child) is list]
+        if not level:
+            return None
+    return path_to_pointer(tuple(_path_to(value, level[0]))) if level else None
+
+
+def _path_to(value: Any, target: Any) -> list[str | int]:
+    """The keys and indexes that lead from ``value`` to the container ``target`` (compared by identity)."""
+    stack: list[tuple[Any, list[str | int]]] = [(value, [])]
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            return path
+        items = node.items() if type(node) is dict else enumerate(node)
+        stack.extend((child, [*path, key]) for key, child in items if type(child) is dict or type(child) is list)
+    raise ValueError("target is not inside value")  # pragma: no cover - too_deep found it there
 
 
 def format_of_path(path: str) -> str | None:

@@ -19,8 +19,9 @@ from typing import IO, TYPE_CHECKING, Any, Final, cast
 
 from lxml import etree
 
-from ..errors import HostileInputError, PayloadError, PayloadSyntaxError
+from ..errors import HostileInputError, PayloadError, PayloadSyntaxError, TooDeepError
 from ..schemas import Schema
+from . import MAX_DEPTH
 
 if TYPE_CHECKING:
     from ..mapping import Mapping as MapperMapping
@@ -58,12 +59,14 @@ class XmlReader:
     ``records`` is the path of the record element, e.g. ``/response/data/METAR``
     or ``/hl7:ClinicalDocument``, its prefixes bound in ``namespaces`` (prefix
     -> URI; a step without prefix is in no namespace, as in XPath). Without it
-    the document element is the one record. ``max_depth`` limits element
-    nesting (libxml2 stops at 256 anyway).
+    the document element is the one record. ``max_depth`` limits the nesting
+    of elements in a record (the record element is level 1): a deeper record
+    is yielded as a ``TooDeepError`` and reading goes on. libxml2 stops the
+    whole document at 256 levels from the document element.
     """
 
     def __init__(self, schema: Schema | None = None, records: str | None = None,
-                 namespaces: Mapping[str, str] | None = None, *, max_depth: int = LIBXML2_MAX_DEPTH) -> None:
+                 namespaces: Mapping[str, str] | None = None, *, max_depth: int = MAX_DEPTH) -> None:
         self.namespaces = dict(namespaces or {})
         self.records_path = records
         self.max_depth = max_depth
@@ -87,15 +90,16 @@ class XmlReader:
         return cls(mapping.source_schema, side.records, side.namespaces)
 
     def records(self, stream: IO[bytes], source: str) -> Iterator[Any]:
-        """Yield each record; raise ``PayloadError`` after the last good one if the document breaks."""
+        """Yield each record (a ``TooDeepError`` for one nested too deep); raise ``PayloadError`` after the last
+        good one if the document breaks."""
         if self._path is None:
             yield self._whole_document(stream, source)
         else:
             yield from self._stream(stream, source, self._path)
 
-    def convert(self, element: etree._Element, depth: int = 1) -> Any:
-        """The record of one element (at ``depth``, the document element being 1)."""
-        left = self.max_depth - depth
+    def convert(self, element: etree._Element) -> Any:
+        """The record of one element."""
+        left = self.max_depth - 1
         if self._plan is None:
             return _read_any(element, left, self._names)
         record = _read_object(element, self._plan, left, self._names)
@@ -108,7 +112,7 @@ class XmlReader:
         except etree.XMLSyntaxError as error:
             raise _parse_error(error, source, 0) from error
         _refuse_doctype(tree.docinfo, source)
-        return self._convert_at(tree.getroot(), 1, source)
+        return self._convert_at(tree.getroot(), source)
 
     def _stream(self, stream: IO[bytes], source: str, path: tuple[str, ...]) -> Iterator[Any]:
         stream = _refuse_doctype_early(stream, source)
@@ -126,7 +130,7 @@ class XmlReader:
                     continue
                 if not _at(element, path):
                     continue
-                record = self._convert_at(element, len(path), source, count + 1)
+                record = self._convert_at(element, source, count + 1)
                 count += 1
                 yield record
                 _forget(element)
@@ -139,12 +143,11 @@ class XmlReader:
                                f"but records {self.records_path} starts at <{self._names.show(path[0])}>",
                                source=source, line=1)
 
-    def _convert_at(self, element: etree._Element, depth: int, source: str, number: int | None = None) -> Any:
+    def _convert_at(self, element: etree._Element, source: str, number: int | None = None) -> Any:
         try:
-            return self.convert(element, depth)
+            return self.convert(element)
         except _TooDeep as error:
-            raise HostileInputError(f"refused XML: elements nested deeper than {self.max_depth}",
-                                    source=source, line=error.line, record_number=number) from None
+            return TooDeepError(self.max_depth, source=source, line=error.line, record_number=number)
 
 
 _NILLED: Final = object()

@@ -1,0 +1,178 @@
+"""Hostile payloads and hostile file names, through the real ``mapper`` process (issue 13).
+
+Every record read ends as an output or a reject, whatever it holds; every file mapper writes is
+written safely, whatever the path names.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mapper.errors import TooDeepError
+from mapper.formats import MAX_DEPTH, too_deep
+from mapper.formats.json import BUFFER_LIMIT, JsonReader, NdjsonReader
+
+ROOT = Path(__file__).parent.parent
+MAPPING = str(ROOT / "mappings" / "crm-contact-to-member.yaml")
+CONTACT = json.loads((ROOT / "mappings" / "crm-contact-to-member.fixtures" / "full-contact.input.json")
+                     .read_text("utf-8"))
+METAR = str(ROOT / "mappings" / "metar-to-observation.yaml")
+METAR_INPUT = ROOT / "mappings" / "metar-to-observation.fixtures" / "two-stations-repeated-sky-conditions.input.xml"
+EXECUTABLE = shutil.which("mapper") or str(Path(sys.executable).parent / "mapper")
+
+
+def mapper(*argv: str, stdin: bytes = b"", timeout: float = 120) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([EXECUTABLE, *argv], input=stdin, capture_output=True, timeout=timeout)
+
+
+def contact(number: int, **changes: Any) -> str:
+    return json.dumps({**CONTACT, "Id": f"003{number:015d}", **changes}, ensure_ascii=False)
+
+
+def nested(depth: int, kind: str) -> str:
+    """JSON text of a value ``depth`` levels deep: arrays in arrays, or objects in objects."""
+    if kind == "arrays":
+        return "[" * depth + "]" * depth
+    return '{"a":' * (depth - 1) + "{}" + "}" * (depth - 1)
+
+
+# -- 1. deep nesting: a reject, and every other record converts ---------------------------------
+
+def deep_contact(depth: int, kind: str) -> str:
+    # Where a rule reads it: the mapping, the validators and the rejects writer all meet the value.
+    return contact(2)[:-1] + f', "FirstName": {nested(depth, kind)}}}'
+
+
+def write_input(tmp_path: Path, layout: str, deep: str) -> Path:
+    """Three contacts, the second one ``deep``, as NDJSON, a JSON array, or a JSON array over 8 MiB."""
+    if layout == "ndjson":
+        path = tmp_path / "in.ndjson"
+        path.write_text("\n".join([contact(1), deep, contact(3)]) + "\n", encoding="utf-8")
+        return path
+    padding = [contact(1)]
+    if layout == "large json":  # over BUFFER_LIMIT: parsed one record at a time
+        padding = [contact(1)] * (BUFFER_LIMIT // len(contact(1)) + 1)
+    path = tmp_path / "in.json"
+    path.write_text("[\n" + ",\n".join([*padding, deep, contact(3)]) + "\n]", encoding="utf-8")
+    return path
+
+
+DEEP_CASES = [
+    pytest.param(layout, depth, kind, options, id=f"{layout}-{depth}-{kind}-{'_'.join(options) or 'plain'}")
+    for layout in ("ndjson", "json", "large json")
+    for depth, kind in ((1000, "arrays"), (1000, "objects"), (MAX_DEPTH + 1, "arrays"), (1100, "arrays"))
+    for options in ((), ("--rejects",), ("--jobs", "2"))
+    if layout != "large json" or depth == 1000
+]
+
+
+@pytest.mark.parametrize("layout, depth, kind, options", DEEP_CASES)
+def test_a_deeply_nested_record_is_rejected_and_the_others_convert(
+        tmp_path: Path, layout: str, depth: int, kind: str, options: tuple[str, ...]) -> None:
+    source = write_input(tmp_path, layout, deep_contact(depth, kind))
+    output, rejects = tmp_path / "out.ndjson", tmp_path / "rejects.ndjson"
+    argv = ["convert", MAPPING, str(source), "-o", str(output), *options]
+    if options == ("--rejects",):
+        argv.append(str(rejects))
+    done = mapper(*argv)
+    stderr = done.stderr.decode()
+    assert done.returncode == 1, stderr
+    assert "internal error" not in stderr and "Traceback" not in stderr
+    written = [json.loads(line) for line in output.read_text("utf-8").splitlines()]
+    assert [member["external_id"] for member in written][-2:] == [f"003{1:015d}", f"003{3:015d}"]
+    assert f"{len(written) + 1:,} records read, {len(written):,} written, 1 rejected" in stderr
+    number = len(written)  # the deep record comes last but one
+    if options == ("--rejects",):
+        [reject] = [json.loads(line) for line in rejects.read_text("utf-8").splitlines()]
+        assert reject["record"] == number
+        [problem] = reject["errors"]
+        assert problem["message"].startswith(f"nested deeper than {MAX_DEPTH} levels at /FirstName/")
+        first = "0" if kind == "arrays" else "a"
+        assert problem["pointer"] == "/FirstName" + f"/{first}" * (MAX_DEPTH - 1)
+        assert problem["stage"] == "input"
+    else:
+        assert f"record {number}: nested deeper than {MAX_DEPTH} levels at /FirstName/" in stderr
+
+
+@pytest.mark.parametrize("layout", ["ndjson", "json"])
+def test_validate_rejects_a_deeply_nested_record(tmp_path: Path, layout: str) -> None:
+    source = write_input(tmp_path, layout, deep_contact(1000, "arrays"))
+    done = mapper("validate", MAPPING, str(source))
+    stderr = done.stderr.decode()
+    assert done.returncode == 1, stderr
+    assert "3 records read, 2 valid, 1 invalid" in stderr
+    assert f"record 2: nested deeper than {MAX_DEPTH} levels" in stderr
+
+
+def test_dask_rejects_a_deeply_nested_record(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    inputs = [write_input(tmp_path, layout, deep_contact(1100, "arrays")) for layout in ("ndjson", "json")]
+    out = tmp_path / "out"
+    done = mapper("convert", MAPPING, *map(str, inputs), "--engine", "dask", "--jobs", "1", "-o", str(out))
+    stderr = done.stderr.decode()
+    assert done.returncode == 1, stderr
+    assert "6 records read, 4 written" in stderr and "2 rejected" in stderr
+    rejects = [json.loads(line) for part in sorted((out / "_rejects").glob("part-*.ndjson"))
+               for line in part.read_text("utf-8").splitlines()]
+    assert [(reject["record"], reject["errors"][0]["message"][:29]) for reject in rejects] == \
+        [(2, f"nested deeper than {MAX_DEPTH} levels")] * 2
+
+
+def test_a_record_at_the_limit_converts(tmp_path: Path) -> None:
+    # Through a rejects line: the deepest record allowed survives every path, pickling included.
+    deep = contact(2)[:-1] + f', "Deep": {nested(MAX_DEPTH - 1, "arrays")}, "Emails": []}}'
+    source = write_input(tmp_path, "json", deep)
+    rejects = tmp_path / "rejects.ndjson"
+    done = mapper("convert", MAPPING, str(source), "-o", str(tmp_path / "out.ndjson"), "--jobs", "2",
+                  "--rejects", str(rejects))
+    assert done.returncode == 1, done.stderr.decode()
+    [reject] = [json.loads(line) for line in rejects.read_text("utf-8").splitlines()]
+    assert too_deep(reject["input"]) is None and too_deep(reject["input"], MAX_DEPTH - 1) is not None
+
+
+def deep_metar(depth: int) -> bytes:
+    text = METAR_INPUT.read_text("utf-8")
+    inner = "<x>" * depth + "1" + "</x>" * depth
+    return text.replace("<station_id>KJFK</station_id>", f"<station_id>KJFK</station_id><extra>{inner}</extra>",
+                        1).encode()
+
+
+def test_a_deeply_nested_xml_record_is_rejected_and_the_others_convert(tmp_path: Path) -> None:
+    source = tmp_path / "in.xml"
+    source.write_bytes(deep_metar(MAX_DEPTH))  # within libxml2's 256 levels of a document
+    done = mapper("convert", METAR, str(source), "--to", "ndjson", "-o", str(tmp_path / "out.ndjson"),
+                  "--jobs", "2")
+    stderr = done.stderr.decode()
+    assert done.returncode == 1, stderr
+    assert "2 records read, 1 written, 1 rejected" in stderr
+    line = METAR_INPUT.read_text("utf-8").splitlines().index("      <station_id>KJFK</station_id>") + 1
+    assert f"in.xml:{line}, record 2: nested deeper than {MAX_DEPTH} levels" in stderr
+
+
+@pytest.mark.parametrize("kind", ["arrays", "objects"])
+@pytest.mark.parametrize("depth", [MAX_DEPTH, MAX_DEPTH + 1, 1000, 1100])
+def test_readers_refuse_exactly_past_the_limit(depth: int, kind: str) -> None:
+    import io
+
+    line = nested(depth, kind).encode()
+    ndjson = list(NdjsonReader().records(io.BytesIO(b"1\n" + line + b"\n2\n"), "in.ndjson"))
+    whole = list(JsonReader().records(io.BytesIO(b"[1," + line + b",2]"), "in.json"))
+    streamed = list(JsonReader(buffer_limit=4).records(io.BytesIO(b"[1," + line + b",2]"), "in.json"))
+    for records in (ndjson, whole, streamed):
+        assert records[0] == 1 and records[2] == 2
+        assert isinstance(records[1], TooDeepError) == (depth > MAX_DEPTH)
+
+
+def test_too_deep_finds_the_first_value_past_the_limit() -> None:
+    value = {"a": [1, {"b": [[[]]]}], "c": [[]]}
+    assert too_deep(value, 4) == "/a/1/b/0"
+    assert too_deep(value, 5) == "/a/1/b/0/0"
+    assert too_deep(value, 6) is None
+    assert too_deep("text", 0) is None
