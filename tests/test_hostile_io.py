@@ -176,3 +176,40 @@ def test_too_deep_finds_the_first_value_past_the_limit() -> None:
     assert too_deep(value, 5) == "/a/1/b/0/0"
     assert too_deep(value, 6) is None
     assert too_deep("text", 0) is None
+
+
+# -- 2. an output that is another output, or an input: refused before anything is written --------
+
+CLASHES = [
+    # (argv after the mapping, with IN for the input; the message)
+    (["convert", "IN", "-o", "out.ndjson", "--rejects", "./out.ndjson"],
+     "rejects and output name the same file: out.ndjson"),
+    (["convert", "IN", "-o", "./in.ndjson"],
+     "the output file is the input in.ndjson, which it would replace: write to another file"),
+    (["convert", "IN", "-o", "out.ndjson", "--rejects", "in.ndjson"],
+     "the rejects file is the input in.ndjson, which it would replace: write to another file"),
+    (["convert", "IN", "-o", "hardlink.ndjson"],
+     "the output file is the input in.ndjson, which it would replace: write to another file"),
+    (["convert", "IN", "-o", "symlink.ndjson"],
+     "the output file is the input in.ndjson, which it would replace: write to another file"),
+    (["validate", "IN", "--rejects", "sub/../in.ndjson"],
+     "the rejects file is the input in.ndjson, which it would replace: write to another file"),
+]
+
+
+@pytest.mark.parametrize("argv, message", CLASHES)
+def test_an_output_naming_an_input_or_the_other_output_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv: list[str], message: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    text = "\n".join([contact(1), contact(2, Emails=[])]) + "\n"
+    source = tmp_path / "in.ndjson"
+    source.write_text(text, encoding="utf-8")
+    (tmp_path / "hardlink.ndjson").hardlink_to(source)
+    (tmp_path / "symlink.ndjson").symlink_to("in.ndjson")
+    before = sorted(path.name for path in tmp_path.iterdir())
+    done = mapper(argv[0], MAPPING, *["in.ndjson" if arg == "IN" else arg for arg in argv[1:]])
+    assert done.returncode == 2
+    assert done.stderr.decode() == f"mapper: error: {message}\n"
+    assert source.read_text("utf-8") == text
+    assert sorted(path.name for path in tmp_path.iterdir()) == before  # nothing written, no temporary file

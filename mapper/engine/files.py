@@ -9,6 +9,7 @@ cannot be opened before anything is written, and run the local runner.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Callable, Sequence
 from typing import IO, Any, TypeGuard
@@ -72,10 +73,9 @@ def convert_files(
         raise ValueError("give fail_fast or max_rejects, not both")
     if not isinstance(mapping, Mapping):
         mapping = load(os.fspath(mapping))
-    if _is_path(output) and _is_path(rejects) and os.fspath(output) == os.fspath(rejects):
-        raise ConversionError(f"rejects and output name the same file: {os.fspath(output)}")
     items = [resolve_input(os.fspath(name), input_format, records, mapping, "source") for name in inputs]
     check_readable(items)
+    _refuse_clashes(items, output, rejects)
     if output_format is None:
         output_format = (format_of_path(os.fspath(output)) if _is_path(output) else None) \
             or mapping.spec.target.format
@@ -108,6 +108,7 @@ def validate_files(schema: Any, stage: str, inputs: Sequence[str], *, mapping: M
     side = stage if mapping is not None else "source"
     items = [resolve_input(name, input_format, records, mapping, side, schema) for name in inputs]
     check_readable(items)
+    _refuse_clashes(items, None, rejects)
     return _run(ValidateTask(schema, stage), None, items, None, rejects, jobs=jobs, max_rejects=max_rejects,
                 stdin=stdin, observer=observer)
 
@@ -119,6 +120,31 @@ def _run(task: Task, writer_factory: Callable[[], RecordWriter] | None, items: l
     run = Run(task, writer_factory, output=output, rejects=rejects, max_rejects=max_rejects, jobs=max(jobs, 1),
               observer=observer)
     return run.execute(read_units(items, sys.stdin.buffer if stdin is None else stdin, observer))
+
+
+def _refuse_clashes(inputs: Sequence[Input], output: Destination, rejects: Destination) -> None:
+    """Raise ``ConversionError`` when the output and rejects files are one file, or either is an input:
+    the rename at the end would replace what was read, or one would overwrite the other.
+
+    Files are compared, not names (``out.ndjson``, ``./out.ndjson``, a link): same device and inode. Two
+    names of a device (``/dev/null``) may be written together.
+    """
+    written = [(what, os.fspath(where)) for what, where in (("output", output), ("rejects", rejects))
+               if _is_path(where)]
+    if len(written) == 2 and _same_file(written[0][1], written[1][1]):
+        raise ConversionError(f"rejects and output name the same file: {written[0][1]}")
+    for what, path in written:
+        for item in inputs:
+            if item.name != "-" and _same_file(path, item.name):
+                raise ConversionError(f"the {what} file is the input {item.name}, which it would replace: "
+                                      f"write to another file")
+
+
+def _same_file(path: str, other: str) -> bool:
+    try:
+        return os.path.samefile(path, other) and stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:  # one does not exist yet: the same file only under the same name
+        return os.path.realpath(path) == os.path.realpath(other)
 
 
 def _is_path(where: Destination) -> TypeGuard[StrPath]:
