@@ -7,9 +7,12 @@ written safely, whatever the path names.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -213,3 +216,101 @@ def test_an_output_naming_an_input_or_the_other_output_is_refused(
     assert done.stderr.decode() == f"mapper: error: {message}\n"
     assert source.read_text("utf-8") == text
     assert sorted(path.name for path in tmp_path.iterdir()) == before  # nothing written, no temporary file
+
+
+# -- 3. -o onto a device, a FIFO or a symbolic link: written, never replaced ----------------------
+
+def three_contacts(tmp_path: Path) -> Path:
+    source = tmp_path / "in.ndjson"
+    source.write_text("\n".join([contact(1), contact(2, Emails=[]), contact(3)]) + "\n", encoding="utf-8")
+    return source
+
+
+def read_fifo_in_background(fifo: Path) -> threading.Thread:
+    """A reader of ``fifo`` that keeps what it read in ``thread.data``, as ``cat fifo`` would."""
+    def read() -> None:
+        with fifo.open("rb") as stream:
+            thread.data = stream.read()  # type: ignore[attr-defined]
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("which", ["-o", "--rejects"])
+def test_a_fifo_output_is_written_in_place(tmp_path: Path, which: str) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    reader = read_fifo_in_background(fifo)
+    other = "--rejects" if which == "-o" else "-o"
+    done = mapper("convert", MAPPING, str(three_contacts(tmp_path)), which, str(fifo), other,
+                  str(tmp_path / "other.ndjson"), "--to", "ndjson")
+    assert done.returncode == 1, done.stderr.decode()
+    reader.join(timeout=60)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert len(reader.data.splitlines()) == (2 if which == "-o" else 1)  # type: ignore[attr-defined]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["fifo", "in.ndjson", "other.ndjson"]
+
+
+@pytest.mark.parametrize("which", ["-o", "--rejects"])
+def test_a_symbolic_link_output_keeps_the_link_and_writes_its_target(tmp_path: Path, which: str) -> None:
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "target.ndjson"
+    target.write_text("old\n")
+    target.chmod(0o640)
+    link = tmp_path / "link.ndjson"
+    link.symlink_to(target)
+    other = "--rejects" if which == "-o" else "-o"
+    done = mapper("convert", MAPPING, str(three_contacts(tmp_path)), which, str(link), other,
+                  str(tmp_path / "other.ndjson"), "--to", "ndjson")
+    assert done.returncode == 1, done.stderr.decode()
+    assert link.is_symlink() and link.resolve() == target
+    assert len(target.read_text("utf-8").splitlines()) == (2 if which == "-o" else 1)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert sorted(path.name for path in (tmp_path / "real").iterdir()) == ["target.ndjson"]  # no temporary file
+
+
+def test_dev_null_stays_a_device(tmp_path: Path) -> None:
+    # As root, a rename onto /dev/null would replace the device for every other program.
+    done = mapper("convert", MAPPING, str(three_contacts(tmp_path)), "-o", os.devnull, "--rejects",
+                  "/dev/stdout", "--to", "ndjson")
+    assert done.returncode == 1, done.stderr.decode()
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+    assert len(done.stdout.splitlines()) == 1  # the reject, through /dev/stdout
+    assert json.loads(done.stdout)["record"] == 2
+
+
+# -- 4. a FIFO or <(...) input: read, never seeked --------------------------------------------
+
+def write_fifo_in_background(fifo: Path, data: bytes) -> threading.Thread:
+    def write() -> None:
+        with fifo.open("wb") as stream:
+            stream.write(data)
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("command, mapping, source, options, read", [
+    ("convert", MAPPING, "ndjson", (), 3),
+    ("convert", MAPPING, "ndjson", ("--jobs", "2"), 3),
+    ("convert", MAPPING, "json", (), 3),
+    ("convert", METAR, "xml", (), 2),
+    ("validate", MAPPING, "ndjson", (), 3),
+])
+def test_a_fifo_input_is_read_without_seeking(tmp_path: Path, command: str, mapping: str, source: str,
+                                              options: tuple[str, ...], read: int) -> None:
+    lines = [contact(1), contact(2), contact(3)]
+    data = {"ndjson": "\n".join(lines) + "\n", "json": "[" + ",".join(lines) + "]",
+            "xml": METAR_INPUT.read_text("utf-8")}[source].encode()
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    writer = write_fifo_in_background(fifo, data)
+    done = mapper(command, mapping, str(fifo), "--from", source, *options,
+                  *(("--to", "ndjson", "-o", str(tmp_path / "out.ndjson")) if command == "convert" else ()),
+                  timeout=60)  # a second opening of the FIFO would wait for a writer forever
+    writer.join(timeout=60)
+    stderr = done.stderr.decode()
+    assert done.returncode == 0, stderr
+    assert f"{read} records read" in stderr
