@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import stat
 import subprocess
@@ -314,3 +315,31 @@ def test_a_fifo_input_is_read_without_seeking(tmp_path: Path, command: str, mapp
     stderr = done.stderr.decode()
     assert done.returncode == 0, stderr
     assert f"{read} records read" in stderr
+
+
+# -- 5. a full disk: a message that names the file, and no temporary file left -------------------
+
+def limit_file_size() -> None:
+    # A disk that is full after 100 kB: writing past it fails with EFBIG (Python ignores SIGXFSZ).
+    resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+
+
+@pytest.mark.parametrize("rejected, argv, message", [
+    (False, ["-o", "out.ndjson"], "cannot write out.ndjson: File too large"),
+    (True, ["-o", "out.ndjson", "--rejects", "rejects.ndjson"], "cannot write rejects.ndjson: File too large"),
+    (False, ["-o", "out.json", "--to", "json"], "cannot write out.json: File too large"),
+    (False, ["-o", "/dev/full", "--to", "ndjson"], "cannot write /dev/full: No space left on device"),
+])
+def test_a_full_disk_names_the_file_and_leaves_no_temporary_file(
+        tmp_path: Path, rejected: bool, argv: list[str], message: str) -> None:
+    source = tmp_path / "in" / "many.ndjson"
+    source.parent.mkdir()
+    source.write_text("\n".join(contact(number, **({"Emails": []} if rejected else {}))
+                                for number in range(1, 200)) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    done = subprocess.run([EXECUTABLE, "convert", MAPPING, str(source), *argv], cwd=out, capture_output=True,
+                          timeout=120, preexec_fn=limit_file_size)
+    assert done.returncode == 2
+    assert done.stderr.decode() == f"mapper: error: {message}\n"
+    assert list(out.iterdir()) == []

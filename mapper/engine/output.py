@@ -16,11 +16,12 @@ regular file where the device was.
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import tempfile
 from types import TracebackType
-from typing import IO, Self
+from typing import IO, Any, Self
 
 from ..errors import ConversionError
 
@@ -47,13 +48,13 @@ class AtomicOutput:
             raise ConversionError(f"cannot write {self.path}: it is a directory")
         try:
             if mode is not None and not stat.S_ISREG(mode):  # a device or FIFO: written in place
-                self._file = open(self.path, "wb")  # noqa: SIM115 - closed by commit or __exit__
+                self._file = io.BufferedWriter(_NamedFile(self.path, self.path))
                 return self
             directory, name = os.path.split(self._target)
             descriptor, self.temporary = tempfile.mkstemp(prefix=f".{name}.partial-", dir=directory)
         except OSError as error:
             raise ConversionError(f"cannot write {self.path}: {error.strerror}") from error
-        self._file = os.fdopen(descriptor, "wb")
+        self._file = io.BufferedWriter(_NamedFile(descriptor, self.path))
         return self
 
     @property
@@ -73,7 +74,10 @@ class AtomicOutput:
         if self.temporary is None:
             self._file.close()
             return
-        os.fsync(self._file.fileno())
+        try:
+            os.fsync(self._file.fileno())
+        except OSError as error:
+            raise ConversionError(f"cannot write {self.path}: {error.strerror}") from error
         self._file.close()
         target = self._target
         os.chmod(self.temporary, _mode_for(target))
@@ -83,13 +87,31 @@ class AtomicOutput:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         if self._file is not None and not self._file.closed:
-            self._file.close()
+            try:
+                self._file.close()
+            except ConversionError:  # what is left in the buffer cannot be written either (a full disk)
+                pass
         if self.temporary is not None:
             try:
                 os.unlink(self.temporary)
             except FileNotFoundError:
                 pass
             self.temporary = None
+
+
+class _NamedFile(io.FileIO):
+    """A file opened for writing whose write errors say which file: a full disk raises
+    ``ConversionError`` ("cannot write out.ndjson: No space left on device")."""
+
+    def __init__(self, file: int | str, shown: str) -> None:
+        super().__init__(file, "wb")
+        self.shown = shown
+
+    def write(self, data: Any) -> int:
+        try:
+            return super().write(data)
+        except OSError as error:
+            raise ConversionError(f"cannot write {self.shown}: {error.strerror}") from error
 
 
 class Target:
