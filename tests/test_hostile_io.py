@@ -10,10 +10,12 @@ import json
 import os
 import resource
 import shutil
+import signal
 import stat
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -343,3 +345,55 @@ def test_a_full_disk_names_the_file_and_leaves_no_temporary_file(
     assert done.returncode == 2
     assert done.stderr.decode() == f"mapper: error: {message}\n"
     assert list(out.iterdir()) == []
+
+
+# -- 6. workers die with their parent, and never print a traceback -------------------------------
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            except OSError:  # gone meanwhile
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def wait_for(condition: Any, seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+@pytest.mark.parametrize("attempt", range(3))
+def test_workers_die_with_a_killed_parent(attempt: int) -> None:
+    # The parent waits for more standard input, its two workers for more work: then it is killed.
+    process = subprocess.Popen([EXECUTABLE, "convert", MAPPING, "--from", "ndjson", "--to", "ndjson", "--jobs", "2"],
+                               stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert process.stdin is not None and process.stderr is not None
+    try:
+        process.stdin.write(("\n".join(contact(number) for number in range(2500)) + "\n").encode())
+        process.stdin.flush()
+        assert wait_for(lambda: len(children_of(process.pid)) == 2), "the workers did not start"
+        workers = children_of(process.pid)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+        assert wait_for(lambda: not any(map(alive, workers))), "the workers outlived their parent"
+    finally:
+        process.kill()
+        process.stdin.close()
+    assert b"Traceback" not in process.stderr.read()
