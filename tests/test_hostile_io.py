@@ -397,3 +397,39 @@ def test_workers_die_with_a_killed_parent(attempt: int) -> None:
         process.kill()
         process.stdin.close()
     assert b"Traceback" not in process.stderr.read()
+
+
+# -- 7. a UTF-8 byte order mark is skipped; of duplicate keys the last one wins -------------------
+
+BOM = "\ufeff"
+
+
+@pytest.mark.parametrize("name, text, options", [
+    ("in.ndjson", BOM + "\n".join([contact(1), contact(2)]) + "\n", ()),
+    ("in.ndjson", BOM + "\n".join([contact(1), contact(2)]) + "\n", ("--jobs", "2")),
+    ("in.json", BOM + "[" + ",".join([contact(1), contact(2)]) + "]", ()),
+    ("in.json", BOM + "[" + ",".join([contact(1)] * (BUFFER_LIMIT // len(contact(1)) + 1) + [contact(2)]) + "]",
+     ()),
+])
+def test_a_byte_order_mark_is_skipped(tmp_path: Path, name: str, text: str, options: tuple[str, ...]) -> None:
+    source = tmp_path / name
+    source.write_text(text, encoding="utf-8")
+    done = mapper("convert", MAPPING, str(source), "--to", "ndjson", *options)
+    assert done.returncode == 0, done.stderr.decode()
+    written = [json.loads(line)["external_id"] for line in done.stdout.splitlines()]
+    assert written[0] == f"003{1:015d}" and written[-1] == f"003{2:015d}"
+
+
+def test_a_byte_order_mark_is_skipped_on_standard_input() -> None:
+    done = mapper("convert", MAPPING, "--from", "ndjson", "--to", "ndjson", stdin=(BOM + contact(1) + "\n").encode())
+    assert done.returncode == 0, done.stderr.decode()
+    assert json.loads(done.stdout)["external_id"] == f"003{1:015d}"
+
+
+@pytest.mark.parametrize("source", ["ndjson", "json"])
+def test_of_duplicate_keys_the_last_one_wins(source: str) -> None:
+    # As in JavaScript's JSON.parse and Python's json module: documented in docs/cli.md.
+    text = contact(1)[:-1] + ', "Id": "003000000000000000099"}'
+    done = mapper("convert", MAPPING, "--from", source, "--to", "ndjson", stdin=text.encode())
+    assert done.returncode == 0, done.stderr.decode()
+    assert json.loads(done.stdout)["external_id"] == "003000000000000000099"

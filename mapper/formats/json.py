@@ -60,7 +60,11 @@ def _no_constants(name: str) -> Any:
 
 
 def loads(data: bytes) -> Any:
-    """Parse one JSON text. Raises ``json.JSONDecodeError`` (orjson's is a subclass) or ``UnicodeDecodeError``."""
+    """Parse one JSON text; a UTF-8 byte order mark before it is skipped.
+
+    Raises ``json.JSONDecodeError`` (orjson's is a subclass) or ``UnicodeDecodeError``.
+    """
+    data = data.removeprefix(codecs.BOM_UTF8)  # RFC 8259 lets a parser ignore it; Windows tools write it
     if _LONG_RUN not in data.translate(_DIGITS_AS_ZEROS):
         return orjson.loads(data)
     # orjson reads integers beyond 64 bits as floats; the standard library keeps them exact.
@@ -192,7 +196,9 @@ class JsonReader:
         head = stream.read(self.buffer_limit + 1)
         if len(head) <= self.buffer_limit:
             yield from self._whole(head, source)
-        elif self._streams(head):
+            return
+        head = head.removeprefix(codecs.BOM_UTF8)
+        if self._streams(head):
             self.document_is_record = False
             yield from _Text(head, stream, source).records(self._path or (), self._records)
         else:  # one large record, or a records expression that needs the whole document
