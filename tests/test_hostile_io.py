@@ -433,3 +433,35 @@ def test_of_duplicate_keys_the_last_one_wins(source: str) -> None:
     done = mapper("convert", MAPPING, "--from", source, "--to", "ndjson", stdin=text.encode())
     assert done.returncode == 0, done.stderr.decode()
     assert json.loads(done.stdout)["external_id"] == "003000000000000000099"
+
+
+# -- 8. Ctrl-C during start-up: "interrupted", exit 130, no traceback ----------------------------
+
+def python_start_up() -> float:
+    """How long the interpreter takes to start before any of mapper's code runs (the slowest of three)."""
+    times = []
+    for _ in range(3):
+        started = time.monotonic()
+        subprocess.run([sys.executable, "-c", "import re, sys"], check=True)
+        times.append(time.monotonic() - started)
+    return max(times)
+
+
+@pytest.mark.parametrize("fraction", [0.0, 0.25, 0.5, 0.75, 1.0, 1.5])
+def test_ctrl_c_during_start_up_gives_no_traceback(fraction: float) -> None:
+    # Imports take most of a start-up; a Ctrl-C after them (reading standard input) is the usual one.
+    started = time.monotonic()
+    subprocess.run([EXECUTABLE, "--version"], check=True, capture_output=True)
+    whole = time.monotonic() - started
+    before_mapper = 2 * python_start_up()
+    process = subprocess.Popen([EXECUTABLE, "convert", MAPPING, "--from", "ndjson"], stdin=subprocess.PIPE,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert process.stdin is not None and process.stderr is not None
+    time.sleep(before_mapper + fraction * max(whole - before_mapper, 0.05))
+    process.send_signal(signal.SIGINT)
+    try:
+        assert process.wait(timeout=60) == 130
+    finally:
+        process.kill()
+        process.stdin.close()
+    assert process.stderr.read() == b"mapper: interrupted\n"
