@@ -465,3 +465,45 @@ def test_ctrl_c_during_start_up_gives_no_traceback(fraction: float) -> None:
         process.kill()
         process.stdin.close()
     assert process.stderr.read() == b"mapper: interrupted\n"
+
+
+# -- 9. XML size attacks: attributes per element, elements per record -----------------------------
+
+def metar_with(extra: str) -> bytes:
+    """The two-station METAR fixture, the second station's record holding ``extra``."""
+    return METAR_INPUT.read_text("utf-8").replace("<station_id>KJFK</station_id>",
+                                                  f"<station_id>KJFK</station_id>{extra}", 1).encode()
+
+
+METAR_LINES = METAR_INPUT.read_text("utf-8").splitlines()
+KJFK_LINE = METAR_LINES.index("      <station_id>KJFK</station_id>") + 1
+KJFK_RECORD_LINE = [number for number, line in enumerate(METAR_LINES, 1) if line.strip() == "<METAR>"][1]
+
+
+@pytest.mark.parametrize("extra, options, status, summary, message", [
+    ("<extra " + " ".join(f'a{n}="1"' for n in range(200_000)) + "/>", (), 1,
+     "2 records read, 1 written, 1 rejected",
+     f"in.xml:{KJFK_LINE}, record 2: refused XML: an element with more than 256 attributes"),
+    ("<extra " + " ".join(f'a{n}="1"' for n in range(300)) + "/>", ("--xml-max-attributes", "300"), 0,
+     "2 records read, 2 written, 0 rejected", None),
+    ("<extra>" + "<a/>" * 3_000_000 + "</extra>", (), 3,
+     "1 record read, 1 written, 0 rejected",
+     f"in.xml:{KJFK_RECORD_LINE}, record 2: refused XML: a record of more than 100000 elements"),
+    ("<extra>" + "<a/>" * 200 + "</extra>", ("--xml-max-elements", "150"), 3,
+     "1 record read, 1 written, 0 rejected",
+     f"in.xml:{KJFK_RECORD_LINE}, record 2: refused XML: a record of more than 150 elements"),
+    ("<extra>" + "<a/>" * 200 + "</extra>", ("--xml-max-elements", "300"), 0,
+     "2 records read, 2 written, 0 rejected", None),
+])
+def test_xml_size_attacks_are_refused(tmp_path: Path, extra: str, options: tuple[str, ...], status: int,
+                                      summary: str, message: str | None) -> None:
+    source = tmp_path / "in.xml"
+    source.write_bytes(metar_with(extra))
+    done = mapper("convert", METAR, str(source), "--to", "ndjson", "-o", str(tmp_path / "out.ndjson"), *options)
+    stderr = done.stderr.decode()
+    assert done.returncode == status, stderr
+    assert summary in stderr
+    if message is not None:
+        assert message in stderr
+    written = [json.loads(line) for line in (tmp_path / "out.ndjson").read_text("utf-8").splitlines()]
+    assert written[0]["station_id"] == "KSEA"

@@ -7,9 +7,19 @@ import os
 from typing import Any
 
 from ..engine import convert_files
-from ..formats import FORMAT_NAMES
+from ..formats import FORMAT_NAMES, XmlLimits
 from ..mapping import load
-from ._common import EXIT_INPUT, EXIT_OK, EXIT_REJECTS, Streams, UsageError, add_stream_options, finish, positive
+from ._common import (
+    EXIT_INPUT,
+    EXIT_OK,
+    EXIT_REJECTS,
+    Streams,
+    UsageError,
+    add_stream_options,
+    finish,
+    positive,
+    xml_limits,
+)
 from ._progress import Progress
 
 EXAMPLE = """\
@@ -72,7 +82,8 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
         mapping, args.inputs, streams.stdout if args.output == "-" else args.output,
         rejects=streams.stdout if args.rejects == "-" else args.rejects, input_format=args.input_format,
         output_format=args.output_format, records=args.records, jobs=args.jobs or 1, fail_fast=args.fail_fast,
-        max_rejects=args.max_rejects, stdin=streams.stdin, observer=progress, debug=args.debug)
+        max_rejects=args.max_rejects, stdin=streams.stdin, observer=progress, debug=args.debug,
+        xml_limits=xml_limits(args))
     return finish(streams, "convert", counts, started=progress.started, verbs=("written", "rejected"),
                   rejects=args.rejects, quiet=args.quiet)
 
@@ -87,6 +98,8 @@ def execute_on_dask(args: argparse.Namespace, streams: Streams) -> int:
         raise UsageError("--engine dask writes NDJSON parts only (--to ndjson)")
     if args.fail_fast or args.max_rejects:
         raise UsageError("--fail-fast and --max-rejects do not apply to --engine dask")
+    if xml_limits(args) != XmlLimits():
+        raise UsageError("--xml-max-attributes and --xml-max-elements do not apply to --engine dask")
     if args.rejects is not None and os.path.normpath(args.rejects) == os.path.normpath(args.output):
         raise UsageError("--rejects and --output name the same directory")
     try:

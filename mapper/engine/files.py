@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import IO, Any, TypeGuard
 
 from ..errors import ConversionError
-from ..formats import RecordWriter, check_format, format_of_path, writer
+from ..formats import RecordWriter, XmlLimits, check_format, format_of_path, writer
 from ..formats.json import JsonReader
 from ..mapping import Mapping, load
 from .counts import Counts
@@ -43,6 +43,7 @@ def convert_files(
     stdin: IO[bytes] | None = None,
     observer: Observer | None = None,
     debug: bool = False,
+    xml_limits: XmlLimits | None = None,
 ) -> Counts:
     """Convert ``inputs`` with ``mapping`` into ``output``, as ``mapper convert`` does; return the counts.
 
@@ -61,7 +62,8 @@ def convert_files(
     ``max_rejects`` at that many (``Counts.stopped``); ``jobs`` of 2 or more
     maps in that many worker processes, output order kept. With ``debug``,
     ``observer.raised`` is told the traceback of every exception a rule of a
-    rejected record raised (without it, no record pays for that).
+    rejected record raised (without it, no record pays for that). ``xml_limits``
+    bounds what an XML record may hold (default ``XmlLimits()``).
 
     Raises ``MappingError`` for a bad mapping file, ``ConversionError`` for
     an input whose format cannot be told or an output that cannot be written,
@@ -73,7 +75,8 @@ def convert_files(
         raise ValueError("give fail_fast or max_rejects, not both")
     if not isinstance(mapping, Mapping):
         mapping = load(os.fspath(mapping))
-    items = [resolve_input(os.fspath(name), input_format, records, mapping, "source") for name in inputs]
+    items = [resolve_input(os.fspath(name), input_format, records, mapping, "source", xml_limits=xml_limits)
+             for name in inputs]
     check_readable(items)
     _refuse_clashes(items, output, rejects)
     if output_format is None:
@@ -97,7 +100,7 @@ def convert_files(
 def validate_files(schema: Any, stage: str, inputs: Sequence[str], *, mapping: Mapping | None = None,
                    input_format: str | None = None, records: str | None = None, rejects: Destination = None,
                    jobs: int = 1, max_rejects: int | None = None, stdin: IO[bytes] | None = None,
-                   observer: Observer | None = None) -> Counts:
+                   observer: Observer | None = None, xml_limits: XmlLimits | None = None) -> Counts:
     """Validate every record of ``inputs`` against ``schema``, as ``mapper validate`` does.
 
     ``stage`` names the schema in problems: ``source`` or ``target`` for a
@@ -106,7 +109,7 @@ def validate_files(schema: Any, stage: str, inputs: Sequence[str], *, mapping: M
     ``written`` counts the valid records.
     """
     side = stage if mapping is not None else "source"
-    items = [resolve_input(name, input_format, records, mapping, side, schema) for name in inputs]
+    items = [resolve_input(name, input_format, records, mapping, side, schema, xml_limits) for name in inputs]
     check_readable(items)
     _refuse_clashes(items, None, rejects)
     return _run(ValidateTask(schema, stage), None, items, None, rejects, jobs=jobs, max_rejects=max_rejects,

@@ -13,11 +13,14 @@ by format name, so a command line or a mapping side only names a format.
 
 Every reader refuses a record nested deeper than ``MAX_DEPTH`` levels: it
 yields a ``TooDeepError`` in the record's place and goes on with the next.
+The XML reader also bounds attributes per element (``MAX_ATTRIBUTES``) and
+elements per record (``MAX_ELEMENTS``); docs/cli.md lists every limit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import IO, TYPE_CHECKING, Any, Final, Protocol
 
@@ -66,6 +69,21 @@ ENCODING_FORMATS = frozenset({"json", "ndjson"})
 #: under ``anyOf`` and ``$ref``, the standard ``json`` module 1. orjson refuses 1024 on its own.
 MAX_DEPTH: Final = 128
 
+#: XML: how many attributes one element may have (lxml takes time quadratic in their number to read them).
+MAX_ATTRIBUTES: Final = 256
+
+#: XML: how many elements one record may hold, the record element included (lxml keeps about 300 bytes for
+#: each while the record is parsed).
+MAX_ELEMENTS: Final = 100_000
+
+
+@dataclass(frozen=True)
+class XmlLimits:
+    """What one XML record may hold: attributes per element, elements per record (``XmlReader``)."""
+
+    max_attributes: int = MAX_ATTRIBUTES
+    max_elements: int = MAX_ELEMENTS
+
 
 def too_deep(value: Any, limit: int = MAX_DEPTH) -> str | None:
     """The JSON pointer of the first value of ``value`` at depth ``limit + 1``, or None when it nests no deeper.
@@ -110,7 +128,7 @@ def _unknown(fmt: str) -> ValueError:
 
 
 def reader(fmt: str, schema: Schema | None = None, *, records: str | None = None,
-           namespaces: Mapping[str, str] | None = None) -> RecordReader:
+           namespaces: Mapping[str, str] | None = None, xml_limits: XmlLimits | None = None) -> RecordReader:
     """The reader of format ``fmt``; ``records`` picks the records (JMESPath for JSON, a path for XML).
 
     Raises ``ValueError`` for an unknown format. XML loads ``lxml`` only when asked for.
@@ -126,7 +144,9 @@ def reader(fmt: str, schema: Schema | None = None, *, records: str | None = None
     if fmt == "xml":
         from .xml import XmlReader
 
-        return XmlReader(schema, records, namespaces)
+        limits = xml_limits or XmlLimits()
+        return XmlReader(schema, records, namespaces, max_attributes=limits.max_attributes,
+                         max_elements=limits.max_elements)
     raise _unknown(fmt)
 
 
