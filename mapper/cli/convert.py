@@ -63,6 +63,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                               "cluster of --jobs worker processes (default one per core)")
     cluster.add_argument("--block-size", type=positive, default=64, metavar="MIB",
                          help="with --engine dask: NDJSON files are cut in blocks of MIB mebibytes (default 64)")
+    cluster.add_argument("--overwrite", action="store_true",
+                         help="with --engine dask: replace the parts of an earlier conversion in -o (and --rejects) "
+                              "instead of refusing to run")
     parser.set_defaults(execute=execute)
     return parser
 
@@ -72,6 +75,8 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
         return execute_on_dask(args, streams)
     if args.scheduler:
         raise UsageError("--scheduler needs --engine dask")
+    if args.overwrite:
+        raise UsageError("--overwrite needs --engine dask (an output file is always replaced whole)")
     if args.rejects == "-" and args.output == "-":
         raise UsageError("--rejects - writes to standard output: give the output a file with -o")
     if args.rejects is not None and args.rejects == args.output:
@@ -110,7 +115,8 @@ def execute_on_dask(args: argparse.Namespace, streams: Streams) -> int:
     counts = on_dask.convert_files(
         args.mapping, args.inputs, args.output, rejects, scheduler=args.scheduler,
         workers=args.jobs,  # None (no --jobs): one worker per core
-        input_format=args.input_format, records=args.records, block_size=args.block_size * 1024 * 1024)
+        input_format=args.input_format, records=args.records, block_size=args.block_size * 1024 * 1024,
+        overwrite=args.overwrite)
     for message in counts.broken_inputs:
         streams.stderr.write(f"mapper: error: {message}\n")
     if not args.quiet:
