@@ -221,6 +221,18 @@ def test_an_output_naming_an_input_or_the_other_output_is_refused(
     assert sorted(path.name for path in tmp_path.iterdir()) == before  # nothing written, no temporary file
 
 
+def test_an_output_naming_the_file_standard_input_reads_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "in.ndjson"
+    source.write_text(contact(1) + "\n", encoding="utf-8")
+    with source.open("rb") as stdin:
+        done = subprocess.run([EXECUTABLE, "convert", MAPPING, "--from", "ndjson", "-o", str(source)], stdin=stdin,
+                              capture_output=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.decode() == ("mapper: error: the output file is the input <stdin>, which it would replace: "
+                                    "write to another file\n")
+    assert source.read_text("utf-8") == contact(1) + "\n"
+
+
 # -- 3. -o onto a device, a FIFO or a symbolic link: written, never replaced ----------------------
 
 def three_contacts(tmp_path: Path) -> Path:

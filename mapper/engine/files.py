@@ -78,7 +78,7 @@ def convert_files(
     items = [resolve_input(os.fspath(name), input_format, records, mapping, "source", xml_limits=xml_limits)
              for name in inputs]
     check_readable(items)
-    _refuse_clashes(items, output, rejects)
+    _refuse_clashes(items, output, rejects, stdin)
     if output_format is None:
         output_format = (format_of_path(os.fspath(output)) if _is_path(output) else None) \
             or mapping.spec.target.format
@@ -111,7 +111,7 @@ def validate_files(schema: Any, stage: str, inputs: Sequence[str], *, mapping: M
     side = stage if mapping is not None else "source"
     items = [resolve_input(name, input_format, records, mapping, side, schema, xml_limits) for name in inputs]
     check_readable(items)
-    _refuse_clashes(items, None, rejects)
+    _refuse_clashes(items, None, rejects, stdin)
     return _run(ValidateTask(schema, stage), None, items, None, rejects, jobs=jobs, max_rejects=max_rejects,
                 stdin=stdin, observer=observer)
 
@@ -125,9 +125,11 @@ def _run(task: Task, writer_factory: Callable[[], RecordWriter] | None, items: l
     return run.execute(read_units(items, sys.stdin.buffer if stdin is None else stdin, observer))
 
 
-def _refuse_clashes(inputs: Sequence[Input], output: Destination, rejects: Destination) -> None:
-    """Raise ``ConversionError`` when the output and rejects files are one file, or either is an input:
-    the rename at the end would replace what was read, or one would overwrite the other.
+def _refuse_clashes(inputs: Sequence[Input], output: Destination, rejects: Destination,
+                    stdin: IO[bytes] | None) -> None:
+    """Raise ``ConversionError`` when the output and rejects files are one file, or either is an input
+    (``-`` is ``stdin``, standard input by default, which may be a file too): the rename at the end would
+    replace what was read, or one would overwrite the other.
 
     Files are compared, not names (``out.ndjson``, ``./out.ndjson``, a link): same device and inode. Two
     names of a device (``/dev/null``) may be written together.
@@ -138,16 +140,28 @@ def _refuse_clashes(inputs: Sequence[Input], output: Destination, rejects: Desti
         raise ConversionError(f"rejects and output name the same file: {written[0][1]}")
     for what, path in written:
         for item in inputs:
-            if item.name != "-" and _same_file(path, item.name):
-                raise ConversionError(f"the {what} file is the input {item.name}, which it would replace: "
+            if _same_file(path, _stdin_file(stdin) if item.name == "-" else item.name):
+                raise ConversionError(f"the {what} file is the input {item.source}, which it would replace: "
                                       f"write to another file")
 
 
-def _same_file(path: str, other: str) -> bool:
+def _same_file(path: str, other: str | int | None) -> bool:
+    """Whether ``path`` is the regular file ``other`` (a path, or an open file descriptor)."""
+    if other is None:
+        return False
     try:
-        return os.path.samefile(path, other) and stat.S_ISREG(os.stat(path).st_mode)
+        mine, theirs = os.stat(path), os.stat(other)
     except OSError:  # one does not exist yet: the same file only under the same name
-        return os.path.realpath(path) == os.path.realpath(other)
+        return isinstance(other, str) and os.path.realpath(path) == os.path.realpath(other)
+    return (mine.st_dev, mine.st_ino) == (theirs.st_dev, theirs.st_ino) and stat.S_ISREG(mine.st_mode)
+
+
+def _stdin_file(stdin: IO[bytes] | None) -> int | None:
+    """The file descriptor of standard input (``stdin`` when given), or None when it has none."""
+    try:
+        return (sys.stdin.buffer if stdin is None else stdin).fileno()
+    except (AttributeError, OSError, ValueError):  # io.BytesIO, a closed or replaced stream
+        return None
 
 
 def _is_path(where: Destination) -> TypeGuard[StrPath]:
