@@ -86,15 +86,10 @@ def parse_record(data: bytes) -> Any:
         text = data.decode("utf-8", "replace")
         start = len(text) - len(text.lstrip())
         raise TooDeepError(MAX_DEPTH, _scan_value(text, start, MAX_DEPTH)[1]) from None
-    refuse_deep(value, data.count(b"[") + data.count(b"{"))
-    return value
-
-
-def refuse_deep(value: Any, brackets: int) -> None:
-    """Raise ``TooDeepError`` when ``value`` nests deeper than ``MAX_DEPTH``; ``brackets`` counts the ``[`` and
-    ``{`` of its text, so that a record with fewer than that (almost every one) is not walked."""
-    if brackets > MAX_DEPTH and (pointer := too_deep(value)) is not None:
+    # A text of fewer brackets than the limit (almost every record) cannot nest deeper: it is not walked.
+    if data.count(b"[") + data.count(b"{") > MAX_DEPTH and (pointer := too_deep(value)) is not None:
         raise TooDeepError(MAX_DEPTH, pointer)
+    return value
 
 
 def _is_depth_failure(error: ValueError | RecursionError) -> bool:
