@@ -24,7 +24,9 @@ and pass them as ``load(path, functions=[...])`` (or ``compile`` and
 hierarchy.
 """
 
-from .engine import convert_files
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     ConversionError,
     EvaluationError,
@@ -43,9 +45,27 @@ from .errors import (
     UnknownFunctionError,
     UnknownNameError,
 )
-from .expressions import Expression, compile, search
-from .functions import FunctionSpec, jmespath_function
-from .mapping import Mapping, Result, load
+
+if TYPE_CHECKING:
+    from .engine import convert_files
+    from .expressions import Expression, compile, search
+    from .functions import FunctionSpec, jmespath_function
+    from .mapping import Mapping, Result, load
+
+#: The module of each name that is imported on first use: they bring in the schema validators, lxml and
+#: the compiler (most of a start-up), which ``mapper --version`` or a Ctrl-C during start-up need not wait for.
+_LAZY = {"convert_files": "engine", "Expression": "expressions", "compile": "expressions", "search": "expressions",
+         "FunctionSpec": "functions", "jmespath_function": "functions", "Mapping": "mapping", "Result": "mapping",
+         "load": "mapping"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'mapper' has no attribute {name!r}")
+    value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __version__ = "0.1.0"
 

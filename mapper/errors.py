@@ -15,6 +15,7 @@
     ├── PayloadError (ValueError)    an input payload cannot be read
     │   ├── PayloadSyntaxError       malformed JSON / NDJSON / XML (line and column)
     │   └── HostileInputError        refused on purpose: entities, DTDs, too deep
+    │       └── TooDeepError         a record nested deeper than the readers allow
     ├── RecordError                  one record could not be turned into a valid output
     │                                (``.problems`` lists every reason)
     ├── EvaluationError (ValueError) an expression met a value it cannot use, on its own
@@ -176,6 +177,23 @@ class PayloadSyntaxError(PayloadError):
 
 class HostileInputError(PayloadError):
     """Input refused on purpose: entity expansion, external entities, DTDs, depth."""
+
+
+class TooDeepError(HostileInputError):
+    """A record nests deeper than ``limit`` levels (``mapper.formats.MAX_DEPTH``).
+
+    ``pointer`` is the JSON pointer, inside the record, of the first value past
+    the limit ("" when the reader could not tell); the message shows its start.
+    """
+
+    def __init__(self, limit: int, pointer: str = "", **where: Any) -> None:
+        shown = pointer if len(pointer) <= 60 else pointer[:60] + "..."
+        super().__init__(f"nested deeper than {limit} levels" + (f" at {shown}" if pointer else ""), **where)
+        self.limit = limit
+        self.pointer = pointer
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.limit, self.pointer), self.__dict__)
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,14 @@ import traceback
 from collections.abc import Sequence
 from typing import IO, NoReturn
 
-from .. import __version__
-from ..errors import ConversionError, MapperError, MappingError, PayloadError
-from . import check, convert, eval, fuzz, scaffold, test, validate
-from ._common import EXIT_INPUT, EXIT_USAGE, Streams, Terminated, UsageError, in_flags
+try:  # most of a start-up: a Ctrl-C meanwhile ends it as one later would, without a traceback
+    from .. import __version__
+    from ..errors import ConversionError, MapperError, MappingError, PayloadError
+    from . import check, convert, eval, fuzz, scaffold, test, validate
+    from ._common import EXIT_INPUT, EXIT_USAGE, Streams, Terminated, UsageError, in_flags
+except KeyboardInterrupt:
+    sys.stderr.write("mapper: interrupted\n")
+    raise SystemExit(130) from None
 
 COMMANDS = (convert, validate, check, test, fuzz, eval, scaffold)
 

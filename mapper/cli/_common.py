@@ -10,7 +10,7 @@ from typing import IO
 
 from ..engine import Counts
 from ..errors import ConversionError
-from ..formats import FORMAT_NAMES
+from ..formats import FORMAT_NAMES, MAX_ATTRIBUTES, MAX_ELEMENTS, XmlLimits
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE, EXIT_INPUT = 0, 1, 2, 3
 
@@ -82,6 +82,16 @@ def add_stream_options(parser: argparse.ArgumentParser) -> None:
                         help="worker processes (default 1; 0: one per core); pays off for large NDJSON and "
                              "XML inputs; output order is kept")
     parser.add_argument("-q", "--quiet", action="store_true", help="no summary line at the end")
+    parser.add_argument("--xml-max-attributes", type=positive, default=MAX_ATTRIBUTES, metavar="N",
+                        help=f"refuse an XML record with an element of more than N attributes "
+                             f"(default {MAX_ATTRIBUTES})")
+    parser.add_argument("--xml-max-elements", type=positive, default=MAX_ELEMENTS, metavar="N",
+                        help=f"refuse an XML document at a record of more than N elements (default {MAX_ELEMENTS:,})")
+
+
+def xml_limits(args: argparse.Namespace) -> XmlLimits:
+    """The limits of ``--xml-max-attributes`` and ``--xml-max-elements``."""
+    return XmlLimits(args.xml_max_attributes, args.xml_max_elements)
 
 
 def finish(streams: Streams, command: str, counts: Counts, *, started: float, verbs: tuple[str, str],

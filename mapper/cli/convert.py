@@ -7,9 +7,19 @@ import os
 from typing import Any
 
 from ..engine import convert_files
-from ..formats import FORMAT_NAMES
+from ..formats import FORMAT_NAMES, XmlLimits
 from ..mapping import load
-from ._common import EXIT_INPUT, EXIT_OK, EXIT_REJECTS, Streams, UsageError, add_stream_options, finish, positive
+from ._common import (
+    EXIT_INPUT,
+    EXIT_OK,
+    EXIT_REJECTS,
+    Streams,
+    UsageError,
+    add_stream_options,
+    finish,
+    positive,
+    xml_limits,
+)
 from ._progress import Progress
 
 EXAMPLE = """\
@@ -53,6 +63,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                               "cluster of --jobs worker processes (default one per core)")
     cluster.add_argument("--block-size", type=positive, default=64, metavar="MIB",
                          help="with --engine dask: NDJSON files are cut in blocks of MIB mebibytes (default 64)")
+    cluster.add_argument("--overwrite", action="store_true",
+                         help="with --engine dask: replace the parts of an earlier conversion in -o (and --rejects) "
+                              "instead of refusing to run")
     parser.set_defaults(execute=execute)
     return parser
 
@@ -62,6 +75,8 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
         return execute_on_dask(args, streams)
     if args.scheduler:
         raise UsageError("--scheduler needs --engine dask")
+    if args.overwrite:
+        raise UsageError("--overwrite needs --engine dask (an output file is always replaced whole)")
     if args.rejects == "-" and args.output == "-":
         raise UsageError("--rejects - writes to standard output: give the output a file with -o")
     if args.rejects is not None and args.rejects == args.output:
@@ -72,7 +87,8 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
         mapping, args.inputs, streams.stdout if args.output == "-" else args.output,
         rejects=streams.stdout if args.rejects == "-" else args.rejects, input_format=args.input_format,
         output_format=args.output_format, records=args.records, jobs=args.jobs or 1, fail_fast=args.fail_fast,
-        max_rejects=args.max_rejects, stdin=streams.stdin, observer=progress, debug=args.debug)
+        max_rejects=args.max_rejects, stdin=streams.stdin, observer=progress, debug=args.debug,
+        xml_limits=xml_limits(args))
     return finish(streams, "convert", counts, started=progress.started, verbs=("written", "rejected"),
                   rejects=args.rejects, quiet=args.quiet)
 
@@ -87,6 +103,8 @@ def execute_on_dask(args: argparse.Namespace, streams: Streams) -> int:
         raise UsageError("--engine dask writes NDJSON parts only (--to ndjson)")
     if args.fail_fast or args.max_rejects:
         raise UsageError("--fail-fast and --max-rejects do not apply to --engine dask")
+    if xml_limits(args) != XmlLimits():
+        raise UsageError("--xml-max-attributes and --xml-max-elements do not apply to --engine dask")
     if args.rejects is not None and os.path.normpath(args.rejects) == os.path.normpath(args.output):
         raise UsageError("--rejects and --output name the same directory")
     try:
@@ -97,7 +115,8 @@ def execute_on_dask(args: argparse.Namespace, streams: Streams) -> int:
     counts = on_dask.convert_files(
         args.mapping, args.inputs, args.output, rejects, scheduler=args.scheduler,
         workers=args.jobs,  # None (no --jobs): one worker per core
-        input_format=args.input_format, records=args.records, block_size=args.block_size * 1024 * 1024)
+        input_format=args.input_format, records=args.records, block_size=args.block_size * 1024 * 1024,
+        overwrite=args.overwrite)
     for message in counts.broken_inputs:
         streams.stderr.write(f"mapper: error: {message}\n")
     if not args.quiet:

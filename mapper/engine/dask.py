@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import CancelledError
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -34,6 +35,9 @@ from .partitions import (
     prepare_output,
     run_partition,
 )
+
+#: How many times a conversion sends the mapping again after the workers that held it died.
+MAPPING_RESENDS = 3
 
 #: Bytes of NDJSON per partition: a few seconds of mapping on one core, small
 #: enough to spread a file over many workers and to make a retry cheap.
@@ -173,24 +177,43 @@ def _convert(client: distributed.Client, mapping: Mapping, files: list[tuple[str
         counted = client.gather(client.map(  # type: ignore[no-untyped-call]
             count_block, to_count, pure=False, retries=retries))
         partitions = number_blocks(partitions, {block.index: count for block, count in zip(to_count, counted)})
-    # Sent once to every worker and unpickled there once, not once per task.
+    total = Counts()
+    resent = 0
+    # The mapping is sent once to every worker and unpickled there once, not once per task. When the
+    # workers that held it die, Dask cannot rebuild it (scattered data) and cancels the tasks that need
+    # it: the mapping is sent again with the partitions not done yet.
+    while True:
+        shipped, futures = _submit(client, mapping, partitions, output, rejects, records, retries)
+        try:
+            for done, (partition, future) in enumerate(zip(partitions, futures)):
+                try:
+                    total += future.result()
+                except distributed.KilledWorker as error:
+                    raise PartitionError("the workers running it died too often (the scheduler's "
+                                         "distributed.scheduler.allowed-failures)", partition) from error
+                except CancelledError as error:
+                    if resent == MAPPING_RESENDS:
+                        raise PartitionError(f"the mapping was lost with the workers that held it "
+                                             f"{resent + 1} times", partition) from error
+                    resent += 1
+                    partitions = partitions[done:]
+                    break
+            else:
+                return total
+        finally:
+            client.cancel([*futures, shipped])  # type: ignore[no-untyped-call]
+
+
+def _submit(client: distributed.Client, mapping: Mapping, partitions: list[Partition], output: str, rejects: str,
+            records: str | None, retries: int) -> tuple[Any, list[Any]]:
+    """Send ``mapping`` to every worker, then one ``run_partition`` task per partition: (the mapping's
+    future, the tasks' futures)."""
     shipped = client.scatter(mapping, broadcast=True, hash=False)  # type: ignore[no-untyped-call]
     run = uuid.uuid4().hex[:8]
     futures = client.map(run_partition, partitions, mapping=shipped, output_dir=output, rejects_dir=rejects,
-                         records=records,
-                         key=[f"mapper-{run}-{partition.name}" for partition in partitions],
+                         records=records, key=[f"mapper-{run}-{partition.name}" for partition in partitions],
                          retries=retries, pure=False)
-    total = Counts()
-    try:
-        for partition, future in zip(partitions, futures):
-            try:
-                total += future.result()
-            except distributed.KilledWorker as error:
-                raise PartitionError("the workers running it died too often (the scheduler's "
-                                     "distributed.scheduler.allowed-failures)", partition) from error
-    finally:
-        client.cancel([*futures, shipped])  # type: ignore[no-untyped-call]
-    return total
+    return shipped, futures
 
 
 def _on_worker(client: distributed.Client, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:

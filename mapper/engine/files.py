@@ -9,12 +9,13 @@ cannot be opened before anything is written, and run the local runner.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Callable, Sequence
 from typing import IO, Any, TypeGuard
 
 from ..errors import ConversionError
-from ..formats import RecordWriter, check_format, format_of_path, writer
+from ..formats import RecordWriter, XmlLimits, check_format, format_of_path, writer
 from ..formats.json import JsonReader
 from ..mapping import Mapping, load
 from .counts import Counts
@@ -42,6 +43,7 @@ def convert_files(
     stdin: IO[bytes] | None = None,
     observer: Observer | None = None,
     debug: bool = False,
+    xml_limits: XmlLimits | None = None,
 ) -> Counts:
     """Convert ``inputs`` with ``mapping`` into ``output``, as ``mapper convert`` does; return the counts.
 
@@ -60,7 +62,8 @@ def convert_files(
     ``max_rejects`` at that many (``Counts.stopped``); ``jobs`` of 2 or more
     maps in that many worker processes, output order kept. With ``debug``,
     ``observer.raised`` is told the traceback of every exception a rule of a
-    rejected record raised (without it, no record pays for that).
+    rejected record raised (without it, no record pays for that). ``xml_limits``
+    bounds what an XML record may hold (default ``XmlLimits()``).
 
     Raises ``MappingError`` for a bad mapping file, ``ConversionError`` for
     an input whose format cannot be told or an output that cannot be written,
@@ -72,10 +75,10 @@ def convert_files(
         raise ValueError("give fail_fast or max_rejects, not both")
     if not isinstance(mapping, Mapping):
         mapping = load(os.fspath(mapping))
-    if _is_path(output) and _is_path(rejects) and os.fspath(output) == os.fspath(rejects):
-        raise ConversionError(f"rejects and output name the same file: {os.fspath(output)}")
-    items = [resolve_input(os.fspath(name), input_format, records, mapping, "source") for name in inputs]
+    items = [resolve_input(os.fspath(name), input_format, records, mapping, "source", xml_limits=xml_limits)
+             for name in inputs]
     check_readable(items)
+    _refuse_clashes(items, output, rejects, stdin)
     if output_format is None:
         output_format = (format_of_path(os.fspath(output)) if _is_path(output) else None) \
             or mapping.spec.target.format
@@ -97,7 +100,7 @@ def convert_files(
 def validate_files(schema: Any, stage: str, inputs: Sequence[str], *, mapping: Mapping | None = None,
                    input_format: str | None = None, records: str | None = None, rejects: Destination = None,
                    jobs: int = 1, max_rejects: int | None = None, stdin: IO[bytes] | None = None,
-                   observer: Observer | None = None) -> Counts:
+                   observer: Observer | None = None, xml_limits: XmlLimits | None = None) -> Counts:
     """Validate every record of ``inputs`` against ``schema``, as ``mapper validate`` does.
 
     ``stage`` names the schema in problems: ``source`` or ``target`` for a
@@ -106,8 +109,9 @@ def validate_files(schema: Any, stage: str, inputs: Sequence[str], *, mapping: M
     ``written`` counts the valid records.
     """
     side = stage if mapping is not None else "source"
-    items = [resolve_input(name, input_format, records, mapping, side, schema) for name in inputs]
+    items = [resolve_input(name, input_format, records, mapping, side, schema, xml_limits) for name in inputs]
     check_readable(items)
+    _refuse_clashes(items, None, rejects, stdin)
     return _run(ValidateTask(schema, stage), None, items, None, rejects, jobs=jobs, max_rejects=max_rejects,
                 stdin=stdin, observer=observer)
 
@@ -119,6 +123,45 @@ def _run(task: Task, writer_factory: Callable[[], RecordWriter] | None, items: l
     run = Run(task, writer_factory, output=output, rejects=rejects, max_rejects=max_rejects, jobs=max(jobs, 1),
               observer=observer)
     return run.execute(read_units(items, sys.stdin.buffer if stdin is None else stdin, observer))
+
+
+def _refuse_clashes(inputs: Sequence[Input], output: Destination, rejects: Destination,
+                    stdin: IO[bytes] | None) -> None:
+    """Raise ``ConversionError`` when the output and rejects files are one file, or either is an input
+    (``-`` is ``stdin``, standard input by default, which may be a file too): the rename at the end would
+    replace what was read, or one would overwrite the other.
+
+    Files are compared, not names (``out.ndjson``, ``./out.ndjson``, a link): same device and inode. Two
+    names of a device (``/dev/null``) may be written together.
+    """
+    written = [(what, os.fspath(where)) for what, where in (("output", output), ("rejects", rejects))
+               if _is_path(where)]
+    if len(written) == 2 and _same_file(written[0][1], written[1][1]):
+        raise ConversionError(f"rejects and output name the same file: {written[0][1]}")
+    for what, path in written:
+        for item in inputs:
+            if _same_file(path, _stdin_file(stdin) if item.name == "-" else item.name):
+                raise ConversionError(f"the {what} file is the input {item.source}, which it would replace: "
+                                      f"write to another file")
+
+
+def _same_file(path: str, other: str | int | None) -> bool:
+    """Whether ``path`` is the regular file ``other`` (a path, or an open file descriptor)."""
+    if other is None:
+        return False
+    try:
+        mine, theirs = os.stat(path), os.stat(other)
+    except OSError:  # one does not exist yet: the same file only under the same name
+        return isinstance(other, str) and os.path.realpath(path) == os.path.realpath(other)
+    return (mine.st_dev, mine.st_ino) == (theirs.st_dev, theirs.st_ino) and stat.S_ISREG(mine.st_mode)
+
+
+def _stdin_file(stdin: IO[bytes] | None) -> int | None:
+    """The file descriptor of standard input (``stdin`` when given), or None when it has none."""
+    try:
+        return (sys.stdin.buffer if stdin is None else stdin).fileno()
+    except (AttributeError, OSError, ValueError):  # io.BytesIO, a closed or replaced stream
+        return None
 
 
 def _is_path(where: Destination) -> TypeGuard[StrPath]:

@@ -110,6 +110,8 @@ class Run:
                 writer.write_encoded(output)  # type: ignore[attr-defined]
             else:
                 writer.write(output)
+        except ConversionError:  # the file cannot be written (a full disk): it says which
+            raise
         except ValueError as error:  # a JSON or XML document that holds one record, given a second
             raise ConversionError(f"cannot write a second record: {error}", parameter="output_format",
                                   values=("ndjson",), alternative=True) from error

@@ -6,14 +6,22 @@ name. The temporary file is ``.NAME.partial-XXXXXXXX`` in the directory of
 (or a power cut) can leave it behind, and never under the final name.
 The local runner writes its output and rejects files this way, and every
 Dask partition its two part files.
+
+Only a regular file (or a new one) is replaced by a rename. A symbolic link
+is left in place and its target written (the temporary file beside the
+target); a device or FIFO (``/dev/null``, ``/dev/stdout``, ``mkfifo``) is
+written in place, as any program writes it, since a rename would put a
+regular file where the device was.
 """
 
 from __future__ import annotations
 
+import io
 import os
+import stat
 import tempfile
 from types import TracebackType
-from typing import IO, Self
+from typing import IO, Any, Self
 
 from ..errors import ConversionError
 
@@ -22,7 +30,8 @@ class AtomicOutput:
     """``with AtomicOutput(path) as out: ...; out.commit()``; leaving without ``commit()`` discards.
 
     Raises ``ConversionError`` on entering when ``path`` is a directory or its
-    directory cannot be written.
+    directory cannot be written. A device or FIFO is written in place, and
+    ``commit()`` only flushes it; a symbolic link's target is replaced.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -31,15 +40,27 @@ class AtomicOutput:
         self._file: IO[bytes] | None = None
 
     def __enter__(self) -> Self:
-        directory, name = os.path.split(os.path.abspath(self.path))
-        if os.path.isdir(self.path):
+        try:
+            mode: int | None = os.stat(self.path).st_mode  # of a symbolic link's target
+        except OSError:  # a new file (or one that cannot be made: mkstemp says why)
+            mode = None
+        if mode is not None and stat.S_ISDIR(mode):
             raise ConversionError(f"cannot write {self.path}: it is a directory")
         try:
+            if mode is not None and not stat.S_ISREG(mode):  # a device or FIFO: written in place
+                self._file = io.BufferedWriter(_NamedFile(self.path, self.path))
+                return self
+            directory, name = os.path.split(self._target)
             descriptor, self.temporary = tempfile.mkstemp(prefix=f".{name}.partial-", dir=directory)
         except OSError as error:
             raise ConversionError(f"cannot write {self.path}: {error.strerror}") from error
-        self._file = os.fdopen(descriptor, "wb")
+        self._file = io.BufferedWriter(_NamedFile(descriptor, self.path))
         return self
+
+    @property
+    def _target(self) -> str:
+        """The file the rename replaces: a symbolic link's target, not the link."""
+        return os.path.realpath(self.path)
 
     @property
     def stream(self) -> IO[bytes]:
@@ -47,25 +68,50 @@ class AtomicOutput:
         return self._file
 
     def commit(self) -> None:
-        """Flush to disk and move the file under its final name."""
-        assert self._file is not None and self.temporary is not None, "enter first"
+        """Flush to disk and move the file under its final name (a device or FIFO: flush and close)."""
+        assert self._file is not None, "enter first"
         self._file.flush()
-        os.fsync(self._file.fileno())
+        if self.temporary is None:
+            self._file.close()
+            return
+        try:
+            os.fsync(self._file.fileno())
+        except OSError as error:
+            raise ConversionError(f"cannot write {self.path}: {error.strerror}") from error
         self._file.close()
-        os.chmod(self.temporary, _mode_for(self.path))
-        os.replace(self.temporary, self.path)
+        target = self._target
+        os.chmod(self.temporary, _mode_for(target))
+        os.replace(self.temporary, target)
         self.temporary = None
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         if self._file is not None and not self._file.closed:
-            self._file.close()
+            try:
+                self._file.close()
+            except ConversionError:  # what is left in the buffer cannot be written either (a full disk)
+                pass
         if self.temporary is not None:
             try:
                 os.unlink(self.temporary)
             except FileNotFoundError:
                 pass
             self.temporary = None
+
+
+class _NamedFile(io.FileIO):
+    """A file opened for writing whose write errors say which file: a full disk raises
+    ``ConversionError`` ("cannot write out.ndjson: No space left on device")."""
+
+    def __init__(self, file: int | str, shown: str) -> None:
+        super().__init__(file, "wb")
+        self.shown = shown
+
+    def write(self, data: Any) -> int:
+        try:
+            return super().write(data)
+        except OSError as error:
+            raise ConversionError(f"cannot write {self.shown}: {error.strerror}") from error
 
 
 class Target:

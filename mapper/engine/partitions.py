@@ -156,16 +156,16 @@ def block_lines(stream: IO[bytes], start: int, end: int | None) -> Iterator[tupl
     """Yield ``(offset, line)`` for every line that starts in ``[start, end)`` (``end`` None: to the end).
 
     ``line`` keeps its newline. Every line of a file starts in exactly one
-    block, so the blocks of a file together yield each line once.
+    block, so the blocks of a file together yield each line once. ``stream``
+    is at its start; only a block after the first seeks, so that a whole file
+    may be a pipe.
     """
+    offset = 0
     if start > 0:
         stream.seek(start - 1)
         # The line that holds byte start - 1 belongs to an earlier block; when
         # that byte is a newline, this reads just it.
         offset = start - 1 + len(stream.readline())
-    else:
-        stream.seek(0)
-        offset = 0
     while end is None or offset < end:
         line = stream.readline()
         if not line:

@@ -17,13 +17,15 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..errors import PayloadError, RecordError
+from ..errors import PayloadError, RecordError, TooDeepError
 from ..formats.json import dumps
 
 
 def input_problem(error: PayloadError) -> dict[str, Any]:
-    """An unreadable record's error, in the form of ``Problem.to_dict()`` with stage ``input``."""
-    problem: dict[str, Any] = {"stage": "input", "pointer": "", "message": error.message}
+    """An unreadable record's error, in the form of ``Problem.to_dict()`` with stage ``input``; the pointer
+    is into the input record (where it nests too deep), else empty."""
+    pointer = error.pointer if isinstance(error, TooDeepError) else ""
+    problem: dict[str, Any] = {"stage": "input", "pointer": pointer, "message": error.message}
     if error.line is not None:
         problem["line"] = error.line
     if error.column is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import PayloadError, PayloadSyntaxError, Problem, RecordError
+from ..errors import PayloadError, Problem, RecordError
 from ..formats import ENCODING_FORMATS, writer
 from ..formats.json import NdjsonReader
 from .rejects import input_problem, reject_record
@@ -115,7 +115,7 @@ def process(task: Task, unit: Unit) -> Outcome:
     if kind == RAW:
         try:
             record = NdjsonReader.parse_line(payload, source, number if line is None else line)
-        except PayloadSyntaxError as error:
+        except PayloadError as error:  # not JSON, or nested too deep
             error.record_number = number
             text = payload.decode("utf-8", "replace").rstrip("\r\n")
             return _unreadable(unit, error, text)

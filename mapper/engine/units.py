@@ -13,6 +13,7 @@ cheap to build and to pickle to a worker. Its ``kind`` says what ``payload`` is:
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import stat
@@ -48,11 +49,20 @@ class Input:
 
 
 def check_readable(inputs: Sequence[Input]) -> None:
-    """Raise ``OSError`` for an input file that cannot be opened, before anything is written."""
+    """Raise ``OSError`` for an input file that cannot be opened, before anything is written.
+
+    A FIFO is not opened here: opening it twice would make its writer's data go to the first
+    opening, and the second wait forever. Its permissions are checked instead.
+    """
     for item in inputs:
-        if item.name != "-":
-            with open(item.name, "rb"):
-                pass
+        if item.name == "-":
+            continue
+        if stat.S_ISFIFO(os.stat(item.name).st_mode):
+            if not os.access(item.name, os.R_OK):
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), item.name)
+            continue
+        with open(item.name, "rb"):
+            pass
 
 
 def read_units(inputs: Iterable[Input], stdin: IO[bytes], observer: Observer) -> Iterator[Unit]:
@@ -94,9 +104,8 @@ def read_units(inputs: Iterable[Input], stdin: IO[bytes], observer: Observer) ->
             except PayloadError as error:
                 yield (source, number, error.line, FATAL, str(error))
         finally:
-            size = 0
+            size = stream.tell() if stream is not stdin and _is_file(stream) else 0  # a pipe cannot tell
             if stream is not stdin:
-                size = stream.tell()
                 stream.close()
             observer.closed(size)
 

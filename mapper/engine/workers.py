@@ -11,6 +11,7 @@ are split and parsed in the workers, so the parent only reads, writes and counts
 
 from __future__ import annotations
 
+import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -40,7 +41,7 @@ def ordered_map(function: Callable[[T], R], items: Iterable[T], *, jobs: int,
     """``map(function, items)`` over ``jobs`` worker processes, results in order; ``function``,
     the items and the results must be picklable. ``initializer(*initargs)`` runs in every worker."""
     limit = in_flight or 2 * jobs
-    pool = ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(initializer, initargs))
+    pool = ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(os.getpid(), initializer, initargs))
     pending: deque[Future[R]] = deque()
     iterator = iter(items)
     try:
@@ -112,16 +113,19 @@ def _expand(results: Iterator[list[Outcome | bytes | None]]) -> Iterator[Outcome
             close()
 
 
-def _start_worker(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
+def _start_worker(parent: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
     # Ctrl-C reaches the whole process group: the parent handles it (it owns the
     # output file); workers just stop when the parent shuts the pool down.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _die_with_parent()
+    # A forked worker inherits the CLI's SIGTERM handler, which raises: a worker told to end
+    # would then send the exception back over a pipe nobody reads, stuck, or print its traceback.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent(parent)
     if initializer is not None:
         initializer(*initargs)
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """On Linux, end this worker when its parent dies (even by SIGKILL) instead of waiting forever."""
     try:
         import ctypes
@@ -130,3 +134,5 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):  # not Linux: workers stop when the pool's pipes close
         pass
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        os._exit(1)

@@ -10,13 +10,21 @@ the reader yields the ``PayloadError`` itself in that record's place.
 
 ``reader(format, ...)`` and ``writer(format, ...)`` pick the implementation
 by format name, so a command line or a mapping side only names a format.
+
+Every reader refuses a record nested deeper than ``MAX_DEPTH`` levels: it
+yields a ``TooDeepError`` in the record's place and goes on with the next.
+The XML reader also bounds attributes per element (``MAX_ATTRIBUTES``) and
+elements per record (``MAX_ELEMENTS``); docs/cli.md lists every limit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import IO, TYPE_CHECKING, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Final, Protocol
+
+from ..documents import path_to_pointer
 
 if TYPE_CHECKING:
     from ..mapping import Mapping as MapperMapping
@@ -55,6 +63,55 @@ SUFFIXES = {".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".xml": "x
 ENCODING_FORMATS = frozenset({"json", "ndjson"})
 
 
+#: How deep a record may nest (the record itself is level 1; for XML, elements from the record element).
+#: Every path a record takes must hold this depth without meeting Python's recursion limit (about 1000
+#: frames): pickling to a worker takes 2 frames a level, the reference JSON Schema validator 5 or more
+#: under ``anyOf`` and ``$ref``, the standard ``json`` module 1. orjson refuses 1024 on its own.
+MAX_DEPTH: Final = 128
+
+#: XML: how many attributes one element may have (lxml takes time quadratic in their number to read them).
+MAX_ATTRIBUTES: Final = 256
+
+#: XML: how many elements one record may hold, the record element included (lxml keeps about 300 bytes for
+#: each while the record is parsed).
+MAX_ELEMENTS: Final = 100_000
+
+
+@dataclass(frozen=True)
+class XmlLimits:
+    """What one XML record may hold: attributes per element, elements per record (``XmlReader``)."""
+
+    max_attributes: int = MAX_ATTRIBUTES
+    max_elements: int = MAX_ELEMENTS
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> str | None:
+    """The JSON pointer of the first value of ``value`` at depth ``limit + 1``, or None when it nests no deeper.
+
+    Iterative, level by level, so that it never meets the recursion limit itself.
+    """
+    level = [value] if isinstance(value, (dict, list)) else []
+    for _ in range(limit):
+        level = [child for container in level
+                 for child in (container.values() if type(container) is dict else container)
+                 if type(child) is dict or type(child) is list]
+        if not level:
+            return None
+    return path_to_pointer(tuple(_path_to(value, level[0]))) if level else None
+
+
+def _path_to(value: Any, target: Any) -> list[str | int]:
+    """The keys and indexes that lead from ``value`` to the container ``target`` (compared by identity)."""
+    stack: list[tuple[Any, list[str | int]]] = [(value, [])]
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            return path
+        items = node.items() if type(node) is dict else enumerate(node)
+        stack.extend((child, [*path, key]) for key, child in items if type(child) is dict or type(child) is list)
+    raise ValueError("target is not inside value")  # pragma: no cover - too_deep found it there
+
+
 def format_of_path(path: str) -> str | None:
     """The format a file name or URL says (``.json``, ``.ndjson``/``.jsonl``, ``.xml``), or None."""
     return SUFFIXES.get(PurePosixPath(path.rstrip("/")).suffix.lower())
@@ -71,7 +128,7 @@ def _unknown(fmt: str) -> ValueError:
 
 
 def reader(fmt: str, schema: Schema | None = None, *, records: str | None = None,
-           namespaces: Mapping[str, str] | None = None) -> RecordReader:
+           namespaces: Mapping[str, str] | None = None, xml_limits: XmlLimits | None = None) -> RecordReader:
     """The reader of format ``fmt``; ``records`` picks the records (JMESPath for JSON, a path for XML).
 
     Raises ``ValueError`` for an unknown format. XML loads ``lxml`` only when asked for.
@@ -87,7 +144,9 @@ def reader(fmt: str, schema: Schema | None = None, *, records: str | None = None
     if fmt == "xml":
         from .xml import XmlReader
 
-        return XmlReader(schema, records, namespaces)
+        limits = xml_limits or XmlLimits()
+        return XmlReader(schema, records, namespaces, max_attributes=limits.max_attributes,
+                         max_elements=limits.max_elements)
     raise _unknown(fmt)
 
 

@@ -18,11 +18,18 @@ two guards so that it never changes a value silently: integers of 19 digits
 or more are parsed by the standard library (orjson would turn them into
 floats), and a record holding NaN or an infinity is refused rather than
 written as ``null``.
+
+A record nested deeper than ``MAX_DEPTH`` becomes a ``TooDeepError`` in its
+place, and reading goes on with the next record: a cheap count of brackets
+decides whether a parsed record is walked at all, and a value too deep for
+the parsers themselves (orjson stops at 1024 levels, the standard library at
+Python's recursion limit) is skipped by a scan of its text that never recurses.
 """
 
 from __future__ import annotations
 
 import codecs
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -30,8 +37,10 @@ from typing import IO, Any, Final
 
 import orjson
 
-from ..errors import MappingError, PayloadError, PayloadSyntaxError, Problem, RecordError
+from ..documents import path_to_pointer
+from ..errors import MappingError, PayloadError, PayloadSyntaxError, Problem, RecordError, TooDeepError
 from ..expressions import compile as compile_expression
+from . import MAX_DEPTH, too_deep
 
 #: Documents up to this size are parsed whole (exact error positions); larger ones stream.
 BUFFER_LIMIT: Final = 8 * 1024 * 1024
@@ -51,7 +60,11 @@ def _no_constants(name: str) -> Any:
 
 
 def loads(data: bytes) -> Any:
-    """Parse one JSON text. Raises ``json.JSONDecodeError`` (orjson's is a subclass) or ``UnicodeDecodeError``."""
+    """Parse one JSON text; a UTF-8 byte order mark before it is skipped.
+
+    Raises ``json.JSONDecodeError`` (orjson's is a subclass) or ``UnicodeDecodeError``.
+    """
+    data = data.removeprefix(codecs.BOM_UTF8)  # RFC 8259 lets a parser ignore it; Windows tools write it
     if _LONG_RUN not in data.translate(_DIGITS_AS_ZEROS):
         return orjson.loads(data)
     # orjson reads integers beyond 64 bits as floats; the standard library keeps them exact.
@@ -61,6 +74,64 @@ def loads(data: bytes) -> Any:
         if isinstance(error, (json.JSONDecodeError, UnicodeDecodeError)):
             raise
         raise json.JSONDecodeError(str(error), data.decode("utf-8", "replace"), 0) from error
+
+
+def parse_record(data: bytes) -> Any:
+    """``loads``, refusing a value nested deeper than ``MAX_DEPTH`` with ``TooDeepError`` (no source or line)."""
+    try:
+        value = loads(data)
+    except (RecursionError, json.JSONDecodeError) as error:
+        if not _is_depth_failure(error):
+            raise
+        text = data.decode("utf-8", "replace")
+        start = len(text) - len(text.lstrip())
+        raise TooDeepError(MAX_DEPTH, _scan_value(text, start, MAX_DEPTH)[1]) from None
+    # A text of fewer brackets than the limit (almost every record) cannot nest deeper: it is not walked.
+    if data.count(b"[") + data.count(b"{") > MAX_DEPTH and (pointer := too_deep(value)) is not None:
+        raise TooDeepError(MAX_DEPTH, pointer)
+    return value
+
+
+def _is_depth_failure(error: ValueError | RecursionError) -> bool:
+    # orjson refuses more than 1024 levels; the standard library (integers of 19 digits) recurses.
+    return isinstance(error, RecursionError) or (isinstance(error, json.JSONDecodeError)
+                                                 and error.msg.startswith("depth limit exceeded"))
+
+
+# A JSON string (whole: a lone quote is one the text ends inside), or a character that opens, closes or
+# separates: enough to follow nesting without parsing.
+_STRUCTURE: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|["\[\]{},:]')
+
+
+def _scan_value(text: str, pos: int, limit: int) -> tuple[int | None, str]:
+    """Follow the array or object at ``pos`` without parsing it: the position after it (None when ``text`` ends
+    first) and the JSON pointer of its first value deeper than ``limit`` ("" if none)."""
+    path: list[list[Any]] = []  # per open container: [is an object, its current key or index]
+    pointer = ""
+    key = ""
+    for match in _STRUCTURE.finditer(text, pos):
+        token = match.group()
+        first = token[0]
+        if first == '"' and len(token) == 1:
+            return None, pointer  # the text ends inside a string
+        if not path and first not in "[{":
+            return match.end(), pointer  # not a container: nothing to follow
+        if first == '"':
+            key = token
+        elif first in "[{":
+            if len(path) == limit and not pointer:
+                pointer = path_to_pointer(tuple(entry[1] for entry in path))
+            path.append([first == "{", "" if first == "{" else 0])
+        elif first in "]}":
+            path.pop()
+            if not path:
+                return match.end(), pointer
+        elif first == ",":
+            if not path[-1][0]:
+                path[-1][1] += 1
+        else:  # ":" after an object's key
+            path[-1][1] = json.loads(key)
+    return None, pointer
 
 
 def dumps(record: Any, *, indent: bool = False) -> bytes:
@@ -121,28 +192,52 @@ class JsonReader:
         if len(head) <= self.buffer_limit:
             yield from self._whole(head, source)
             return
-        start = head.lstrip()[:1]
-        self.document_is_record = start == b"{" and self._select is None
-        if (self._select is None and start == b"[") or self._path is not None:
+        head = head.removeprefix(codecs.BOM_UTF8)
+        if self._streams(head):
+            self.document_is_record = False
             yield from _Text(head, stream, source).records(self._path or (), self._records)
         else:  # one large record, or a records expression that needs the whole document
             yield from self._whole(head + stream.read(), source)
 
+    def _streams(self, head: bytes) -> bool:
+        """Whether the records can be parsed one at a time: the top-level array, or one at a dotted path."""
+        return (self._select is None and head.lstrip()[:1] == b"[") or self._path is not None
+
     def _whole(self, data: bytes, source: str) -> Iterator[Any]:
         try:
             document = loads(data)
-        except ValueError as error:
-            raise syntax_error(error, source) from error
+        except (ValueError, RecursionError) as error:
+            if isinstance(error, ValueError) and not _is_depth_failure(error):
+                raise syntax_error(error, source) from error
+            yield from self._too_deep_to_parse(data, source)
+            return
         self.document_is_record = self._select is None and not isinstance(document, list)
         if self._select is not None:
             document = self._select.search(document)
             if not isinstance(document, list):
                 raise PayloadError(f"records expression {self._records!r} does not give an array",
                                    source=source)
-        if isinstance(document, list):
-            yield from document
-        else:
-            yield document
+        walk = data.count(b"[") + data.count(b"{") > MAX_DEPTH  # else no record can be too deep
+        for record in document if isinstance(document, list) else [document]:
+            if walk and (pointer := too_deep(record)) is not None:
+                yield TooDeepError(MAX_DEPTH, pointer, source=source)
+            else:
+                yield record
+
+    def _too_deep_to_parse(self, data: bytes, source: str) -> Iterator[Any]:
+        """The records of a document nested deeper than the parsers go: one at a time where they can be,
+        the deep ones refused; else the one record refused (a records expression needs the whole document)."""
+        if self._streams(data):
+            self.document_is_record = False
+            yield from _Text(data, io.BytesIO(), source).records(self._path or (), self._records)
+            return
+        text = data.decode("utf-8", "replace")
+        error = TooDeepError(MAX_DEPTH, _scan_value(text, len(text) - len(text.lstrip()), MAX_DEPTH)[1],
+                             source=source)
+        if self._select is not None:
+            raise error
+        self.document_is_record = True
+        yield error
 
 
 _WHITESPACE: Final = re.compile(r"[ \t\n\r]*")
@@ -229,7 +324,7 @@ class _Text:
                 return ""
 
     def value(self) -> Any:
-        """Parse the value at the current position."""
+        """Parse the value at the current position; a ``TooDeepError`` stands for one deeper than ``MAX_DEPTH``."""
         self.next_char()
         while True:
             try:
@@ -241,10 +336,31 @@ class _Text:
                 raise self._error(error.msg, error.pos) from error
             except ValueError as error:  # NaN, Infinity
                 raise self._error(str(error), self.pos) from error
+            except RecursionError:
+                return self._skip_deep()
             if end >= len(self.text) - 4 and self._more():
                 continue  # a number may go on in the next chunk ("3.2" | "5e10")
-            self.pos = end
+            start, self.pos = self.pos, end
+            if self.text.count("[", start, end) + self.text.count("{", start, end) > MAX_DEPTH:
+                pointer = too_deep(value)
+                if pointer is not None:
+                    return self._too_deep(start, pointer)
             return value
+
+    def _skip_deep(self) -> TooDeepError:
+        """Move past the value at the current position, too deep for the parser, without parsing it."""
+        while True:
+            end, pointer = _scan_value(self.text, self.pos, MAX_DEPTH)
+            if end is not None:
+                break
+            if not self._more():
+                raise self._error("the document ends inside an array or object", len(self.text))
+        error = self._too_deep(self.pos, pointer)
+        self.pos = end
+        return error
+
+    def _too_deep(self, pos: int, pointer: str) -> TooDeepError:
+        return TooDeepError(MAX_DEPTH, pointer, source=self.source, line=self.line + self.text.count("\n", 0, pos))
 
     def _more(self) -> bool:
         if self.eof:
@@ -285,7 +401,7 @@ class NdjsonReader:
         for line_number, line in self.lines(stream):
             try:
                 yield self.parse_line(line, source, line_number)
-            except PayloadSyntaxError as error:
+            except PayloadError as error:
                 yield error
 
     @staticmethod
@@ -297,9 +413,12 @@ class NdjsonReader:
 
     @staticmethod
     def parse_line(line: bytes, source: str, line_number: int) -> Any:
-        """The record of one line; raises ``PayloadSyntaxError``."""
+        """The record of one line; raises ``PayloadSyntaxError``, or ``TooDeepError`` past ``MAX_DEPTH``."""
         try:
-            return loads(line)
+            return parse_record(line)
+        except TooDeepError as error:
+            error.source, error.line = source, line_number
+            raise
         except ValueError as error:
             raise syntax_error(error, source, line_number) from error
 

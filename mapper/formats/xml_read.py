@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from itertools import islice
 from typing import IO, TYPE_CHECKING, Any, Final, cast
 
 from lxml import etree
 
-from ..errors import HostileInputError, PayloadError, PayloadSyntaxError
+from ..errors import HostileInputError, PayloadError, PayloadSyntaxError, TooDeepError
 from ..schemas import Schema
+from . import MAX_ATTRIBUTES, MAX_DEPTH, MAX_ELEMENTS
 
 if TYPE_CHECKING:
     from ..mapping import Mapping as MapperMapping
@@ -58,15 +60,24 @@ class XmlReader:
     ``records`` is the path of the record element, e.g. ``/response/data/METAR``
     or ``/hl7:ClinicalDocument``, its prefixes bound in ``namespaces`` (prefix
     -> URI; a step without prefix is in no namespace, as in XPath). Without it
-    the document element is the one record. ``max_depth`` limits element
-    nesting (libxml2 stops at 256 anyway).
+    the document element is the one record. ``max_depth`` limits the nesting
+    of elements in a record (the record element is level 1): a deeper record
+    is yielded as a ``TooDeepError`` and reading goes on. libxml2 stops the
+    whole document at 256 levels from the document element. A record with an
+    element of more than ``max_attributes`` attributes is yielded as a
+    ``HostileInputError`` in its place; one of more than ``max_elements``
+    elements refuses the document there (``HostileInputError``), before its
+    parsed part outgrows memory.
     """
 
     def __init__(self, schema: Schema | None = None, records: str | None = None,
-                 namespaces: Mapping[str, str] | None = None, *, max_depth: int = LIBXML2_MAX_DEPTH) -> None:
+                 namespaces: Mapping[str, str] | None = None, *, max_depth: int = MAX_DEPTH,
+                 max_attributes: int = MAX_ATTRIBUTES, max_elements: int = MAX_ELEMENTS) -> None:
         self.namespaces = dict(namespaces or {})
         self.records_path = records
         self.max_depth = max_depth
+        self.max_attributes = max_attributes
+        self.max_elements = max_elements
         self._path = _parse_path(records, self.namespaces) if records else None
         builder = PlanBuilder()
         self._plan: ObjectPlan | None = None
@@ -78,7 +89,7 @@ class XmlReader:
                 namespace = split_clark(self._path[-1])[0] if self._path else None
             self._plan = builder.object_plan(root, namespace)
         prefixes = {**WELL_KNOWN_PREFIXES, **builder.prefixes, **self.namespaces}
-        self._names = _Names({uri: prefix for prefix, uri in prefixes.items()})
+        self._names = _Names({uri: prefix for prefix, uri in prefixes.items()}, max_attributes)
 
     @classmethod
     def for_mapping(cls, mapping: MapperMapping) -> XmlReader:
@@ -87,15 +98,16 @@ class XmlReader:
         return cls(mapping.source_schema, side.records, side.namespaces)
 
     def records(self, stream: IO[bytes], source: str) -> Iterator[Any]:
-        """Yield each record; raise ``PayloadError`` after the last good one if the document breaks."""
+        """Yield each record (a ``TooDeepError`` for one nested too deep); raise ``PayloadError`` after the last
+        good one if the document breaks."""
         if self._path is None:
             yield self._whole_document(stream, source)
         else:
             yield from self._stream(stream, source, self._path)
 
-    def convert(self, element: etree._Element, depth: int = 1) -> Any:
-        """The record of one element (at ``depth``, the document element being 1)."""
-        left = self.max_depth - depth
+    def convert(self, element: etree._Element) -> Any:
+        """The record of one element."""
+        left = self.max_depth - 1
         if self._plan is None:
             return _read_any(element, left, self._names)
         record = _read_object(element, self._plan, left, self._names)
@@ -108,65 +120,127 @@ class XmlReader:
         except etree.XMLSyntaxError as error:
             raise _parse_error(error, source, 0) from error
         _refuse_doctype(tree.docinfo, source)
-        return self._convert_at(tree.getroot(), 1, source)
+        root = tree.getroot()
+        if _elements_over(root, self.max_elements):
+            raise self._too_many_elements(root, source, None)
+        return self._convert_at(root, source)
 
     def _stream(self, stream: IO[bytes], source: str, path: tuple[str, ...]) -> Iterator[Any]:
-        stream = _refuse_doctype_early(stream, source)
+        bounded = _Bounded(_refuse_doctype_early(stream, source), self.max_elements)
         tags = sorted({path[0], path[-1]})
         etree.clear_error_log()  # iterparse falls back on it for its own bare messages
         count = 0
         checked = False
         try:
-            context = etree.iterparse(stream, events=("start", "end"), tag=tags, **_SAFE)
+            context = etree.iterparse(bounded, events=("start", "end"), tag=tags, **_SAFE)
             for event, element in context:
                 if event == "start":
                     if not checked:
                         _refuse_doctype(element.getroottree().docinfo, source)
                         checked = True
+                    if element.tag == path[-1] and _at(element, path):
+                        bounded.record = element
                     continue
                 if not _at(element, path):
                     continue
-                record = self._convert_at(element, len(path), source, count + 1)
+                bounded.record = None
+                if _elements_over(element, self.max_elements):
+                    raise _TooManyElements(element)
+                record = self._convert_at(element, source, count + 1)
                 count += 1
                 yield record
                 _forget(element)
             root = context.root
         except etree.XMLSyntaxError as error:
             raise _parse_error(error, source, count) from error
+        except _TooManyElements as error:
+            raise self._too_many_elements(error.record, source, count + 1) from None
         _refuse_doctype(root.getroottree().docinfo, source)
         if root.tag != path[0]:
             raise PayloadError(f"the document element is <{self._names.show(str(root.tag))}>, "
                                f"but records {self.records_path} starts at <{self._names.show(path[0])}>",
                                source=source, line=1)
 
-    def _convert_at(self, element: etree._Element, depth: int, source: str, number: int | None = None) -> Any:
+    def _convert_at(self, element: etree._Element, source: str, number: int | None = None) -> Any:
+        """The record of ``element``, or the error that refuses it (too deep, too many attributes)."""
         try:
-            return self.convert(element, depth)
+            return self.convert(element)
         except _TooDeep as error:
-            raise HostileInputError(f"refused XML: elements nested deeper than {self.max_depth}",
-                                    source=source, line=error.line, record_number=number) from None
+            return TooDeepError(self.max_depth, source=source, line=error.line, record_number=number)
+        except _TooManyAttributes as error:
+            return HostileInputError(f"refused XML: an element with more than {self.max_attributes} attributes",
+                                     source=source, line=error.line, record_number=number)
+
+    def _too_many_elements(self, record: etree._Element, source: str, number: int | None) -> HostileInputError:
+        return HostileInputError(f"refused XML: a record of more than {self.max_elements} elements",
+                                 source=source, line=_line(record), record_number=number)
 
 
 _NILLED: Final = object()
 
 
-class _TooDeep(Exception):
+class _Refused(Exception):
+    """An element a record may not hold; ``line`` is the element's."""
+
     def __init__(self, line: int | None) -> None:
         super().__init__(line)
         self.line = line
 
 
+class _TooDeep(_Refused):
+    """The element is nested deeper than the reader allows."""
+
+
+class _TooManyAttributes(_Refused):
+    """The element has more attributes than the reader allows."""
+
+
+class _TooManyElements(Exception):
+    def __init__(self, record: etree._Element) -> None:
+        super().__init__(record)
+        self.record = record
+
+
+def _elements_over(record: etree._Element, limit: int) -> bool:
+    """Whether ``record`` holds more than ``limit`` elements, itself included (counting no further than that)."""
+    return sum(1 for _ in islice(record.iter(), limit + 1)) > limit
+
+
+class _Bounded:
+    """The input of ``iterparse``: before each chunk it reads, the record being parsed (``record``, set by
+    the reader) must hold at most ``limit`` elements, so that a huge record is refused early."""
+
+    def __init__(self, stream: IO[bytes], limit: int) -> None:
+        self._stream = stream
+        self.limit = limit
+        self.record: etree._Element | None = None
+
+    def read(self, size: int = -1) -> bytes:
+        if self.record is not None and _elements_over(self.record, self.limit):
+            raise _TooManyElements(self.record)
+        return self._stream.read(size)
+
+
 class _Names:
-    """Keys of elements and attributes the schema does not describe.
+    """Keys of elements and attributes the schema does not describe (and the attributes of an element,
+    within the reader's limit).
 
     Same namespace as the parent element (or none): the local name. Otherwise
     ``prefix:local`` with the prefix the mapping (or a schema hint) binds to
     that URI, else ``{uri}local``. Never the document's own prefixes.
     """
 
-    def __init__(self, prefixes: dict[str, str]) -> None:
+    def __init__(self, prefixes: dict[str, str], max_attributes: int) -> None:
         self.prefixes = prefixes  # URI -> prefix
+        self.max_attributes = max_attributes
         self._cache: dict[tuple[str, str | None], str] = {}
+
+    def attributes(self, element: etree._Element) -> list[tuple[str, str]]:
+        """The attributes of ``element``; raises ``_TooManyAttributes`` past ``max_attributes``, before lxml
+        spends time quadratic in their number to list them."""
+        if len(element.attrib) > self.max_attributes:
+            raise _TooManyAttributes(_line(element))
+        return element.items()  # type: ignore[return-value]  # lxml-stubs say bytes too
 
     def key(self, tag: str, namespace: str | None) -> str:
         found = self._cache.get((tag, namespace))
@@ -286,7 +360,7 @@ def _read_object(element: etree._Element, plan: ObjectPlan, left: int, names: _N
         raise _TooDeep(_line(element))
     record: dict[str, Any] = {}
     attribute_steps = plan.attribute_steps
-    pairs: list[tuple[str, str]] = element.items()  # type: ignore[assignment]  # lxml-stubs say bytes too
+    pairs = names.attributes(element)
     for name, attribute_value in pairs:
         attribute = attribute_steps.get(name)
         if attribute is not None:
@@ -377,7 +451,7 @@ def _read_any(element: etree._Element, left: int, names: _Names) -> Any:
     """The xmltodict convention: ``@attr``, ``#text``, repeats as lists, stripped text, empty as null."""
     if left < 0:
         raise _TooDeep(_line(element))
-    attributes: list[tuple[str, str]] = element.items()  # type: ignore[assignment]
+    attributes = names.attributes(element)
     text = element.text
     if not attributes and not len(element):
         stripped = text.strip() if text is not None else ""
