@@ -217,7 +217,7 @@ def _depth(data: Any) -> int:
 def parse_yaml(text: str, file: str) -> Document:
     """Parse YAML text (JSON is YAML too), recording every node's position."""
     try:
-        _check_size(text, file)
+        _check_aliases_and_depth(text, file)
         node = yaml.compose(text, Loader=_CoreSchemaLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -238,7 +238,7 @@ def parse_yaml(text: str, file: str) -> Document:
     return Document(data, file, text, positions, key_positions)
 
 
-def _check_size(text: str, file: str) -> None:
+def _check_aliases_and_depth(text: str, file: str) -> None:
     """Refuse a document nesting deeper than ``MAX_DEPTH`` or whose aliases add more than
     ``MAX_ALIAS_NODES`` nodes, or a recursive alias, at the place it happens.
 
@@ -255,8 +255,8 @@ def _check_size(text: str, file: str) -> None:
         if anchor is not None:
             sizes[anchor] = nodes, levels
         if open_nodes:
-            parent_anchor, parent_nodes, parent_below = open_nodes[-1]
-            open_nodes[-1] = parent_anchor, parent_nodes + nodes, max(parent_below, levels)
+            parent_anchor, parent_nodes, parent_levels = open_nodes[-1]
+            open_nodes[-1] = parent_anchor, parent_nodes + nodes, max(parent_levels, levels)
 
     for event in yaml.parse(text, Loader=_CoreSchemaLoader):
         if isinstance(event, yaml.CollectionStartEvent):
