@@ -21,9 +21,16 @@ import json
 import string
 from typing import Any, NamedTuple
 
+from .documents import json_too_deep
 from .errors import ExpressionError
 
-__all__ = ["Token", "call_offsets", "tokenize"]
+__all__ = ["MAX_NESTING", "Token", "call_offsets", "tokenize"]
+
+#: How deep an expression may nest: its sub-expressions (parentheses, brackets, braces, calls,
+#: operands) and the arrays and objects of a JSON literal. Far beyond what a person writes (the
+#: deepest expression of the JMESPath compliance suite nests 104 levels), and well inside the
+#: recursion of the parser, the code generator and the checker, which recurse on every level.
+MAX_NESTING = 128
 
 
 class Token(NamedTuple):
@@ -190,6 +197,8 @@ class _Lexer:
         return end
 
     def json_literal(self, lexeme: str, start: int) -> Any:
+        if json_too_deep(lexeme, MAX_NESTING) is not None:
+            raise ExpressionError(f"the literal nests deeper than {MAX_NESTING} levels", self.text, start)
         try:
             return json.loads(lexeme)
         except ValueError:

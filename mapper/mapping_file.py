@@ -41,6 +41,7 @@ from .model import (
     ValueRule,
     lookup_key,
 )
+from .schemas import json_spelling
 
 RULE_KEYS = ("from", "const", "each", "rules", "lookup", "default", "when", "todo")
 #: The pattern of a ``$name`` in ``mapping.schema.json`` (``$defs/name``).
@@ -167,22 +168,36 @@ def _describe(error: jsonschema.exceptions.ValidationError, document: Document) 
             text += " (to build a nested object with such a field, put its fields under `rules:`)"
         return text
     if error.validator == "required":
-        return f"{where} needs {error.message.split(' is a required')[0]}"
+        return f"{where} needs {error.message.split(' is a required')[0]}{_misspelled_as(error)}"
     if error.validator == "anyOf" and set(RULE_KEYS) & set(error.instance if isinstance(error.instance, dict) else ()):
         return f"{where} needs one of from, const, each, rules or todo"
     if error.validator == "enum":
         choices: Any = error.validator_value
-        return f"{where}: {error.instance!r} is not one of {', '.join(map(repr, choices))}"
+        return f"{where}: {_json(error.instance)} is not one of {', '.join(map(_json, choices))}"
     if error.validator == "minProperties":
         return f"{where} is empty: give at least one field"
     if error.validator == "pattern" and error.validator_value == _VARIABLE_NAME:
         return f"{where}: {error.instance!r} is not a valid variable name (letters, digits and '_', not starting " \
                "with a digit)"
     if error.validator == "pattern":
-        return f"{where}: {error.instance!r} is not a valid name (letters, digits, '_', '-', '.')"
+        return f"{where}: {_json(error.instance)} is not a valid name (letters, digits, '_', '-', '.')"
     if error.validator == "minLength":
         return f"{where}: an expression cannot be empty"
-    return f"{where}: {error.message}"
+    return f"{where}: {json_spelling(error.message, error.instance, error.validator_value)}"
+
+
+def _json(value: Any) -> str:
+    """A value of the document as the user reads it: in JSON, not as a Python repr."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _misspelled_as(error: jsonschema.exceptions.ValidationError) -> str:
+    """For a missing required key: the unexpected key that looks like a misspelling of it, if any."""
+    required: Any = error.validator_value
+    instance: Any = error.instance
+    missing = next((name for name in required if name not in instance), None)
+    close = difflib.get_close_matches(str(missing), _unexpected_keys(error), n=1)
+    return f" (found {close[0]!r}: did you mean {missing!r}?)" if close and missing is not None else ""
 
 
 def _describe_place(path: tuple[Any, ...]) -> str:

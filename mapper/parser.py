@@ -30,7 +30,7 @@ from collections.abc import Callable
 from typing import Any, NoReturn
 
 from .errors import ExpressionError
-from .lexer import Token, tokenize
+from .lexer import MAX_NESTING, Token, tokenize
 
 __all__ = ["INCOMPLETE", "parse"]
 
@@ -77,6 +77,7 @@ class _Parser:
         self.text = text
         self.tokens = tokens
         self.index = 0
+        self.depth = 0
 
     def run(self) -> Node:
         tree = self.expression(0)
@@ -89,6 +90,9 @@ class _Parser:
 
     def expression(self, binding_power: int) -> Node:
         token = self.tokens[self.index]
+        if self.depth == MAX_NESTING:
+            self.fail(token, f"the expression nests deeper than {MAX_NESTING} levels")
+        self.depth += 1
         self.index += 1
         left = self.nud(token)
         kind = self.kind()
@@ -100,6 +104,7 @@ class _Parser:
             self.index += 1
             left = led(self, left, operator)
             kind = self.kind()
+        self.depth -= 1
         return left
 
     def nud(self, token: Token) -> Node:

@@ -15,10 +15,12 @@ asks of a schema (allowed types, properties, required names, items, the
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import islice
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
@@ -450,7 +452,25 @@ def check_schema(document: Document) -> None:
         error = jsonschema.exceptions.best_match(error.context)
     if error is not None:
         path: DocPath = tuple(error.absolute_path)
-        raise SchemaError(f"not a valid JSON Schema: {error.message}", document.locate(path))
+        message = json_spelling(error.message, error.instance, error.validator_value)
+        raise SchemaError(f"not a valid JSON Schema: {message}", document.locate(path))
+
+
+#: How many items or keys of a value ``json_spelling`` rewrites one by one (a payload may hold millions).
+_SPELLED_ITEMS = 64
+
+
+def json_spelling(message: str, *values: Any) -> str:
+    """``message`` (a ``jsonschema`` error's) with the Python reprs of ``values``, and of their first
+    items and keys, written as JSON: ``None`` as ``null``, ``{'a': True}`` as ``{"a": true}``."""
+    named = list(values)
+    for value in values:
+        if isinstance(value, (dict, list)):
+            named.extend(islice(value, _SPELLED_ITEMS))
+    # The longest first: a value is rewritten whole, not piece by piece from inside.
+    for value in sorted(named, key=lambda value: len(repr(value)), reverse=True):
+        message = message.replace(repr(value), json.dumps(value, ensure_ascii=False, default=str))
+    return message
 
 
 def _base_of(uri: str, contents: Any) -> str:

@@ -28,7 +28,7 @@ import jsonschema
 import jsonschema.exceptions
 import jsonschema_rs
 
-from .schemas import Schema
+from .schemas import Schema, json_spelling
 
 Path = tuple[str | int, ...]
 
@@ -157,7 +157,7 @@ def _message(keyword: str, instance: Any, expected: Any, message: str) -> str:
     if keyword in ("minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
                    "minItems", "maxItems", "multipleOf"):
         return f"{shown} breaks {keyword} {expected}"
-    return message
+    return json_spelling(message, instance, expected)
 
 
 def _json(value: Any) -> str:

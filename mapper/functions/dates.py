@@ -40,7 +40,7 @@ def _lookup_zone(name: str) -> tzinfo | None:
         return timezone(-delta if sign == "-" else delta) if delta < timedelta(hours=24) else None
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory, a name too long for a file
         return None
 
 
@@ -92,13 +92,25 @@ def _localize(naive: datetime, zone: tzinfo) -> datetime:
 
 
 def _strptime(function: str, value: str, format: str) -> datetime:
+    _check_format(function, format)
     parsed = strptime.parse(value, format)
     if parsed is not None:
         return parsed
     try:
         return datetime.strptime(value, format)
-    except ValueError:
+    except (ValueError, re.error):  # re.error: a directive given twice
         raise FunctionError(function, f"cannot read {show(value)} with the format {show(format)}") from None
+
+
+#: The longest strptime or strftime format: a format is a few directives, and reading one costs
+#: time with its length.
+MAX_FORMAT_LENGTH = 1_000
+
+
+def _check_format(function: str, format: str) -> None:
+    if len(format) > MAX_FORMAT_LENGTH:
+        raise FunctionError(function, f"the format is {len(format):,} characters long; it may have at most "
+                                      f"{MAX_FORMAT_LENGTH:,}")
 
 
 _FORMAT = param("format", "string")
@@ -128,6 +140,7 @@ def _format_datetime(value: str | None, format: str, time_zone: str | None = Non
     converting it to ``time_zone`` when given."""
     if value is None:
         return None
+    _check_format("format_datetime", format)
     if time_zone is None:
         moment = _parse_iso("format_datetime", value)
     else:

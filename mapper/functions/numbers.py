@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Callable
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from functools import lru_cache
@@ -35,6 +36,30 @@ def check_finite(function: str, value: float) -> None:
     """Refuse infinities and NaN (JSON has none; Python reads 1e999 as infinity)."""
     if isinstance(value, float) and not math.isfinite(value):
         raise FunctionError(function, f"cannot compute with {show(value)}")
+
+
+#: The most digits of an integer: Python reads and writes no longer one as text (``sys.int_info``), so
+#: no function makes one, whatever the payload says.
+MAX_INTEGER_DIGITS = sys.get_int_max_str_digits() or sys.int_info.default_max_str_digits
+_TOO_LARGE = 10 ** MAX_INTEGER_DIGITS
+
+
+def _too_many_digits(function: str, value: object) -> FunctionError:
+    return FunctionError(function, f"{show(value)} gives an integer of more than {MAX_INTEGER_DIGITS:,} digits")
+
+
+def _bounded_integer(function: str, number: int, value: object) -> int:
+    """``number``, computed from ``value``, unless it has more than ``MAX_INTEGER_DIGITS`` digits."""
+    if -_TOO_LARGE < number < _TOO_LARGE:
+        return number
+    raise _too_many_digits(function, value)
+
+
+def _digits(function: str, text: str, value: object) -> int:
+    """The integer written in ``text`` (digits, maybe a sign), read from ``value``."""
+    if len(text.lstrip("+-0")) > MAX_INTEGER_DIGITS:
+        raise _too_many_digits(function, value)
+    return int(text)
 
 
 def _separator_class(separator: str) -> str:
@@ -81,7 +106,7 @@ def _parse_number(value: str | float | None, decimal_separator: str = ".",
                                             f"(decimal separator {show(decimal_separator)}, {thousands})")
     integer = re.sub(r"[^0-9]", "", match["integer"] or "0")
     if match["fraction"] is None and match["exponent"] is None:
-        return int(match["sign"] + integer)
+        return _digits("parse_number", match["sign"] + integer, value)
     text = f"{match['sign']}{integer}.{match['fraction'] or '0'}e{match['exponent'] or '0'}"
     number = float(text)
     if not math.isfinite(number) or Decimal(repr(number)) != Decimal(text):
@@ -104,7 +129,7 @@ def _to_integer(value: str | float | None) -> int | None:
         raise FunctionError("to_integer", f"{show(value)} is not a whole number")
     match = _INTEGER_TEXT.fullmatch(value.strip())
     if match is not None:
-        return int(match[1])
+        return _digits("to_integer", match[1], value)
     if _DECIMAL_TEXT.fullmatch(value.strip()):
         raise FunctionError("to_integer", f"{show(value)} is not a whole number")
     raise FunctionError("to_integer", f"cannot read {show(value)} as an integer")
@@ -290,8 +315,7 @@ def _exact_minor_units(amount: float | str, currency: str, exponent: int) -> int
                                                   "(plain digits with a decimal point; see parse_number())")
         number = Decimal(amount.strip())
     elif type(amount) is int:
-        scaled: int = amount * 10 ** exponent
-        return scaled
+        return _bounded_integer("to_minor_units", amount * 10 ** exponent, amount)
     else:
         check_finite("to_minor_units", amount)
         number = as_decimal(amount)
@@ -300,6 +324,8 @@ def _exact_minor_units(amount: float | str, currency: str, exponent: int) -> int
         allowed = f"{exponent} decimal place{'s' if exponent != 1 else ''}" if exponent else "no decimal places"
         raise FunctionError("to_minor_units", f"{show(amount)} has more decimal places than "
                                               f"{currency.strip().upper()} allows ({allowed})")
+    if minor.adjusted() >= MAX_INTEGER_DIGITS:
+        raise _too_many_digits("to_minor_units", amount)
     return int(minor)
 
 

@@ -1,10 +1,18 @@
-"""Library functions on strings: case, trimming, padding, splitting, finding, regular expressions, ``coalesce``."""
+"""Library functions on strings: case, trimming, padding, splitting, finding, regular expressions, ``coalesce``.
+
+Payloads are untrusted, so the work a call does is bounded: no function makes a string longer than
+``MAX_STRING_LENGTH``, and a regular expression gives up after ``REGEX_SECONDS`` (more for a long
+string). Either is the function's own error, which rejects the record.
+"""
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from collections.abc import Callable, Iterable
+from functools import lru_cache, partial
 from typing import Any
+
+import regex
 
 from .describe import show
 from .errors import FunctionError
@@ -22,6 +30,20 @@ def _lower(value: str | None) -> str | None:
 def _upper(value: str | None) -> str | None:
     """The string in upper case (Unicode rules: "straße" -> "STRASSE")."""
     return None if value is None else value.upper()
+
+
+#: The longest string a function makes (padding, replacing, joining): beyond it, the call is an error.
+MAX_STRING_LENGTH = 10_000_000
+#: How long one regular-expression call may run, in seconds, plus ``REGEX_SECONDS_PER_CHARACTER`` for each
+#: character of its string: linear work on a long string gets its time, and ``re``, which has no bound,
+#: would run ``^(a|aa)+$`` against 40 characters for hours.
+REGEX_SECONDS = 0.25
+REGEX_SECONDS_PER_CHARACTER = 2.5e-6
+
+
+def _check_length(function: str, length: int) -> None:
+    if length > MAX_STRING_LENGTH:
+        raise FunctionError(function, f"the result would be longer than {MAX_STRING_LENGTH:,} characters")
 
 
 _WORD = re.compile(r"[^\W_](?:[\w'’]*)")
@@ -87,9 +109,11 @@ def _replace(value: str | None, old: str, new: str, count: float | None = None) 
         return None
     if not old:
         raise FunctionError("replace", "the text to replace must not be empty")
-    if count is None:
-        return value.replace(old, new)
-    return value.replace(old, new, integer("replace", "count", count, minimum=0))
+    most = -1 if count is None else integer("replace", "count", count, minimum=0)
+    if len(new) > len(old):
+        replaced = value.count(old) if most < 0 else min(value.count(old), most)
+        _check_length("replace", len(value) + replaced * (len(new) - len(old)))
+    return value.replace(old, new, most)
 
 
 def _position(function: str, what: str, position: float, length: int) -> int:
@@ -129,10 +153,12 @@ def _find_last(value: str | None, sub: str, position: float | None = None) -> in
 def _pad(function: str, value: str | float | None, width: float, fill: str) -> tuple[str, int] | None:
     if value is None:
         return None
-    width = integer(function, "width", width, minimum=0)
+    columns = integer(function, "width", width, minimum=0)
+    if columns > MAX_STRING_LENGTH:
+        raise FunctionError(function, f"width must be at most {MAX_STRING_LENGTH:,}, not {show(width)}")
     if len(fill) != 1:
         raise FunctionError(function, f"the fill must be one character, not {show(fill)}")
-    return (value if isinstance(value, str) else number_text(value)), width
+    return (value if isinstance(value, str) else number_text(value)), columns
 
 
 _PAD_PARAMS = [param("value", "string", "number", "null"), param("width", "number"),
@@ -171,19 +197,37 @@ def _substring(value: str | None, start: float, length: float | None = None) -> 
 def _concat(*values: str | float | None) -> str | None:
     """The strings and numbers joined, nulls skipped; null when all are null."""
     parts = [value if isinstance(value, str) else number_text(value) for value in values if value is not None]
+    _check_length("concat", sum(map(len, parts)))
     return "".join(parts) if parts or not values else None
 
 
+# The patterns are Python's ``re`` syntax, as they have always been: ``re`` decides what a pattern may
+# be and words the errors. They run on the ``regex`` package (its version 0 is ``re``'s semantics),
+# which can stop a call after a time: a pattern that backtracks without end on a payload's text is a
+# rejected record, not a run that hangs. google-re2 would need no time limit, but it has no
+# backreferences or lookaround, which ``re`` patterns may use.
 @lru_cache(maxsize=512)
-def _regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+def _regex(pattern: str) -> regex.Pattern[str]:
+    re.compile(pattern)
+    return regex.compile(pattern)
 
 
-def _compiled(function: str, pattern: str) -> re.Pattern[str]:
+def _compiled(function: str, pattern: str) -> regex.Pattern[str]:
     try:
         return _regex(pattern)
-    except re.error as error:
+    except (re.error, regex.error) as error:
         raise FunctionError(function, f"invalid regular expression {show(pattern)}: {error}") from None
+
+
+def _bounded(function: str, pattern: str, value: str, call: Callable[..., Any]) -> Any:
+    """What ``call(timeout=...)`` (a match of ``pattern`` in ``value``) gives, in the time ``value`` allows."""
+    timeout = REGEX_SECONDS + REGEX_SECONDS_PER_CHARACTER * len(value)
+    try:
+        return call(timeout=timeout)
+    except TimeoutError:
+        raise FunctionError(function, f"the regular expression {show(pattern)} ran for more than {timeout:.2f} s "
+                                      f"on a string of {len(value):,} characters, and was stopped (a repeated "
+                                      "repetition such as (a+)+ can take exponential time)") from None
 
 
 _PATTERN = param("pattern", "string")
@@ -195,7 +239,8 @@ def _regex_match(value: str | None, pattern: str) -> bool | None:
     """Whether ``pattern`` matches anywhere in the string (anchor with ^ and $)."""
     if value is None:
         return None
-    return _compiled("regex_match", pattern).search(value) is not None
+    compiled = _compiled("regex_match", pattern)
+    return _bounded("regex_match", pattern, value, partial(compiled.search, value)) is not None
 
 
 @library("regex_extract", [_MATCHED, _PATTERN, param("group", "number", "string", optional=True)],
@@ -213,7 +258,7 @@ def _regex_extract(value: str | None, pattern: str, group: float | str = 0) -> s
         key = integer("regex_extract", "group", group, minimum=0)
         if key > compiled.groups:
             raise FunctionError("regex_extract", f"the pattern {show(pattern)} has no group {key}")
-    match = compiled.search(value)
+    match = _bounded("regex_extract", pattern, value, partial(compiled.search, value))
     return None if match is None else match.group(key)
 
 
@@ -224,9 +269,28 @@ def _regex_replace(value: str | None, pattern: str, replacement: str) -> str | N
         return None
     compiled = _compiled("regex_replace", pattern)
     try:
-        return compiled.sub(replacement, value)
+        re.compile(pattern).sub(replacement, "")  # re reads the replacement before any match, and says what is wrong
     except (re.error, IndexError) as error:
         raise FunctionError("regex_replace", f"invalid replacement {show(replacement)}: {error}") from None
+    # A cheap bound first: no match inserts more than the replacement and, for each of its group
+    # references (each starts with a backslash), a group no longer than the value.
+    references = replacement.count("\\")
+    if len(value) + (len(value) + 1) * (len(replacement) + references * len(value)) > MAX_STRING_LENGTH:
+        _check_length("regex_replace", _bounded("regex_replace", pattern, value, lambda timeout: _longest_replacement(
+            compiled.finditer(value, timeout=timeout), len(value), len(replacement), references)))
+    result: str = _bounded("regex_replace", pattern, value, partial(compiled.sub, replacement, value))
+    return result
+
+
+def _longest_replacement(matches: Iterable[regex.Match[str]], length: int, replacement: int, references: int) -> int:
+    """How long replacing ``matches`` in a string of ``length`` can make it, at most: each match gives
+    way to ``replacement`` characters and ``references`` groups, none longer than its longest group."""
+    for match in matches:
+        longest = max([len(match[0]), *(len(group or "") for group in match.groups())]) if references else 0
+        length += replacement + references * longest - len(match[0])
+        if length > MAX_STRING_LENGTH:
+            break
+    return length
 
 
 @library("coalesce", [param("values", "any", variadic=True)], ("any",), refines=Refines("first_present"),
