@@ -150,8 +150,16 @@ def compile_ast(text: str, ast: Node, functions: FunctionTable, *, variables: Se
         # jmespath's interpreter finds unknown functions only per record: check them now.
         uses_context = _check_functions(ast, text, functions)
         return Expression(text, ast, functions, uses_context, evaluate=_interpreter_fallback(ast, functions))
+    if emitter.too_deep(spare_levels=_BUILDER_LEVELS, spare_blocks=_BUILDER_BLOCKS):
+        raise ExpressionError("the expression nests projections, filters, conditions or brackets too deeply to "
+                              "compile; split it with `let` or a `let:` block", text, 0)
     return Expression(text, ast, functions, emitter.uses_context, emitted=(emitter, result), variables=variables,
                       lookups=lookups)
+
+
+#: What a mapping's builder adds around a rule's expression: a try block, an if for `when`, a loop for
+#: the levels of an each.
+_BUILDER_LEVELS, _BUILDER_BLOCKS = 4, 3
 
 
 def _recompile(text: str, functions: FunctionTable, variables: Sequence[str],

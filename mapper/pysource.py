@@ -37,6 +37,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import MappingError
+
 __all__ = ["FunctionWriter", "Module", "NotExportable", "Recipe", "identifier", "literal"]
 
 _INDENT = "    "
@@ -149,6 +151,11 @@ class Module:
         return "\n".join(lines + [""] + assignments if assignments else lines)
 
 
+#: Python's own limits (its tokenizer's MAXINDENT and the compiler's CO_MAXBLOCKS), and the blocks they count.
+_MAX_INDENTATION, _MAX_BLOCKS = 99, 20
+_COUNTED_BLOCKS = frozenset({"for", "while", "try", "with", "async"})
+
+
 class FunctionWriter:
     """The statements of one generated function, then ``define`` to make it callable."""
 
@@ -156,6 +163,11 @@ class FunctionWriter:
         self.module = module
         self.lines: list[str] = []
         self.level = level
+        #: The deepest indentation and the most nested loop/try/with blocks written so far: Python
+        #: refuses more than 100 of the one and 20 of the other (callers check ``too_deep``).
+        self.deepest = level
+        self.blocks = 0
+        self.most_blocks = 0
 
     def line(self, statement: str) -> None:
         self.lines.append(_INDENT * self.level + statement)
@@ -168,11 +180,21 @@ class FunctionWriter:
         """Statements written inside the ``with`` go in the block opened by ``header`` (``pass`` if none)."""
         self.line(header)
         self.level += 1
+        self.deepest = max(self.deepest, self.level)
+        counted = header.split(" ", 1)[0].rstrip(":") in _COUNTED_BLOCKS
+        self.blocks += counted
+        self.most_blocks = max(self.most_blocks, self.blocks)
         start = len(self.lines)
         yield
         if len(self.lines) == start:
             self.line("pass")
         self.level -= 1
+        self.blocks -= counted
+
+    def too_deep(self, *, spare_levels: int, spare_blocks: int) -> bool:
+        """Whether what is written nests too deeply for Python once a caller adds ``spare_levels`` of
+        indentation and ``spare_blocks`` nested blocks around it."""
+        return self.deepest + spare_levels > _MAX_INDENTATION or self.most_blocks + spare_blocks > _MAX_BLOCKS
 
     def fresh(self, prefix: str) -> str:
         """A new local name (unique in the module, so it never shadows one of its globals)."""
@@ -209,7 +231,13 @@ class FunctionWriter:
         filename = f"<mapper generated {what or name} #{next(_FILE_NUMBERS)}>"
         # As attrs: a None mtime keeps linecache.checkcache() from dropping an entry with no file behind it.
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        exec(compile(source, filename, "exec"), self.module.namespace)  # noqa: S102 (names bound, never spliced)
+        try:
+            code = compile(source, filename, "exec")
+        except (SyntaxError, RecursionError, MemoryError) as error:  # nesting beyond what Python compiles
+            reason = error.msg if isinstance(error, SyntaxError) else type(error).__name__
+            raise MappingError(f"the {what or name} nests too deeply to compile ({reason}): split its "
+                               "expressions with `let` or a `let:` block") from None
+        exec(code, self.module.namespace)  # noqa: S102 (names bound, never spliced)
         function: Callable[..., Any] = self.module.namespace[name]
         function.__source__ = source  # type: ignore[attr-defined]
         self.module.functions[name] = source

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from jmespath.exceptions import JMESPathError, JMESPathTypeError
 
+import mapper
 from mapper.codegen import Emitter
 from mapper.errors import ExpressionError, UnknownNameError
 from mapper.expressions import Expression, compile_expression
@@ -333,3 +334,11 @@ def test_sort_key_errors_say_what_to_do(text: str, items: list[Any], shown: str)
     with pytest.raises(JMESPathTypeError) as raised:
         compile_expression(text, TABLE)({"d": items})
     assert str(raised.value).startswith(f"{text.split('(')[0]}(): the key expression gives {shown} for an item")
+
+
+@pytest.mark.parametrize("text", ["a" + "[?b]" * 20, "`1` ? " * 120 + "`2`" + " : `3`" * 120])
+def test_an_expression_too_deep_for_the_code_generator_is_an_expression_error(text: str) -> None:
+    with pytest.raises(ExpressionError) as raised:
+        mapper.compile(text)
+    assert raised.value.message.startswith("the expression nests projections, filters, conditions or brackets "
+                                           "too deeply to compile")
