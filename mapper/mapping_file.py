@@ -25,7 +25,7 @@ from typing import Any
 import jsonschema
 import jsonschema.exceptions
 
-from .documents import DocPath, Document
+from .documents import DocPath, Document, load_document
 from .errors import Location, MappingError, MappingFormatError, UnknownNameError
 from .lookup_files import read_table_file
 from .model import (
@@ -43,7 +43,7 @@ from .model import (
 )
 from .schemas import json_spelling
 
-RULE_KEYS = ("from", "const", "each", "rules", "lookup", "default", "when", "todo")
+RULE_KEYS = ("from", "const", "each", "rules", "lookup", "default", "when", "todo", "mapping")
 #: The pattern of a ``$name`` in ``mapping.schema.json`` (``$defs/name``).
 _VARIABLE_NAME = "^[A-Za-z_][A-Za-z0-9_]*$"
 
@@ -94,11 +94,8 @@ def read_mapping(document: Document) -> MappingRead:
         return MappingRead(None, format_problems)
     base = Path(document.file).resolve().parent
     lookup_problems: list[MappingError] = []
-    # Lookup files are named as the mapping names them, beside it: `shared/states.csv:4:1`.
-    beside = Path(document.file).parent
-    lookups = {name: _lookup(document, name, table, beside, lookup_problems)
-               for name, table in data.get("lookups", {}).items()}
-    parser = _RuleParser(document, lookups)
+    lookups = _lookups(document, lookup_problems)
+    parser = _RuleParser(document, lookups, (str(Path(document.file).resolve()),))
     parser.problems.extend(lookup_problems)
     rules = parser.object_rule("", ("rules",), data["rules"], scope=None, when=None,
                                bindings=parser.bindings((), data.get("let", {})))
@@ -170,7 +167,7 @@ def _describe(error: jsonschema.exceptions.ValidationError, document: Document) 
     if error.validator == "required":
         return f"{where} needs {error.message.split(' is a required')[0]}{_misspelled_as(error)}"
     if error.validator == "anyOf" and set(RULE_KEYS) & set(error.instance if isinstance(error.instance, dict) else ()):
-        return f"{where} needs one of from, const, each, rules or todo"
+        return f"{where} needs one of from, const, each, rules, mapping or todo"
     if error.validator == "enum":
         choices: Any = error.validator_value
         return f"{where}: {_json(error.instance)} is not one of {', '.join(map(_json, choices))}"
@@ -221,6 +218,14 @@ def unknown_lookup(name: str, known: list[str]) -> str:
     return f"unknown lookup {name!r}{_did_you_mean(name, known)}{listed}"
 
 
+def _lookups(document: Document, problems: list[MappingError]) -> dict[str, Lookup]:
+    """The lookups a mapping document defines (faults go to ``problems``)."""
+    # Lookup files are named as the mapping names them, beside it: `shared/states.csv:4:1`.
+    beside = Path(document.file).parent
+    return {name: _lookup(document, name, table, beside, problems)
+            for name, table in document.data.get("lookups", {}).items()}
+
+
 def _lookup(document: Document, name: str, table: dict[str, Any], folder: Path,
             problems: list[MappingError]) -> Lookup:
     """The lookup ``name`` as written inline or in its ``file`` (a fault goes to ``problems``, and the
@@ -269,9 +274,11 @@ class _RuleParser:
     problem is found in one pass.
     """
 
-    def __init__(self, document: Document, lookups: dict[str, Lookup]) -> None:
+    def __init__(self, document: Document, lookups: dict[str, Lookup], files: tuple[str, ...]) -> None:
         self.document = document
         self.lookups = lookups
+        #: The mapping files being read, outermost first (a sub-mapping among them is a cycle).
+        self.files = files
         self.problems: list[MappingError] = []
         self.without_lookup: set[Location] = set()
 
@@ -307,9 +314,12 @@ class _RuleParser:
         bindings = self.bindings(path, spec.get("let", {}))
         if "each" in spec:
             item_name = f"{name}[]"
-            if "rules" in spec:
-                item: ValueRule | ObjectRule = self.object_rule(item_name, path + ("rules",), spec["rules"],
-                                                                scope=None, when=None, bindings=bindings)
+            if "mapping" in spec:
+                item: ValueRule | ObjectRule = self.sub_mapping(item_name, path, spec["mapping"], location,
+                                                                scope=None, when=None)
+            elif "rules" in spec:
+                item = self.object_rule(item_name, path + ("rules",), spec["rules"], scope=None, when=None,
+                                        bindings=bindings)
             else:
                 source = self.expr(path + ("from",), spec["from"]) if "from" in spec else Expr("@", location)
                 item = ValueRule(item_name, location, source=source, lookup=lookup)
@@ -320,6 +330,10 @@ class _RuleParser:
             return self.object_rule(name, path + ("rules",), spec["rules"], scope=scope, when=when,
                                     has_default=has_default, default=default, location=location,
                                     bindings=bindings, ignore=ignore)
+        if "mapping" in spec:
+            scope = self.expr(path + ("from",), spec["from"]) if "from" in spec else None
+            return self.sub_mapping(name, path, spec["mapping"], location, scope=scope, when=when,
+                                    has_default=has_default, default=default, ignore=ignore)
         if "const" in spec:
             return ValueRule(name, location, const=spec["const"], has_const=True, when=when, ignore=ignore)
         if "todo" in spec:
@@ -328,6 +342,54 @@ class _RuleParser:
             name, location, source=self.expr(path + ("from",), spec["from"]),
             lookup=lookup, default=default, has_default=has_default, when=when, ignore=ignore,
         )
+
+    def sub_mapping(self, name: str, path: DocPath, file: str, location: Location, *, scope: Expr | None,
+                    when: Expr | None, has_default: bool = False, default: Any = None,
+                    ignore: frozenset[str] = frozenset()) -> ObjectRule:
+        """The rules of the mapping file ``file`` (relative to this one) as the object rule ``name``: its
+        ``let:`` block and rules, with their places in that file, and its lookups joined to these. Its
+        faults are problems of this read, located in that file; a file that includes itself is one."""
+        named_at = self.document.locate(path + ("mapping",))
+        empty = ObjectRule(name, location, (), scope=scope, when=when, has_default=has_default, default=default)
+        target = Path(self.document.file).parent / file
+        resolved = str(target.resolve())
+        if resolved in self.files:
+            chain = " -> ".join(Path(each).name for each in (*self.files, resolved))
+            self.problems.append(MappingFormatError(f"mapping {file!r} includes itself ({chain})", named_at))
+            return empty
+        try:
+            document = load_document(target)
+        except FileNotFoundError:
+            self.problems.append(MappingFormatError(f"mapping file {target.as_posix()} does not exist", named_at))
+            return empty
+        except OSError as error:
+            self.problems.append(MappingFormatError(f"cannot read mapping file {target.as_posix()}: "
+                                                    f"{error.strerror}", named_at))
+            return empty
+        except MappingError as error:
+            self.problems.append(error)
+            return empty
+        problems = list(_format_problems(document)) if isinstance(document.data, dict) else [
+            MappingFormatError("a mapping file must hold an object (mapping:, source:, target:, rules:)",
+                               document.locate())]
+        if problems:
+            self.problems.extend(problems)
+            return empty
+        for lookup_name, lookup in _lookups(document, self.problems).items():
+            known = self.lookups.get(lookup_name)
+            if known is not None and (known.values, known.has_default, known.default) != (
+                    lookup.values, lookup.has_default, lookup.default):
+                self.problems.append(MappingFormatError(
+                    f"lookup {lookup_name!r} is also defined, otherwise, in {Path(known.location.file or '').name}: "
+                    "rename one of them", lookup.location))
+            self.lookups.setdefault(lookup_name, lookup)
+        parser = _RuleParser(document, self.lookups, (*self.files, resolved))
+        rules = parser.object_rule(name, ("rules",), document.data["rules"], scope=scope, when=when,
+                                   has_default=has_default, default=default, location=location,
+                                   bindings=parser.bindings((), document.data.get("let", {})), ignore=ignore)
+        self.problems.extend(parser.problems)
+        self.without_lookup |= parser.without_lookup
+        return rules
 
     def object_rule(
         self,
@@ -373,6 +435,9 @@ class _RuleParser:
             for other in ("from", "each", "rules", "lookup", "default"):
                 if other in keys:
                     fail(f"`const` cannot go with `{other}`: a constant has no source to read", other)
+        if "mapping" in keys:
+            for other in sorted(keys & {"rules", "const", "lookup", "todo", "let"}):
+                fail(f"`mapping` takes the rules of another mapping file: it cannot go with `{other}`", other)
         if "todo" in keys:
             for other in sorted(keys - {"todo", "ignore"}):
                 fail(f"`todo` marks a rule still to be written: it cannot go with `{other}` (drop `todo` once "
@@ -381,8 +446,8 @@ class _RuleParser:
             fail("`lookup` translates values, it cannot go with `rules` (an object)", "lookup")
         if "each" in keys and "rules" in keys and "from" in keys:
             fail("with `each`, the items are the scope of `rules`: drop `from`", "from")
-        if "each" in keys and not keys & {"rules", "from", "lookup"}:
-            fail("`each` needs `rules` (objects), or `from` / `lookup` (one value per item); "
+        if "each" in keys and not keys & {"rules", "from", "lookup", "mapping"}:
+            fail("`each` needs `rules` or `mapping` (objects), or `from` / `lookup` (one value per item); "
                  "to copy an array as it is, use `from`", "each")
         if "let" in keys and "rules" not in keys:
             fail("`let` names values for the rules under it: it needs `rules` (for one value, "

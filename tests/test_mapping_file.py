@@ -97,7 +97,7 @@ HEAD = "mapping: m\nsource: {schema: s.json}\ntarget: {schema: t.json}\n"
         pytest.param(
             "mapping: m\nsource: {schema: s.json}\nrules:\n  a: {from: x, defualt: 1}\n",
             [("m.yaml:4:16: unknown key 'defualt' in rule 'a' (did you mean 'default'?); allowed: const, default, "
-              "each, from, ignore, let, lookup, rules, todo, when (to build a nested object with such a field, put its fields under "
+              "each, from, ignore, let, lookup, mapping, rules, todo, when (to build a nested object with such a field, put its fields under "
               "`rules:`)"),
              "m.yaml:1:1: the mapping file needs 'target'"],
             id="format-problems-deepest-first"),
