@@ -159,6 +159,11 @@ def _round1(value: float) -> float:
     return float(number.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
+def _whole(value: float | None) -> int | None:
+    """The mapping's round(v): half away from zero, to an integer."""
+    return None if value is None else int(_exact(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def _celsius(quantity: dict[str, Any] | None) -> float | None:
     value = None if quantity is None else quantity.get("value")
     if value is None:
@@ -222,7 +227,10 @@ def nws_observation(feature: dict[str, Any]) -> dict[str, Any]:
     _put(out, "dew_point_c", _celsius(properties.get("dewpoint")))
     _put(out, "relative_humidity_pct", _plain(properties.get("relativeHumidity"), "wmoUnit:percent", True))
     wind: dict[str, Any] = {}
-    _put(wind, "direction_deg", _plain(properties.get("windDirection"), "wmoUnit:degree_(angle)"))
+    # A calm wind (speed 0) has no direction.
+    calm = (properties.get("windSpeed") or {}).get("value") == 0
+    direction = None if calm else _whole(_plain(properties.get("windDirection"), "wmoUnit:degree_(angle)"))
+    _put(wind, "direction_deg", direction)
     _put(wind, "speed_m_s", _speed(properties.get("windSpeed")))
     _put(wind, "gust_m_s", _speed(properties.get("windGust")))
     if wind:
