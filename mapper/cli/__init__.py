@@ -24,10 +24,10 @@ from typing import IO, NoReturn
 
 from .. import __version__
 from ..errors import ConversionError, MapperError, MappingError, PayloadError
-from . import check, convert, eval, fuzz, test, validate
+from . import check, convert, eval, fuzz, serve, test, validate
 from ._common import EXIT_INPUT, EXIT_USAGE, Streams, Terminated, UsageError, in_flags
 
-COMMANDS = (convert, validate, check, test, fuzz, eval)
+COMMANDS = (convert, validate, check, test, fuzz, eval, serve)
 
 
 class _Parser(argparse.ArgumentParser):
