@@ -45,7 +45,7 @@ async def on_http_exception(request: Request, exc: Exception) -> Response:
         if exc.status_code == 404:
             message = f"no such path: {request.url.path} (see /docs or /openapi.json)"
         elif exc.status_code == 405:
-            allowed = (exc.headers or {}).get("Allow", "")
+            allowed = ", ".join(sorted((exc.headers or {}).get("Allow", "").split(", ")))  # a set: say it in order
             message = f"{request.method} is not allowed on {request.url.path} (allowed: {allowed})"
         body = {"error": _CODES.get(exc.status_code, "http-error"), "message": message}
     return JSONResponse(body, exc.status_code, headers=exc.headers)

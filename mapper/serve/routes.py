@@ -101,6 +101,11 @@ async def describe_mapping(request: Request) -> Response:
     return JSONResponse(request.app.state.served.description(request.path_params["name"]))
 
 
+async def mapping(request: Request) -> Response:
+    # One route for both methods, so that a 405 names them both in Allow.
+    return await (convert_records(request) if request.method == "POST" else describe_mapping(request))
+
+
 async def openapi(request: Request) -> Response:
     return JSONResponse(request.app.state.served.openapi)
 
@@ -126,8 +131,7 @@ async def ready(request: Request) -> Response:
 
 ROUTES = [
     Route("/mappings", list_mappings, methods=["GET"]),
-    Route("/mappings/{name}", describe_mapping, methods=["GET"]),
-    Route("/mappings/{name}", convert_records, methods=["POST"]),
+    Route("/mappings/{name}", mapping, methods=["GET", "POST"]),
     Route("/openapi.json", openapi, methods=["GET"]),
     Route("/docs", docs, methods=["GET"]),
     Route("/health", health, methods=["GET"]),
