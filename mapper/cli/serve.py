@@ -77,15 +77,15 @@ def seconds(text: str) -> float:
 
 
 def execute(args: argparse.Namespace, streams: Streams) -> int:
-    directory = Path(args.directory)
-    if not directory.is_dir():
-        raise UsageError(f"no such folder of mappings: {directory}")
     try:
         from .. import serve
     except ImportError as error:
-        if error.name not in ("starlette", "uvicorn", "anyio"):
+        if (error.name or "").partition(".")[0] not in ("starlette", "uvicorn", "anyio"):
             raise
         raise UsageError(f"mapper serve needs the serve extra: pip install 'mapper[serve]' ({error})") from error
+    directory = Path(args.directory)
+    if not directory.is_dir():
+        raise UsageError(f"no such folder of mappings: {directory}")
     catalog = serve.load_catalog(directory, functions=user_functions(args.functions))
     if not catalog.mappings and not catalog.broken:
         raise UsageError(f"no mapping files (*.yaml) in {directory}")
