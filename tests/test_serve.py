@@ -9,6 +9,8 @@ the test to let it go.
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import subprocess
 import sys
 import threading
@@ -514,3 +516,14 @@ def test_importing_mapper_imports_no_web_framework() -> None:
             "print(sorted(name for name in sys.modules if name.split('.')[0] in ('starlette', 'uvicorn', 'httpx')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert (done.returncode, done.stdout) == (0, "[]\n"), done.stderr
+
+
+def test_the_readme_example_answers_what_the_readme_says(client: httpx.Client) -> None:
+    section = (ROOT / "README.md").read_text("utf-8").split("\n## Serve\n", 1)[1].split("\n## ", 1)[0]
+    curl = next(block for block in re.findall(r"```sh\n(.*?)```", section, re.S) if "curl" in block)
+    command = shlex.split(curl.replace("\\\n", " ").split("&\n", 1)[1])
+    url, data = command[command.index("-s") + 1], command[command.index("-d") + 1].removeprefix("@")
+    shown = json.loads(re.findall(r"```json\n(.*?)```", section, re.S)[0])
+    answer = post(client, url.removeprefix("localhost:8000/mappings/"), (ROOT / data).read_bytes())
+    assert answer.status_code == 200
+    assert ordered(answer.json()) == ordered(shown)
