@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import socket
 import subprocess
 import sys
 import threading
@@ -527,3 +528,12 @@ def test_the_readme_example_answers_what_the_readme_says(client: httpx.Client) -
     answer = post(client, url.removeprefix("localhost:8000/mappings/"), (ROOT / data).read_bytes())
     assert answer.status_code == 200
     assert ordered(answer.json()) == ordered(shown)
+
+
+def test_the_socket_says_tcp_so_that_asyncio_turns_nagle_off() -> None:
+    # With proto 0, asyncio leaves Nagle's algorithm on, and each answer waits for a delayed ACK (40 ms).
+    sock = bind("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()
