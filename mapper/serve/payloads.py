@@ -112,7 +112,7 @@ def convert(mapping: Mapping, body: bytes, fmt: str, output: str) -> Answer:
         else:
             rejects.append(_reject(error, number, line, record))
     count = len(outputs) + len(rejects)
-    if single and count == 1:
+    if single:  # one JSON object: one record
         if rejects:
             return Answer(422, MEDIA_TYPES["json"], rejects[0], 1, 1)
         output_record = outputs[0][1]
