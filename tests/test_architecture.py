@@ -108,7 +108,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
     ("payload formats", frozenset({"mapper.formats"})),
     ("running conversions", frozenset({"mapper.engine", "mapper.dask"})),
     ("tools for CI", frozenset({"mapper.tooling"})),
-    ("the command line", frozenset({"mapper.cli"})),
+    ("the command line", frozenset({"mapper.cli", "mapper.serve"})),
     ("the front door", frozenset({"mapper"})),
 ]
 

@@ -1,0 +1,145 @@
+"""Benchmark: `mapper serve` under a bounded load on the loopback, against the mapping alone.
+
+    python -m benchmarks.bench_serve [--records N] [--clients C] [--batches B] [--batch-clients C]
+
+Starts the real ``mapper serve`` (on the shipped mappings, ``--port 0``) in a
+process of its own, then sends, from this process, with a fixed number of
+concurrent httpx clients and a fixed number of requests:
+
+- ``single``: N requests of one CRM contact each, from C clients;
+- ``batch``: B requests of 1000 contacts each (a JSON array), from C clients.
+
+Reported for each: records/s, and the p50 and p99 latency of a request. The
+same contacts then go through ``Mapping.apply_many`` in this process: the
+``http/mapping`` figure is the time per record over HTTP over the time per
+record of the mapping alone, less one: what the HTTP layer (parsing and
+writing the bodies, the framework, the loopback, the client) costs for each
+unit of mapping. Goal (issue 16): below 1 for batches. The client shares the
+machine's 2 cores with the server, so the figures are a floor. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .workloads import CRM_MAPPING, crm_contact
+
+BATCH = 1000
+PATH = "/mappings/crm-contact-to-member"
+
+
+@contextmanager
+def mapper_serve(concurrency: int) -> Iterator[str]:
+    """The URL of a ``mapper serve`` process on the shipped mappings, stopped on exit."""
+    with tempfile.TemporaryFile("w+") as log:
+        command = [sys.executable, "-c", "from mapper.cli import main; main()", "serve", str(CRM_MAPPING.parent),
+                   "--port", "0", "--max-concurrency", str(concurrency), "--max-body", "64M"]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, text=True)
+        try:
+            deadline = time.monotonic() + 60
+            while " on http://" not in (banner := _first_line(log)):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"mapper serve did not start: {banner}")
+                time.sleep(0.05)
+            yield banner.split(" on ")[1].split(" ")[0]
+        finally:
+            process.terminate()
+            process.wait(30)
+
+
+def _first_line(log: Any) -> str:
+    log.seek(0)
+    return str(log.readline())
+
+
+async def load(url: str, bodies: list[bytes], clients: int) -> tuple[float, list[float]]:
+    """Send every body once, from ``clients`` concurrent clients; the wall time and each request's latency."""
+    import httpx
+
+    pending = iter(bodies)
+    latencies: list[float] = []
+
+    async def client() -> None:
+        async with httpx.AsyncClient(base_url=url, timeout=120) as http:
+            for body in pending:
+                started = time.perf_counter()
+                answer = await http.post(PATH, content=body, headers={"Content-Type": "application/json"})
+                latencies.append(time.perf_counter() - started)
+                if answer.status_code not in (200, 422):  # a generated contact may be rejected, as by convert
+                    raise RuntimeError(f"{answer.status_code}: {answer.text[:200]}")
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return time.perf_counter() - started, latencies
+
+
+def mapping_alone(records: list[Any]) -> float:
+    """Seconds per record of ``Mapping.apply_many``, best of three."""
+    import mapper
+
+    mapping = mapper.load(CRM_MAPPING)
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        for _result in mapping.apply_many(records):
+            pass
+        best = min(best, time.perf_counter() - started)
+    return best / len(records)
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=int, default=2000, help="single-record requests (default 2000)")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent clients for single records (default 4)")
+    parser.add_argument("--batches", type=int, default=20, help=f"requests of {BATCH} records (default 20)")
+    parser.add_argument("--batch-clients", type=int, default=2, help="concurrent clients for batches (default 2)")
+    parser.add_argument("--json", metavar="FILE")
+    args = parser.parse_args(argv)
+    rng = random.Random(1)
+    contacts = [crm_contact(rng, number) for number in range(1, max(args.records, BATCH) + 1)]
+    singles = [json.dumps(contact).encode() for contact in contacts[: args.records]]
+    batches = [json.dumps(contacts[:BATCH]).encode()] * args.batches
+    per_record = mapping_alone(contacts[:BATCH])
+    results: dict[str, Any] = {"mapping_records_per_s": round(1 / per_record)}
+    with mapper_serve(max(args.clients, args.batch_clients)) as url:
+        asyncio.run(load(url, singles[:50], args.clients))  # warm-up
+        for name, bodies, clients, records in (("single", singles, args.clients, len(singles)),
+                                               ("batch", batches, args.batch_clients, len(batches) * BATCH)):
+            seconds, latencies = asyncio.run(load(url, bodies, clients))
+            results[name] = {
+                "requests": len(bodies), "clients": clients, "records_per_s": round(records / seconds),
+                "p50_ms": round(statistics.median(latencies) * 1000, 2),
+                "p99_ms": round(_percentile(latencies, 0.99) * 1000, 2),
+                "http/mapping": round(seconds / records / per_record - 1, 2),
+            }
+    print(f"\nmapper serve, CRM mapping, loopback (mapping alone: {results['mapping_records_per_s']:,} records/s)")
+    print(f"  {'load':<28} {'records/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'http/mapping':>13}")
+    for name in ("single", "batch"):
+        row = results[name]
+        what = f"{name} x{row['requests']}, {row['clients']} clients"
+        print(f"  {what:<28} {row['records_per_s']:>10,} {row['p50_ms']:>8} {row['p99_ms']:>8} "
+              f"{row['http/mapping']:>13}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return results
+
+
+if __name__ == "__main__":
+    main()
