@@ -281,13 +281,13 @@ def test_text_summary_counts_what_is_not_silenced(silenced: Path) -> None:
 # -- check fails what convert refuses (issue 13, item 10) -----------------------------------------
 
 @pytest.mark.parametrize(("case_name", "code", "convert_says"), [
-    ("m102-records-syntax", "M102", "is not a JMESPath expression"),
+    ("m111-records-syntax", "M111", "is not a JMESPath expression"),
     ("m110-invalid-regex", "M110", "invalid regular expression"),
 ])
 def test_check_fails_what_convert_refuses(case_name: str, code: str, convert_says: str, tmp_path: Path) -> None:
     _write_case(_case(CORPUS / f"{case_name}.yaml"), tmp_path)
     record = {"id": "a-1", "name": {"last": "Ng"}}
-    (tmp_path / "in.json").write_text(json.dumps({"data": {"people": [record]}} if code == "M102" else record))
+    (tmp_path / "in.json").write_text(json.dumps({"data": {"people": [record]}} if code == "M111" else record))
     convert = _process(["convert", "mapping.yaml", "in.json", "-o", "out.json"], tmp_path)
     assert convert.returncode != 0 and convert_says in convert.stderr
     check = _process(["check", "mapping.yaml"], tmp_path)

@@ -215,7 +215,7 @@ class _FileChecker:
             compile_expression(records)
         except ExpressionError as error:
             expr = Expr(records, document.locate(("source", "records")))
-            self.add("M102", f"records {records!r} is not a JMESPath expression: {error.message}",
+            self.add("M111", f"records {records!r} is not a JMESPath expression: {error.message}",
                      expression_location(document, expr, error.offset))
 
     # -- stage 4: the engine agrees -------------------------------------------------------------

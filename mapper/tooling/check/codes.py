@@ -35,6 +35,7 @@ CODES: dict[str, Code] = {code.code: code for code in (
     Code("M108", "error", "a schema file is missing or is not a valid JSON Schema"),
     Code("M109", "error", "the mapping does not load for another reason"),
     Code("M110", "error", "a regular expression literal does not compile, so every call with it fails"),
+    Code("M111", "error", "the source's `records` expression does not compile (mapper convert refuses it)"),
     Code("M201", "error", "a rule writes a property the target schema does not allow"),
     Code("M202", "error", "a required target property is written by no rule"),
     Code("M203", "error", "a rule's value can be of a type the target property does not take"),
@@ -55,4 +56,4 @@ CODES: dict[str, Code] = {code.code: code for code in (
 )}
 
 #: Codes a rule's ``ignore:`` cannot silence: the engine refuses such a mapping whatever ``check`` says.
-UNSILENCEABLE = frozenset({"M100", "M101", "M102", "M103", "M104", "M105", "M108", "M109"})
+UNSILENCEABLE = frozenset({"M100", "M101", "M102", "M103", "M104", "M105", "M108", "M109", "M111"})
