@@ -36,7 +36,7 @@ from ...functions.describe import show
 from ...lexer import tokenize
 from ...model import Binding, Lookup
 from ...runtime import ARITHMETIC_SYMBOLS
-from .narrowing import Known, NodeKey, assume, node_key
+from .narrowing import Known, Memo, NodeKey, assume, node_key
 from .shapes import (
     ANY,
     BOOLEAN,
@@ -64,6 +64,8 @@ from .shapes import (
 Node = dict[str, Any]
 #: report(code, message, offset in the expression or None)
 Report = Callable[[str, str, "int | None"], None]
+
+_NO_FACTS: Mapping[NodeKey, Shape] = {}
 
 _SCALAR_PARAM = {"string", "number", "boolean", "null", "object", "array", "expref"}
 
@@ -228,6 +230,9 @@ class _Walk:
         self.variables: dict[str, Shape] = dict(scope.variables)  # the ``$name`` bindings in scope
         self.local: frozenset[str] = frozenset()  # the names an expression's own ``let`` binds
         self.facts, self.facts_about = scope.facts, scope.facts_about  # see ``narrowing``
+        # One Known per (current, variables, facts, scope), so that narrowing's memo finds it again.
+        self._knowns: dict[tuple[int, int, int, int], tuple[Any, ...]] = {}
+        self._memo: Memo = {}
 
     def infer(self, node: Node, current: Shape) -> Shape:
         method: Callable[[Node, Shape], Shape] = getattr(self, f"_{node['type']}")
@@ -472,6 +477,19 @@ class _Walk:
         shape = self.infer(node, current)
         return truthy_part(shape), can_be_falsy(shape)
 
+    def _known(self, current: Shape) -> Known:
+        """What this walk knows where ``current`` is the current value: the same object for the same
+        state, for ``narrowing``'s memo."""
+        facts = self.facts if current is self.facts_about else _NO_FACTS
+        key = (id(current), id(self.variables), id(facts), id(self.scope))
+        found = self._knowns.get(key)
+        if found is None:
+            # The state is kept beside the Known, so that no id in the key is reused while the walk runs.
+            found = (Known(current, self.variables, facts), current, self.variables, facts, self.scope)
+            self._knowns[key] = found
+        known: Known = found[0]
+        return known
+
     def _silent(self) -> Callable[[Node, Shape], Shape]:
         """Types expressions as this walk would, seeing its variables, without reporting anything."""
         return self.typer.silent(replace(self.scope, variables=self.variables, facts=self.facts,
@@ -482,8 +500,7 @@ class _Walk:
         """While the body runs, the variables (and the source paths) are as where ``condition`` is truthy
         (or falsy, without ``holds``); gives the current value so narrowed."""
         saved = self.scope, self.variables, self.facts, self.facts_about
-        facts = self.facts if current is self.facts_about else {}
-        known = assume(condition, Known(current, self.variables, facts), holds, self._silent())
+        known = assume(condition, self._known(current), holds, self._silent(), self._memo)
         if holds:
             self.scope = self.scope.knowing(self.typer.truthy_paths(condition, current))
         self.variables, self.facts, self.facts_about = dict(known.variables), known.facts, known.current

@@ -53,18 +53,49 @@ def node_key(node: Node) -> NodeKey:
     return (node["type"], repr(node.get("value")), tuple(node_key(child) for child in node.get("children", ())))
 
 
-def assume(condition: Node, known: Known, holds: bool, infer: Infer) -> Known:
+#: How many levels of ``a && b`` that fails (or ``a || b`` that holds) are followed: each tries both
+#: outcomes of ``a``, so the work doubles per level; deeper, a condition tells nothing (always safe).
+MAX_DEPTH = 6
+#: How many object shapes one value may be narrowed into: each either-or case adds its own, so a long
+#: chain of ``a == 'x' && ... || ...`` would double them per link; beyond this, the condition tells nothing.
+MAX_OBJECTS = 4
+
+
+#: Results of ``assume`` by (condition, holds, known), each with the ``known`` it is for (which keeps
+#: the ids valid). A caller typing ``a || b || c ...`` asks for each left side in turn, and each
+#: contains the one before: one memo for the calls of one ``infer`` keeps that linear.
+Memo = dict[tuple[int, bool, int], tuple[Known, Known]]
+
+
+def assume(condition: Node, known: Known, holds: bool, infer: Infer, memo: Memo | None = None,
+           depth: int = 0) -> Known:
     """``known``, narrowed to where ``condition`` is truthy (``holds``) or falsy (not ``holds``)."""
+    memo = {} if memo is None else memo
+    key = (id(condition), holds, id(known))
+    hit = memo.get(key)
+    if hit is not None and hit[0] is known:
+        return hit[1]
+    result = _assume(condition, known, holds, infer, memo, depth)
+    memo[key] = (known, result)
+    return result
+
+
+def _assume(condition: Node, known: Known, holds: bool, infer: Infer, memo: Memo, depth: int) -> Known:
     kind = condition["type"]
+    if depth > MAX_DEPTH:
+        return known
     if kind == "not_expression":
-        return assume(condition["children"][0], known, not holds, infer)
+        return assume(condition["children"][0], known, not holds, infer, memo, depth)
     if kind in ("and_expression", "or_expression"):
         left, right = condition["children"]
         if (kind == "and_expression") == holds:  # a && b holds, a || b does not: both sides alike
-            return assume(right, assume(left, known, holds, infer), holds, infer)
+            return assume(right, assume(left, known, holds, infer, memo, depth), holds, infer, memo, depth)
         # a && b fails: a fails, or a holds and b fails; a || b holds: a holds, or a fails and b holds.
-        return _either(assume(left, known, holds, infer),
-                       assume(right, assume(left, known, not holds, infer), holds, infer))
+        deeper = depth + 1
+        either = _either(assume(left, known, holds, infer, memo, deeper),
+                         assume(right, assume(left, known, not holds, infer, memo, deeper), holds, infer, memo,
+                                deeper))
+        return known if _too_many_objects(either) else either
     if kind == "comparator" and condition["value"] in ("eq", "ne"):
         for subject, other in (condition["children"], reversed(condition["children"])):
             if other["type"] == "literal":
@@ -81,6 +112,11 @@ def _either(first: Known, second: Known) -> Known:
                  {name: _union(shape, second.variables[name])
                   for name, shape in first.variables.items() if name in second.variables},
                  {key: _union(shape, second.facts[key]) for key, shape in first.facts.items() if key in second.facts})
+
+
+def _too_many_objects(known: Known) -> bool:
+    shapes = [known.current, *known.variables.values(), *known.facts.values()]
+    return any(len(shape.objects) > MAX_OBJECTS for shape in shapes)
 
 
 def _union(first: Shape, second: Shape) -> Shape:
