@@ -297,3 +297,19 @@ def test_the_community_syntax_reports_at_the_culprit(text: str, reported: str) -
                                   "let $u = anything in $u.x + `1`", "$undefined.x + `1`", "(id || age) + `1`"])
 def test_arithmetic_on_what_may_be_a_number_or_null_is_not_reported(text: str) -> None:
     assert _typed(text)[1] == []
+
+
+@pytest.mark.parametrize(("text", "described"), [
+    ("age == '5' ? age : `0`", "an integer"),  # the branch where an integer equals a string never runs
+    ("kind == 'robot' ? kind : 'none'", "a string"),
+])
+def test_a_branch_that_cannot_run_adds_nothing(text: str, described: str) -> None:
+    shape = _shape(text)
+    assert shape.describe() == described and "robot" not in (shape.values or ())
+
+
+def test_a_long_chain_of_conditions_is_typed() -> None:
+    # Each either-or case of narrowing may try both outcomes of its left side: without the memo and
+    # the caps, this chain would take minutes.
+    text = " || ".join(f"kind == 'k{number}' && 'v{number}'" for number in range(200)) + " || 'none'"
+    assert _shape(text).describe() == "a string"

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
-from .shapes import ObjectShape, Shape, falsy_part, kind_of, narrow, of_value, truthy_part, union
+from .shapes import NOTHING, ObjectShape, Shape, falsy_part, kind_of, narrow, of_value, truthy_part, union
 
 Node = dict[str, Any]
 #: The shape of an expression run on a shape, typed without reporting anything.
@@ -187,6 +187,9 @@ def _equal(value: Any, shape: Shape) -> Shape:
         return Shape(frozenset({"null"}), null_from=shape.null_from, path=shape.path)
     if shape.unknown or kind_of(value) in ("array", "object"):
         return shape
+    if not shape.can_be(kind_of(value)) or (
+            shape.values is not None and not any(_same(candidate, value) for candidate in shape.values)):
+        return NOTHING  # it never equals the value: where it does, nothing runs
     return replace(of_value(value), formats=shape.formats, path=shape.path)
 
 
