@@ -2,23 +2,27 @@
 
 ``ExpressionTyper.infer(ast, current)`` follows jmespath 1.1.0's semantics
 node by node: a field of a non-object is null; an index or slice of a
-non-array is null; projections drop null results; filters keep items;
-``flatten`` merges one level; ``||`` and ``&&`` yield one of their operands
-by truthiness; functions return their declared types, refined as their
-``FunctionSpec.refines`` says (``sort_by`` has the shape of its array,
-``not_null`` of its first present argument, ``root()`` of the record...).
+non-array is null; projections drop null results; filters keep items (those
+their condition allows, see ``narrowing``); ``flatten`` merges one level;
+``||`` and ``&&`` yield one of their operands by truthiness (the right one
+typed where the left is falsy, or truthy); functions return their declared
+types, refined as their ``FunctionSpec.refines`` says (``sort_by`` has the
+shape of its array, ``not_null`` of its first present argument, ``root()``
+of the record, ``lookup()`` the table's values...).
 The walk knows no function by name: every fact it uses is on the spec.
 The community's additions: ``$`` is the record; ``let`` types its bindings
 in order into an environment the body (projections, filters and ``&expr``
-bodies included) reads; ``?:`` is either branch (the first where its
-condition holds, as under a ``when``); arithmetic is a number
+bodies included) reads, on top of the variables of the ``Scope`` (the
+mapping's ``let:`` blocks and ``each`` levels); ``?:`` is either branch,
+each typed where its condition holds or not; arithmetic is a number
 (an integer for ``+ - * // %`` on integers).
 
 On the way it reports what cannot work whatever the record: a field the
 source schema does not have, a step on the wrong kind of value, a call with
 the wrong number of arguments or an argument of a kind the function never
-takes, arithmetic on a value that is never a number. Each report carries the
-offset of the culprit in the expression text.
+takes, a regular expression literal that does not compile, arithmetic on a
+value that is never a number. Each report carries the offset of the culprit
+in the expression text.
 """
 
 from __future__ import annotations
@@ -747,7 +751,7 @@ class _Walk:
         if table is None or position + 1 >= len(arguments):
             return ANY  # an unknown table is the loader's error (M103)
         value = arguments[position + 1]
-        if not value.unknown and value.definite_kinds() and value.definite_kinds() <= {"array", "object"}:
+        if is_container(value):
             self.report("M107", lookup_of_container(table.name, value), offset)
             return ANY
         self.typer.observations.constant(value.path, table.values)
@@ -768,6 +772,12 @@ class _Walk:
         if 0 <= levels < len(stack):
             return stack[-1 - levels]
         return NULL
+
+
+def is_container(shape: Shape) -> bool:
+    """Known to be an array or an object whenever it is not null: nothing a lookup table translates."""
+    kinds = shape.definite_kinds()
+    return bool(kinds) and kinds <= {"array", "object"}
 
 
 def lookup_of_container(table: str, value: Shape) -> str:

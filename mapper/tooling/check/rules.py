@@ -27,7 +27,7 @@ from ...model import EachRule, Expr, Lookup, MappingSpec, ObjectRule, Rule, Valu
 from ...schemas import Schema, SchemaNode
 from ...validation import error_message
 from .codes import CODES, UNSILENCEABLE
-from .inference import ExpressionTyper, Observations, Scope, lookup_of_container
+from .inference import ExpressionTyper, Observations, Scope, is_container, lookup_of_container
 from .shapes import (
     ANY,
     TEXT_FORMATS,
@@ -69,8 +69,8 @@ class RuleChecker:
         self._target_validator: Any = target.validator(check_formats=True)
 
     def check(self) -> None:
-        """Check every rule, then report the ``let:`` bindings no expression reads (``W403``) and the
-        ``ignore:`` entries that silence nothing (``W405``)."""
+        """Check every rule, then what only the whole walk tells: the ``let:`` bindings no expression
+        reads (``W403``), and the ``ignore:`` entries that cannot or did not silence anything."""
         record = of_schema(self.source.root, "")
         self.object_fields(self.spec.rules, self.target.root, record.without_null(), Scope((record,)))
         read = self.typer.observations.bindings
@@ -79,7 +79,12 @@ class RuleChecker:
                 for binding in rule.bindings:
                     if binding not in read:
                         self.report("W403", f"${binding.name} is read by no rule", binding.location, None)
-            for code in sorted(rule.ignore):
+            self._check_ignore(rule)
+
+    def _check_ignore(self, rule: Rule) -> None:
+        """``W404`` for an ``ignore:`` code that is no code or cannot be silenced, ``W405`` for one that
+        silenced nothing (as ruff's RUF100: it should go before it hides a new problem)."""
+        for code in sorted(rule.ignore):
                 if code not in CODES or code in UNSILENCEABLE:
                     why = "is not a code of mapper check" if code not in CODES else \
                         "cannot be ignored: mapper convert refuses the mapping for it"
@@ -184,10 +189,9 @@ class RuleChecker:
         self._expect_kind(rule, target, "array", "builds an array")
         if rule.has_default and target is not None:
             self._check_value(rule, target, rule.default, "its default")
-        items = current
-        for position, level in enumerate(rule.levels):
-            # Level k runs on each item of level k - 1, seeing the names bound before it.
-            value, reported = self.shape_of(level.expr, items if position else current, scope, rule.name)
+        items = current  # what the first level runs on; each next one runs on an item of the one before
+        for level in rule.levels:
+            value, reported = self.shape_of(level.expr, items, scope, rule.name)
             if not reported and not value.can_be("array") and value.definite_kinds():
                 self.report("M303", f"`each` needs an array, but {level.expr.text!r} gives "
                                     f"{value.without_null().describe()}", level.expr.location, rule.name)
@@ -216,8 +220,7 @@ class RuleChecker:
         self._observe(value, target, rule)
         if rule.lookup is not None:
             lookup = self.spec.lookups[rule.lookup]
-            if not reported and not value.unknown and value.definite_kinds() <= {"array", "object"} \
-                    and value.definite_kinds():
+            if not reported and is_container(value):
                 self.report("M107", lookup_of_container(lookup.name, value), rule.location, rule.name)
                 reported = True
             if target is not None:
