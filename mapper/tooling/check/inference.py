@@ -34,6 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ...codegen import undefined_variable
 from ...errors import ExpressionError
 from ...functions import FunctionSpec, Refines, unknown_function, wrong_arity
 from ...functions.describe import show
@@ -89,6 +90,8 @@ class Scope:
     #: What expressions give (``narrowing``) when run on the current value ``facts_about``.
     facts: Mapping[NodeKey, Shape] = field(default_factory=dict)
     facts_about: Shape | None = None
+    #: ``variables`` are all those bound around the expression (a mapping's rules): another is undefined.
+    complete: bool = False
 
     def enter(self, shape: Shape, *, item: bool = False) -> Scope:
         return replace(self, stack=self.stack + (shape,), in_each=self.in_each or item)
@@ -556,7 +559,9 @@ class _Walk:
         binding = self.scope.bindings.get(name)
         if binding is not None and name not in self.local:
             self.typer.observations.bindings.add(binding)
-        # An undefined variable is the loader's error (M102), not a shape's.
+        if name not in self.variables and self.scope.complete:
+            # The loader's wording (it reads only the names of what is visible).
+            self.report("M102", undefined_variable(name, dict.fromkeys(self.variables, "")), node.get("offset"))
         return self.variables.get(name, ANY)
 
     def _ternary(self, node: Node, current: Shape) -> Shape:

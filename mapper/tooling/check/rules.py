@@ -72,7 +72,7 @@ class RuleChecker:
         """Check every rule, then what only the whole walk tells: the ``let:`` bindings no expression
         reads (``W403``), and the ``ignore:`` entries that cannot or did not silence anything."""
         record = of_schema(self.source.root, "")
-        self.object_fields(self.spec.rules, self.target.root, record.without_null(), Scope((record,)))
+        self.object_fields(self.spec.rules, self.target.root, record.without_null(), Scope((record,), complete=True))
         read = self.typer.observations.bindings
         for rule in walk_rules(self.spec.rules):
             if isinstance(rule, ObjectRule):
@@ -94,7 +94,8 @@ class RuleChecker:
 
     def report(self, code: str, message: str, location: Location, rule: str | None) -> None:
         """Report a finding, silenced when a rule being checked ignores its code."""
-        silencer = next((ignoring for ignoring in reversed(self.ignoring) if code in ignoring.ignore), None)
+        silencer = None if code in UNSILENCEABLE else next(
+            (ignoring for ignoring in reversed(self.ignoring) if code in ignoring.ignore), None)
         if silencer is not None:
             self.silenced.add((silencer.location, code))
         self.sink(code, message, location, rule, silencer is not None)
