@@ -12,6 +12,8 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -225,3 +227,68 @@ def test_user_functions_are_known_with_the_functions_option(tmp_path: Path, monk
     assert _run(["check", "mapping.yaml"])[:2] == (
         1, "mapping.yaml:6:18: M104 error: unknown function shout(); docs/functions.md lists every function\n")
     assert _run(["check", "mapping.yaml", "--functions", "my_functions"])[:2] == (0, "")
+
+
+# -- silencing with ignore:, through the real process ---------------------------------------------
+
+EXECUTABLE = shutil.which("mapper") or str(Path(sys.executable).parent / "mapper")
+
+
+def _process(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([EXECUTABLE, *argv], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def silenced(tmp_path: Path) -> Path:
+    """A mapping whose only errors are silenced by ignore: (and one with an error left too)."""
+    case = _case(CORPUS / "m205-silenced-by-ignore.yaml")
+    _write_case(case, tmp_path)
+    only_ignored = case["mapping"].replace('  age: {from: age, default: "unknown"}\n', "")
+    assert only_ignored != case["mapping"]
+    (tmp_path / "only-ignored.yaml").write_text(only_ignored, encoding="utf-8")
+    return tmp_path
+
+
+def test_silenced_findings_are_listed_in_json_marked_ignored(silenced: Path) -> None:
+    done = _process(["check", "--format", "json", "mapping.yaml"], silenced)
+    found = json.loads(done.stdout)
+    assert [(item["code"], item["line"], item.get("ignored", False)) for item in found] == [
+        ("M205", 7, True), ("M301", 11, True), ("M205", 12, True), ("M205", 13, False)]
+    assert found[0]["rule"] == "email"
+    assert done.returncode == 1
+
+
+def test_silenced_findings_are_not_counted_nor_printed(silenced: Path) -> None:
+    done = _process(["check", "only-ignored.yaml"], silenced)
+    assert (done.returncode, done.stdout) == (0, "")
+    assert done.stderr == "1 mapping checked: 0 errors, 0 warnings, 3 ignored\n"
+    assert _process(["check", "--format", "json", "only-ignored.yaml"], silenced).returncode == 0
+
+
+def test_silenced_findings_are_left_out_of_github_annotations(silenced: Path) -> None:
+    done = _process(["check", "--format", "github", "mapping.yaml"], silenced)
+    assert done.stdout.splitlines() == [
+        "::error file=mapping.yaml,line=13,col=3,title=M205::its default \"unknown\" is invalid for the target: "
+        "cannot convert 'unknown' to an integer without losing information"]
+
+
+def test_text_summary_counts_what_is_not_silenced(silenced: Path) -> None:
+    done = _process(["check", "mapping.yaml"], silenced)
+    assert done.stderr == "1 mapping checked: 1 error, 0 warnings, 3 ignored\n"
+    assert len(done.stdout.splitlines()) == 1
+
+
+# -- check fails what convert refuses (issue 13, item 10) -----------------------------------------
+
+@pytest.mark.parametrize(("case_name", "code", "convert_says"), [
+    ("m111-records-syntax", "M111", "is not a JMESPath expression"),
+    ("m110-invalid-regex", "M110", "invalid regular expression"),
+])
+def test_check_fails_what_convert_refuses(case_name: str, code: str, convert_says: str, tmp_path: Path) -> None:
+    _write_case(_case(CORPUS / f"{case_name}.yaml"), tmp_path)
+    record = {"id": "a-1", "name": {"last": "Ng"}}
+    (tmp_path / "in.json").write_text(json.dumps({"data": {"people": [record]}} if code == "M111" else record))
+    convert = _process(["convert", "mapping.yaml", "in.json", "-o", "out.json"], tmp_path)
+    assert convert.returncode != 0 and convert_says in convert.stderr
+    check = _process(["check", "mapping.yaml"], tmp_path)
+    assert check.returncode == 1 and f" {code} error: " in check.stdout

@@ -21,9 +21,10 @@ import jmespath
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from mapper.errors import MapperError
+from mapper.errors import Location, MapperError
 from mapper.expressions import compile_expression
 from mapper.functions import FunctionSpec, FunctionTable, ParamSpec, Refines, build_function_table
+from mapper.model import Lookup
 from mapper.parser import parse
 from mapper.schemas import load_schema
 from mapper.tooling.check.inference import ExpressionTyper, Observations, Scope
@@ -51,6 +52,12 @@ EXPRESSIONS = [
     "find_first(id, '-')", "find_last(id, '-', `2`)", "nickname || error('no nickname')",
     "round(age, `0`, 'half_even')", "replace(id, '-', '', `1`)", "split(id, '')", "trim(id, '')",
     "join(',', nickname && tags)",
+    # narrowing: filters, && and ||
+    "emails[?address != 'a'] | [0].address", "[kind][?@ != 'person'] | [0]", "[kind][?!(@ == 'person')]",
+    "emails[?primary || address == 'x'].address", "emails[?!primary].primary",
+    "emails[?address == 'a' && primary].address", "kind == 'person' && age || `0`",
+    "vip && kind == 'company' || id", "kind == 'person' && 'P' || kind == 'company' && 'C' || 'N'",
+    "[kind][?@ != 'person' || @ == `null`]", "emails[?!(address == 'a' || primary)]",
 ]
 
 #: The community's additions: jmespath cannot run them, mapper's compiled expressions do.
@@ -62,6 +69,11 @@ COMMUNITY_EXPRESSIONS = [
     "vip ? id : age", "nickname ? nickname : `null`", "nickname ? nickname : id",
     "let $n = nickname in $n ? $n : id", "age + `1`", "age - age", "age * `2`", "age / `2`",
     "age // `2`", "age % `3`", "age + `1.5`", "-age", "+age", "let $a = age in -$a * $a", "anything + `1`",
+    # narrowing: ternary conditions, variables, the same expression written again
+    "kind == 'person' ? kind : 'none'", "kind != 'person' ? kind : `null`", "!(kind == 'person') ? kind : id",
+    "emails[0].address == 'a' ? emails[0].address : id", "let $k = kind in $k == 'company' ? $k : 'p'",
+    "nickname == `null` ? id : nickname", "!vip ? vip : `true`", "length(tags) == `2` ? length(tags) : `0`",
+    "let $n = name in $n.first == 'Al' ? $n.first : $n.last", "kind == 'person' || kind == 'company' ? kind : 'x'",
 ]
 
 
@@ -178,6 +190,49 @@ def test_shapes_are_precise(text: str, described: str) -> None:
     assert _shape(text).describe() == described
 
 
+@pytest.mark.parametrize(
+    ("text", "values", "described"),
+    [
+        ("[kind][?@ != 'person'] | [0]", ("company",), "a string or null"),
+        ("emails[?address == 'x'] | [0].address", ("x",), "a string or null"),
+        ("[kind][?@ == 'person' || @ == 'company'] | [0]", ("person", "company"), "a string or null"),
+        ("kind == 'person' ? kind : 'none'", ("person", "none"), "a string"),
+        ("kind != 'person' ? kind : 'none'", ("company", "none"), "a string or null"),
+        ("!(kind != 'person') ? kind : 'none'", ("person", "none"), "a string"),
+        ("let $k = kind in $k == 'company' ? $k : 'p'", ("company", "p"), "a string"),
+        ("kind == 'person' && 'P' || kind == 'company' && 'C' || 'N'", ("P", "C", "N"), "a string"),
+        ("kind == 'person' && age || `0`", None, "an integer"),
+        ("vip && kind || 'none'", ("person", "company", "none"), "a string"),
+        ("nickname == `null` ? 'none' : nickname", None, "a string"),
+        ("emails[0].address == 'a' ? emails[0].address : 'b'", ("a", "b"), "a string"),
+    ],
+)
+def test_conditions_narrow_what_they_test(text: str, values: tuple[Any, ...] | None, described: str) -> None:
+    shape = _shape(text)
+    assert (shape.values, shape.describe()) == (values, described)
+
+
+def test_lookup_gives_the_tables_values() -> None:
+    table = Lookup("kinds", {"person": "P", "company": "C"}, Location("m.yaml", 1, 1))
+    with_default = Lookup("codes", {"1": 1}, Location("m.yaml", 2, 1), has_default=True, default=0)
+    record = of_schema(SCHEMA.root, "")
+    typer = ExpressionTyper(TABLE.specs, Observations(), {"kinds": table, "codes": with_default})
+    reports: list[str] = []
+
+    def typed(text: str) -> Shape:
+        return typer.infer_text(text, parse(text), record.without_null(), Scope((record,)),
+                                lambda code, message, offset: reports.append(f"{code}@{offset} {message}"))
+
+    assert (typed("lookup('kinds', kind)").values, typed("lookup('kinds', kind)").describe()) == (
+        ("P", "C"), "a string or null")
+    assert typed("lookup('kinds', id)").describe() == "a string"
+    assert typed("lookup('codes', age)").values == (1, 0)
+    assert typed("lookup('nowhere', id)").unknown
+    assert reports == []
+    typed("lookup('kinds', tags)")
+    assert reports == ["M107@0 lookup 'kinds' translates single values, but the value is always an array of strings"]
+
+
 def _first(*values: Any) -> Any:
     return next((value for value in values if value is not None), None)
 
@@ -228,6 +283,11 @@ def test_a_user_functions_facts_refine_its_result_as_the_libraries_do(text: str,
     ("`2` // 'x'", "M305@4 `//` needs two numbers, but its right operand is always a string"),
     ("-id", "M305@0 unary `-` needs a number, but its operand is always a string (id)"),
     ("+vip", "M305@0 unary `+` needs a number, but its operand is always a boolean (vip)"),
+    ("regex_match(id, '(')", 'M110@16 regex_match() argument 2: invalid regular expression "(": missing ), '
+                             "unterminated subpattern at position 0; every call would fail"),
+    ("regex_replace(id, 'a', 'b') || regex_extract(id, `\"[\"`)",
+     'M110@49 regex_extract() argument 2: invalid regular expression "[": unterminated character set at '
+     "position 0; every call would fail"),
 ])
 def test_the_community_syntax_reports_at_the_culprit(text: str, reported: str) -> None:
     assert _typed(text)[1] == [reported]
@@ -237,3 +297,19 @@ def test_the_community_syntax_reports_at_the_culprit(text: str, reported: str) -
                                   "let $u = anything in $u.x + `1`", "$undefined.x + `1`", "(id || age) + `1`"])
 def test_arithmetic_on_what_may_be_a_number_or_null_is_not_reported(text: str) -> None:
     assert _typed(text)[1] == []
+
+
+@pytest.mark.parametrize(("text", "described"), [
+    ("age == '5' ? age : `0`", "an integer"),  # the branch where an integer equals a string never runs
+    ("kind == 'robot' ? kind : 'none'", "a string"),
+])
+def test_a_branch_that_cannot_run_adds_nothing(text: str, described: str) -> None:
+    shape = _shape(text)
+    assert shape.describe() == described and "robot" not in (shape.values or ())
+
+
+def test_a_long_chain_of_conditions_is_typed() -> None:
+    # Each either-or case of narrowing may try both outcomes of its left side: without the memo and
+    # the caps, this chain would take minutes.
+    text = " || ".join(f"kind == 'k{number}' && 'v{number}'" for number in range(200)) + " || 'none'"
+    assert _shape(text).describe() == "a string"

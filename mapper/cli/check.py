@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..tooling.check import FORMATS, check_file, find_mappings
+from ..tooling.check import FORMATS, Totals, check_file, find_mappings
 from ._common import EXIT_OK, EXIT_REJECTS, Streams, UsageError
 
 DEFAULT_DIRECTORY = "mappings"
@@ -78,11 +78,8 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
     diagnostics = [diagnostic for path in files
                    for diagnostic in check_file(path, unused=args.unused, functions=functions)]
     streams.stdout.write(FORMATS[args.format](diagnostics).encode("utf-8"))
-    errors = sum(diagnostic.is_error for diagnostic in diagnostics)
-    warnings = len(diagnostics) - errors
+    totals = Totals.of(diagnostics)  # findings a rule's ignore: silences are listed in JSON, never counted
     if args.format == "text":
-        summary = (f"{len(files)} mapping{'s' if len(files) != 1 else ''} checked: "
-                   f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}\n")
-        streams.stderr.write(summary)
-    failed = errors > 0 or (args.strict and warnings > 0)
+        streams.stderr.write(f"{len(files)} mapping{'s' if len(files) != 1 else ''} checked: {totals}\n")
+    failed = totals.errors > 0 or (args.strict and totals.warnings > 0)
     return EXIT_REJECTS if failed else EXIT_OK

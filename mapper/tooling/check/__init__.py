@@ -36,18 +36,20 @@ from ...errors import (
     SchemaError,
     UnknownNameError,
 )
+from ...expressions import compile as compile_expression
 from ...functions import build_function_table
 from ...mapping import Mapping, load
 from ...mapping_file import read_mapping
-from ...model import MappingSpec, expressions_of, walk_rules
+from ...model import Expr, MappingSpec, expressions_of, walk_rules
 from ...parser import parse
 from ...schemas import Schema, display_path, load_schema
 from .codes import CODES, Code
 from .inference import ExpressionTyper, Observations
-from .report import FORMATS, Diagnostic
+from .report import FORMATS, Diagnostic, Totals
 from .rules import Parsed, RuleChecker, expression_location, unread_fields
 
-__all__ = ["CODES", "FORMATS", "Code", "Diagnostic", "Observations", "check_file", "find_mappings", "observe"]
+__all__ = ["CODES", "FORMATS", "Code", "Diagnostic", "Observations", "Totals", "check_file", "find_mappings",
+           "observe"]
 
 MAPPING_SUFFIXES = (".yaml", ".yml")
 
@@ -94,9 +96,9 @@ def observe(mapping: Mapping) -> Observations:
             except ExpressionError:
                 parsed[expr.text] = None
     observations = Observations()
-    typer = ExpressionTyper(mapping.function_table.specs, observations)
+    typer = ExpressionTyper(mapping.function_table.specs, observations, mapping.spec.lookups)
 
-    def ignore(code: str, message: str, location: Location, rule: str | None) -> None:
+    def ignore(code: str, message: str, location: Location, rule: str | None, ignored: bool) -> None:
         pass
 
     RuleChecker(mapping.spec, document, mapping.source_schema, mapping.target_schema, typer, parsed,
@@ -113,8 +115,9 @@ class _FileChecker:
         self.found: list[Diagnostic] = []
         self.unchecked: frozenset[Location] = frozenset()  # rules whose unknown lookup was reported
 
-    def add(self, code: str, message: str, location: Location, rule: str | None = None) -> None:
-        self.found.append(Diagnostic(code, message, location, rule))
+    def add(self, code: str, message: str, location: Location, rule: str | None = None,
+            ignored: bool = False) -> None:
+        self.found.append(Diagnostic(code, message, location, rule, ignored))
 
     def add_error(self, code: str, error: MappingError) -> None:
         self.add(code, error.message, error.location or Location(self.label))
@@ -135,7 +138,7 @@ class _FileChecker:
         parsed = self._parse_expressions(spec, document)
         if schemas is not None:
             reads = Observations()
-            typer = ExpressionTyper(table.specs, reads)
+            typer = ExpressionTyper(table.specs, reads, spec.lookups)
             source, target = schemas
             try:
                 RuleChecker(spec, document, source, target, typer, parsed, self.add, self.unchecked).check()
@@ -146,7 +149,7 @@ class _FileChecker:
             if self.unused:
                 for field in unread_fields(source, reads):
                     self.add("W401", f"source field {field!r} is read by no rule", spec.source.schema_location)
-        if not any(diagnostic.is_error for diagnostic in self.found):
+        if not any(diagnostic.fails for diagnostic in self.found):
             self._load()
 
     # -- stage 1: the file ----------------------------------------------------------------------
@@ -190,6 +193,7 @@ class _FileChecker:
     # -- stage 2: expressions -------------------------------------------------------------------
 
     def _parse_expressions(self, spec: MappingSpec, document: Document) -> Parsed:
+        self._check_records(spec, document)
         parsed: Parsed = {}
         for rule in walk_rules(spec.rules):
             for expr in expressions_of(rule):
@@ -201,6 +205,18 @@ class _FileChecker:
                     parsed[expr.text] = None
                     self.add("M102", error.message, expression_location(document, expr, error.offset), rule.name)
         return parsed
+
+    def _check_records(self, spec: MappingSpec, document: Document) -> None:
+        """A JSON source's ``records`` is an expression that ``mapper convert`` compiles before reading."""
+        records = spec.source.records
+        if spec.source.format != "json" or records is None:
+            return
+        try:
+            compile_expression(records)
+        except ExpressionError as error:
+            expr = Expr(records, document.locate(("source", "records")))
+            self.add("M111", f"records {records!r} is not a JMESPath expression: {error.message}",
+                     expression_location(document, expr, error.offset))
 
     # -- stage 4: the engine agrees -------------------------------------------------------------
 

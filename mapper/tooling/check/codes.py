@@ -1,7 +1,9 @@
 """The stable codes of ``mapper check``: one per kind of problem.
 
 Codes never change meaning; new problems get new codes. ``docs/ci.md``
-documents each one with an example (a test holds the two together).
+documents each one with an example (a test holds the two together). A rule's
+``ignore: [M205]`` silences the codes it lists for findings at that rule and
+the rules in it, but never those in ``UNSILENCEABLE``.
 
 - ``M1xx`` the mapping file itself: format, expressions, lookups, functions, schema files
 - ``M2xx`` the target side: what the rules write against the target schema
@@ -32,6 +34,8 @@ CODES: dict[str, Code] = {code.code: code for code in (
     Code("M107", "error", "a lookup is given an array or an object"),
     Code("M108", "error", "a schema file is missing or is not a valid JSON Schema"),
     Code("M109", "error", "the mapping does not load for another reason"),
+    Code("M110", "error", "a regular expression literal does not compile, so every call with it fails"),
+    Code("M111", "error", "the source's `records` expression does not compile (mapper convert refuses it)"),
     Code("M201", "error", "a rule writes a property the target schema does not allow"),
     Code("M202", "error", "a required target property is written by no rule"),
     Code("M203", "error", "a rule's value can be of a type the target property does not take"),
@@ -46,4 +50,10 @@ CODES: dict[str, Code] = {code.code: code for code in (
     Code("M305", "error", "an arithmetic operand (`+ - * / % //`, unary `-`) is never a number"),
     Code("W401", "warning", "a source field is read by no rule (with --unused)"),
     Code("W402", "warning", "a rule can only ever yield null"),
+    Code("W403", "warning", "a `let:` binding is read by no rule"),
+    Code("W404", "warning", "an `ignore:` code is not a code of mapper check, or one that cannot be ignored"),
+    Code("W405", "warning", "an `ignore:` code silences nothing at its rule"),
 )}
+
+#: Codes a rule's ``ignore:`` cannot silence: the engine refuses such a mapping whatever ``check`` says.
+UNSILENCEABLE = frozenset({"M100", "M101", "M102", "M103", "M104", "M105", "M108", "M109", "M111"})

@@ -2,54 +2,67 @@
 
 ``ExpressionTyper.infer(ast, current)`` follows jmespath 1.1.0's semantics
 node by node: a field of a non-object is null; an index or slice of a
-non-array is null; projections drop null results; filters keep items;
-``flatten`` merges one level; ``||`` and ``&&`` yield one of their operands
-by truthiness; functions return their declared types, refined as their
-``FunctionSpec.refines`` says (``sort_by`` has the shape of its array,
-``not_null`` of its first present argument, ``root()`` of the record...).
+non-array is null; projections drop null results; filters keep items (those
+their condition allows, see ``narrowing``); ``flatten`` merges one level;
+``||`` and ``&&`` yield one of their operands by truthiness (the right one
+typed where the left is falsy, or truthy); functions return their declared
+types, refined as their ``FunctionSpec.refines`` says (``sort_by`` has the
+shape of its array, ``not_null`` of its first present argument, ``root()``
+of the record, ``lookup()`` the table's values...).
 The walk knows no function by name: every fact it uses is on the spec.
 The community's additions: ``$`` is the record; ``let`` types its bindings
 in order into an environment the body (projections, filters and ``&expr``
-bodies included) reads; ``?:`` is either branch (the first where its
-condition holds, as under a ``when``); arithmetic is a number
+bodies included) reads, on top of the variables of the ``Scope`` (the
+mapping's ``let:`` blocks and ``each`` levels); ``?:`` is either branch,
+each typed where its condition holds or not; arithmetic is a number
 (an integer for ``+ - * // %`` on integers).
 
 On the way it reports what cannot work whatever the record: a field the
 source schema does not have, a step on the wrong kind of value, a call with
 the wrong number of arguments or an argument of a kind the function never
-takes, arithmetic on a value that is never a number. Each report carries the
-offset of the culprit in the expression text.
+takes, a regular expression literal that does not compile, arithmetic on a
+value that is never a number. Each report carries the offset of the culprit
+in the expression text.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ...codegen import undefined_variable
 from ...errors import ExpressionError
 from ...functions import FunctionSpec, Refines, unknown_function, wrong_arity
+from ...functions.describe import show
 from ...lexer import tokenize
+from ...model import Binding, Lookup
 from ...runtime import ARITHMETIC_SYMBOLS
+from .narrowing import Known, Memo, NodeKey, assume, node_key
 from .shapes import (
     ANY,
     BOOLEAN,
     INTEGER,
+    NOTHING,
     NULL,
     NUMBER,
     ObjectShape,
     Shape,
     array_of,
+    can_be_falsy,
+    falsy_part,
     find_properties,
     is_open,
     is_required,
-    kind_of,
+    looked_up,
     matches_pattern_property,
-    narrow,
     of_schema,
     of_value,
     property_names,
+    truthy_part,
     union,
 )
 
@@ -57,26 +70,49 @@ Node = dict[str, Any]
 #: report(code, message, offset in the expression or None)
 Report = Callable[[str, str, "int | None"], None]
 
-#: The shape of a call that never returns (it always raises): no kind at all, so a union ignores it.
-NOTHING = Shape(frozenset())
+_NO_FACTS: Mapping[NodeKey, Shape] = {}
 
 _SCALAR_PARAM = {"string", "number", "boolean", "null", "object", "array", "expref"}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Scope:
-    """Where an expression runs: the enclosing values (the record first) and whether inside ``each``."""
+    """Where an expression runs: the enclosing values (the record first), whether inside ``each``, and
+    the ``$name`` variables of the enclosing ``let:`` blocks and ``each`` levels."""
 
     stack: tuple[Shape, ...]
     in_each: bool = False
     #: Source paths a ``when`` has found truthy where the rule runs: not null there.
     truthy: frozenset[str] = frozenset()
+    variables: Mapping[str, Shape] = field(default_factory=dict)
+    #: The ``let:`` binding behind each variable that has one (a read of it is noted in ``Observations``).
+    bindings: Mapping[str, Binding] = field(default_factory=dict)
+    #: What expressions give (``narrowing``) when run on the current value ``facts_about``.
+    facts: Mapping[NodeKey, Shape] = field(default_factory=dict)
+    facts_about: Shape | None = None
+    #: ``variables`` are all those bound around the expression (a mapping's rules): another is undefined.
+    complete: bool = False
 
     def enter(self, shape: Shape, *, item: bool = False) -> Scope:
-        return Scope(self.stack + (shape,), self.in_each or item, self.truthy)
+        return replace(self, stack=self.stack + (shape,), in_each=self.in_each or item)
 
     def knowing(self, paths: frozenset[str]) -> Scope:
-        return Scope(self.stack, self.in_each, self.truthy | paths)
+        return replace(self, truthy=self.truthy | paths)
+
+    def bind(self, name: str, shape: Shape, binding: Binding | None = None) -> Scope:
+        """The scope with ``$name`` bound to ``shape`` (shadowing any outer ``$name``)."""
+        bindings = {key: value for key, value in self.bindings.items() if key != name}
+        if binding is not None:
+            bindings[name] = binding
+        return replace(self, variables={**self.variables, name: shape}, bindings=bindings)
+
+    def known(self, current: Shape) -> Known:
+        """What the scope knows where ``current`` is the current value (for ``narrowing.assume``)."""
+        return Known(current, self.variables, self.facts if current is self.facts_about else {})
+
+    def knowing_all(self, known: Known) -> Scope:
+        """The scope with the variables and facts of ``known``."""
+        return replace(self, variables=known.variables, facts=known.facts, facts_about=known.current)
 
 
 @dataclass
@@ -89,12 +125,14 @@ class Observations:
     argument position and the literal arguments (None where not literal).
     ``formats``: target formats a path's value ends up under. The last three
     guide ``mapper fuzz`` towards records that exercise the mapping.
+    ``bindings``: the ``let:`` bindings some expression reads.
     """
 
     read: set[str] = field(default_factory=set)
     constants: dict[str, set[Any]] = field(default_factory=dict)
     calls: dict[str, list[tuple[str, int, tuple[Any, ...]]]] = field(default_factory=dict)
     formats: dict[str, set[str]] = field(default_factory=dict)
+    bindings: set[Binding] = field(default_factory=set)
 
     def add(self, path: str) -> None:
         self.read.add(path)
@@ -111,6 +149,7 @@ class _Tokens:
     def __init__(self, text: str) -> None:
         self.offsets: dict[str, list[int]] = {}
         self.brackets: dict[str, list[int]] = {"filter": [], "flatten": [], "index": []}
+        self.strings: dict[str, list[int]] = {}
         try:
             tokens = tokenize(text)
         except ExpressionError:
@@ -122,6 +161,8 @@ class _Tokens:
                 self.brackets[token.kind].append(token.start)
             elif token.kind == "lbracket" and following.kind in ("number", "colon"):
                 self.brackets["index"].append(token.start)
+            elif token.kind == "literal" and isinstance(token.value, str):
+                self.strings.setdefault(token.value, []).append(token.start)
 
     def take(self, name: str) -> int | None:
         """The offset of the next use of ``name`` (a field or a function)."""
@@ -133,16 +174,35 @@ class _Tokens:
         found = self.brackets[kind]
         return found.pop(0) if found else None
 
+    def take_string(self, value: str) -> int | None:
+        """The offset of the next string literal (``'...'`` or a JSON string in backticks) of ``value``."""
+        found = self.strings.get(value)
+        return found.pop(0) if found else None
+
 
 class ExpressionTyper:
     """Infers shapes of the expressions of one mapping; reports through ``report``."""
 
-    def __init__(self, functions: Mapping[str, FunctionSpec], observations: Observations) -> None:
+    def __init__(self, functions: Mapping[str, FunctionSpec], observations: Observations,
+                 lookups: Mapping[str, Lookup] | None = None) -> None:
         self.functions = functions
         self.observations = observations
+        self.lookups: Mapping[str, Lookup] = lookups or {}
 
     def infer_text(self, text: str, ast: Node, current: Shape, scope: Scope, report: Report) -> Shape:
         return _Walk(self, _Tokens(text), scope, report).infer(ast, current)
+
+    def assume(self, ast: Node, current: Shape, scope: Scope, holds: bool = True) -> tuple[Shape, Scope]:
+        """The current value and the scope where condition ``ast`` is truthy (or falsy, without ``holds``):
+        the values it tests narrowed (see ``narrowing``), and with ``holds`` its ``truthy_paths``."""
+        known = assume(ast, scope.known(current), holds, self.silent(scope))
+        if holds:
+            scope = scope.knowing(self.truthy_paths(ast, current))
+        return known.current, scope.knowing_all(known)
+
+    def silent(self, scope: Scope) -> Callable[[Node, Shape], Shape]:
+        """Types expressions in ``scope`` without reporting anything."""
+        return _Walk(self, _Tokens(""), scope, lambda code, message, offset: None).infer
 
     def truthy_paths(self, ast: Node, current: Shape) -> frozenset[str]:
         """Source paths that are truthy (so not null) wherever condition ``ast`` holds.
@@ -174,11 +234,19 @@ class _Walk:
         self.report = report
         self.piped: Shape | None = None  # the value a pipe passes on, while its right side runs
         self.projecting = 0  # inside the right side of a projection
-        self.variables: dict[str, Shape] = {}  # the ``$name`` bindings in scope
+        self.variables: dict[str, Shape] = dict(scope.variables)  # the ``$name`` bindings in scope
+        self.local: frozenset[str] = frozenset()  # the names an expression's own ``let`` binds
+        self.facts, self.facts_about = scope.facts, scope.facts_about  # see ``narrowing``
+        # One Known per (current, variables, facts, scope), so that narrowing's memo finds it again.
+        self._knowns: dict[tuple[int, int, int, int], tuple[Any, ...]] = {}
+        self._memo: Memo = {}
 
     def infer(self, node: Node, current: Shape) -> Shape:
         method: Callable[[Node, Shape], Shape] = getattr(self, f"_{node['type']}")
-        return method(node, current)
+        shape = method(node, current)  # typed even when a fact knows better: its reports and offsets
+        if self.facts and current is self.facts_about:
+            return self.facts.get(node_key(node), shape)
+        return shape
 
     # -- paths ----------------------------------------------------------------------------------
 
@@ -331,38 +399,8 @@ class _Walk:
         if items is None:
             return ANY if base.definite_kinds() else NULL
         self.infer(condition, items)
-        items = self._narrowed(items, condition)
-        return self._projected(base, self._project(right, items))
-
-    def _narrowed(self, items: Shape, condition: Node) -> Shape:
-        """The items a filter keeps, when its condition tells their kind (``[?type=='A']``)."""
-        if condition["type"] == "and_expression":
-            for child in condition["children"]:
-                items = self._narrowed(items, child)
-            return items
-        if condition["type"] != "comparator" or condition["value"] != "eq":
-            return items
-        left, right = condition["children"]
-        for path_node, other in ((left, right), (right, left)):
-            chain = _field_chain(path_node)
-            if chain is not None and other["type"] == "literal":
-                return self._knowing(items, chain, other["value"])
-        return items
-
-    def _knowing(self, shape: Shape, chain: list[str], value: Any) -> Shape:
-        objects: list[ObjectShape] = []
-        for object_ in shape.objects:
-            if object_.node is None:
-                objects.append(object_)
-            elif len(chain) == 1:
-                objects.append(narrow(object_, chain[0], value))
-            else:
-                silent = _Walk(self.typer, _Tokens(""), self.scope, lambda code, message, offset: None)
-                inner = silent.field(Shape(frozenset({"object"}), objects=(object_,)), chain[0], None)
-                refined = self._knowing(inner, chain[1:], value)
-                overrides = tuple(item for item in object_.overrides if item[0] != chain[0])
-                objects.append(replace(object_, overrides=overrides + ((chain[0], refined),)))
-        return replace(shape, objects=tuple(objects))
+        kept = assume(condition, Known(items, self.variables), True, self._silent()).current
+        return self._projected(base, self._project(right, kept))
 
     def _value_projection(self, node: Node, current: Shape) -> Shape:
         base = self.infer(node["children"][0], current)
@@ -410,18 +448,73 @@ class _Walk:
         return result.with_absence() if current.nullable else result
 
     def _or_expression(self, node: Node, current: Shape) -> Shape:
-        left = self.infer(node["children"][0], current)
-        right = self.infer(node["children"][1], current)
-        if not _can_be_falsy(left):
-            return left
-        return union([_truthy_part(left), right])
+        left, right = node["children"]
+        truthy, falsy = self._truthiness(left, current)
+        if not falsy:
+            return truthy
+        with self._assuming(left, False, current) as narrowed:
+            return union([truthy, self.infer(right, narrowed)])
 
     def _and_expression(self, node: Node, current: Shape) -> Shape:
         left = self.infer(node["children"][0], current)
-        right = self.infer(node["children"][1], current)
-        if not _can_be_falsy(left):
-            return right
-        return union([_falsy_part(left), right])
+        with self._assuming(node["children"][0], True, current) as narrowed:
+            right = self.infer(node["children"][1], narrowed)
+        return union([falsy_part(left), right]) if can_be_falsy(left) else right
+
+    def _truthiness(self, node: Node, current: Shape) -> tuple[Shape, bool]:
+        """What ``node`` gives where it is truthy, and whether it can be falsy (typing it once).
+
+        ``a && b`` is truthy only as ``b`` (where ``a`` holds), so the ``false`` of a comparison ``a``
+        never comes out of ``a && b || c``: ``c`` does.
+        """
+        kind = node["type"]
+        if kind in ("and_expression", "or_expression"):
+            left, right = node["children"]
+            if kind == "and_expression":
+                first = self.infer(left, current)
+                with self._assuming(left, True, current) as narrowed:
+                    truthy, falsy = self._truthiness(right, narrowed)
+                return truthy, falsy or can_be_falsy(first)
+            truthy, falsy = self._truthiness(left, current)
+            if not falsy:
+                return truthy, False
+            with self._assuming(left, False, current) as narrowed:
+                other, other_falsy = self._truthiness(right, narrowed)
+            return union([truthy, other]), other_falsy
+        shape = self.infer(node, current)
+        return truthy_part(shape), can_be_falsy(shape)
+
+    def _known(self, current: Shape) -> Known:
+        """What this walk knows where ``current`` is the current value: the same object for the same
+        state, for ``narrowing``'s memo."""
+        facts = self.facts if current is self.facts_about else _NO_FACTS
+        key = (id(current), id(self.variables), id(facts), id(self.scope))
+        found = self._knowns.get(key)
+        if found is None:
+            # The state is kept beside the Known, so that no id in the key is reused while the walk runs.
+            found = (Known(current, self.variables, facts), current, self.variables, facts, self.scope)
+            self._knowns[key] = found
+        known: Known = found[0]
+        return known
+
+    def _silent(self) -> Callable[[Node, Shape], Shape]:
+        """Types expressions as this walk would, seeing its variables, without reporting anything."""
+        return self.typer.silent(replace(self.scope, variables=self.variables, facts=self.facts,
+                                         facts_about=self.facts_about))
+
+    @contextmanager
+    def _assuming(self, condition: Node, holds: bool, current: Shape) -> Iterator[Shape]:
+        """While the body runs, the variables (and the source paths) are as where ``condition`` is truthy
+        (or falsy, without ``holds``); gives the current value so narrowed."""
+        saved = self.scope, self.variables, self.facts, self.facts_about
+        known = assume(condition, self._known(current), holds, self._silent(), self._memo)
+        if holds:
+            self.scope = self.scope.knowing(self.typer.truthy_paths(condition, current))
+        self.variables, self.facts, self.facts_about = dict(known.variables), known.facts, known.current
+        try:
+            yield known.current
+        finally:
+            self.scope, self.variables, self.facts, self.facts_about = saved
 
     def _not_expression(self, node: Node, current: Shape) -> Shape:
         self.infer(node["children"][0], current)
@@ -450,37 +543,35 @@ class _Walk:
 
     def _let(self, node: Node, current: Shape) -> Shape:
         *bindings, body = node["children"]
-        enclosing = self.variables
+        enclosing, local = self.variables, self.local
         self.variables = dict(enclosing)  # inner bindings shadow outer ones until the body ends
         try:
             for binding in bindings:
                 # Each binding sees the ones before it; the body sees them all.
                 self.variables[binding["value"]] = self.infer(binding["children"][0], current)
+                self.local = self.local | {binding["value"]}
             return self.infer(body, current)
         finally:
-            self.variables = enclosing
+            self.variables, self.local = enclosing, local
 
     def _variable_ref(self, node: Node, current: Shape) -> Shape:
-        # An undefined variable is the loader's error (M102), not a shape's.
-        return self.variables.get(node["value"], ANY)
+        name: str = node["value"]
+        binding = self.scope.bindings.get(name)
+        if binding is not None and name not in self.local:
+            self.typer.observations.bindings.add(binding)
+        if name not in self.variables and self.scope.complete:
+            # The loader's wording (it reads only the names of what is visible).
+            self.report("M102", undefined_variable(name, dict.fromkeys(self.variables, "")), node.get("offset"))
+        return self.variables.get(name, ANY)
 
     def _ternary(self, node: Node, current: Shape) -> Shape:
         condition, chosen, otherwise = node["children"]
         self.infer(condition, current)
-        return union([self._where_true(condition, chosen, current), self.infer(otherwise, current)])
-
-    def _where_true(self, condition: Node, node: Node, current: Shape) -> Shape:
-        """``node`` typed where ``condition`` holds: the source paths (as for ``when``) and the variable
-        it tests are not null there, so ``a ? a : b`` is no nullable ``a``."""
-        scope, variables = self.scope, self.variables
-        self.scope = scope.knowing(self.typer.truthy_paths(condition, current))
-        name = condition.get("value") if condition["type"] == "variable_ref" else None
-        if name in variables:
-            self.variables = {**variables, name: _truthy_part(variables[name])}
-        try:
-            return self.infer(node, current)
-        finally:
-            self.scope, self.variables = scope, variables
+        results = []
+        for holds, branch in ((True, chosen), (False, otherwise)):
+            with self._assuming(condition, holds, current) as narrowed:
+                results.append(self.infer(branch, narrowed))
+        return union(results)
 
     def _arithmetic(self, node: Node, current: Shape) -> Shape:
         symbol = ARITHMETIC_SYMBOLS[node["value"]]
@@ -520,15 +611,33 @@ class _Walk:
         if problem is not None:
             return self._uncallable("M105", problem, children, offset)
         arguments = self._arguments(spec, children, current)
-        for position, (argument, param) in enumerate(zip(arguments, spec.params_for(len(arguments))), 1):
+        params = spec.params_for(len(arguments))
+        for position, (argument, param) in enumerate(zip(arguments, params), 1):
             self._check_argument(name, position, argument, param.types, offset)
+            if param.expects is not None and param.expects.kind == "regex_match":
+                self._check_pattern(name, param.expects.argument, children)
         self._observe_call(spec, children, arguments)
-        result = self._returns(spec, arguments, children)
+        result = self._returns(spec, arguments, children, offset)
         if spec.passes_text:
             paths = {argument.path for argument in arguments if not argument.only_null}
             if len(paths) == 1 and None not in paths:
                 result = replace(result, path=paths.pop())
         return result
+
+    def _check_pattern(self, name: str, position: int | None, children: list[Node]) -> None:
+        """Compile a literal regular expression argument as the function does: one that does not compile
+        makes every call fail, so every record reaching it is rejected."""
+        if position is None or position >= len(children):
+            return
+        pattern = children[position]
+        if pattern["type"] != "literal" or not isinstance(pattern["value"], str):
+            return
+        try:
+            re.compile(pattern["value"])
+        except re.error as error:
+            self.report("M110", f"{name}() argument {position + 1}: invalid regular expression "
+                                f"{show(pattern['value'])}: {error}; every call would fail",
+                        self.tokens.take_string(pattern["value"]))
 
     def _uncallable(self, code: str, problem: str, children: list[Node], offset: int | None) -> Shape:
         """Report a call that cannot run (in the loader's words); its arguments are still checked."""
@@ -588,8 +697,9 @@ class _Walk:
         self.report("M106", f"{name}() argument {position} must be {wanted}, but it is always "
                             f"{argument.without_null().describe()}{where}", offset)
 
-    def _returns(self, spec: FunctionSpec, arguments: list[Shape], children: list[Node]) -> Shape:
-        refined = self._refined(spec, arguments, children)
+    def _returns(self, spec: FunctionSpec, arguments: list[Shape], children: list[Node],
+                 offset: int | None) -> Shape:
+        refined = self._refined(spec, arguments, children, offset)
         if refined is not None:
             return refined
         shape = _declared(spec.returns)
@@ -600,7 +710,8 @@ class _Walk:
                 return Shape(shape.kinds, unknown=shape.unknown, items=shape.items, null_from=declared)
         return shape
 
-    def _refined(self, spec: FunctionSpec, arguments: list[Shape], children: list[Node]) -> Shape | None:
+    def _refined(self, spec: FunctionSpec, arguments: list[Shape], children: list[Node],
+                 offset: int | None) -> Shape | None:
         """The result as ``spec.refines`` says it follows from the arguments; None without a refinement."""
         refines = spec.refines
         if refines is None:
@@ -634,7 +745,22 @@ class _Walk:
             return INTEGER
         if kind == "never":
             return NOTHING
+        if kind == "lookup":
+            return self._looked_up(refines.argument, arguments, children, offset)
         return self._context(refines, children)
+
+    def _looked_up(self, position: int, arguments: list[Shape], children: list[Node], offset: int | None) -> Shape:
+        """``lookup('table', value)``: what the table gives for ``value``, as for a rule's ``lookup:``."""
+        name = children[position]
+        table = self.typer.lookups.get(name["value"]) if name["type"] == "literal" else None
+        if table is None or position + 1 >= len(arguments):
+            return ANY  # an unknown table is the loader's error (M103)
+        value = arguments[position + 1]
+        if is_container(value):
+            self.report("M107", lookup_of_container(table.name, value), offset)
+            return ANY
+        self.typer.observations.constant(value.path, table.values)
+        return looked_up(table, value)
 
     def _context(self, refines: Refines, children: list[Node]) -> Shape:
         stack = self.scope.stack
@@ -651,6 +777,18 @@ class _Walk:
         if 0 <= levels < len(stack):
             return stack[-1 - levels]
         return NULL
+
+
+def is_container(shape: Shape) -> bool:
+    """Known to be an array or an object whenever it is not null: nothing a lookup table translates."""
+    kinds = shape.definite_kinds()
+    return bool(kinds) and kinds <= {"array", "object"}
+
+
+def lookup_of_container(table: str, value: Shape) -> str:
+    """The one wording of ``M107``, for a rule's ``lookup:`` and for ``lookup()``."""
+    return (f"lookup {table!r} translates single values, but the value is always "
+            f"{value.without_null().describe()}")
 
 
 def _never_a_number(shape: Shape) -> bool:
@@ -715,43 +853,3 @@ def _restrict(shape: Shape, kinds: frozenset[str]) -> Shape:
                  items=shape.items if "array" in kinds else None,
                  values=shape.values, formats=shape.formats,
                  null_from=shape.null_from if "null" in kinds else None, path=shape.path)
-
-
-def _can_be_falsy(shape: Shape) -> bool:
-    if shape.unknown:
-        return True
-    if shape.kinds & {"null", "boolean", "array", "object"}:
-        return True
-    if "string" in shape.kinds:
-        return shape.values is None or "" in shape.values
-    return False
-
-
-def _truthy_part(shape: Shape) -> Shape:
-    if shape.unknown:
-        return ANY
-    kinds = shape.kinds - {"null"}
-    values = shape.values
-    if values is not None:
-        values = tuple(value for value in values if value not in ("", False))
-        kinds = frozenset(kind_of(value) for value in values) | (kinds & {"array", "object"}) if values else \
-            kinds & {"array", "object"}
-    return Shape(kinds, objects=shape.objects, items=shape.items, values=values or None,
-                 formats=shape.formats, path=shape.path)
-
-
-def _falsy_part(shape: Shape) -> Shape:
-    if shape.unknown:
-        return ANY
-    falsy: list[Shape] = []
-    if "null" in shape.kinds:
-        falsy.append(Shape(frozenset({"null"}), null_from=shape.null_from))
-    if "boolean" in shape.kinds:
-        falsy.append(of_value(False))
-    if "string" in shape.kinds and (shape.values is None or "" in shape.values):
-        falsy.append(of_value(""))
-    if "array" in shape.kinds:
-        falsy.append(array_of(None))
-    if "object" in shape.kinds:
-        falsy.append(of_value({}))
-    return union(falsy)

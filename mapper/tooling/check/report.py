@@ -1,9 +1,11 @@
 """Diagnostics and the formats ``mapper check`` writes them in.
 
 ``text``: ``path:line:col: M201 error: message``, one per line.
-``json``: a JSON array of objects (file, line, column, code, severity, message, rule).
+``json``: a JSON array of objects (file, line, column, code, severity, message, rule), the
+findings a rule's ``ignore:`` silences included, marked ``"ignored": true``.
 ``github``: workflow commands, so each problem shows on the pull request's diff:
 ``::error file=path,line=3,col=5,title=M201::message``.
+Text and github leave silenced findings out; no format counts them (``Totals``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ class Diagnostic:
     message: str
     location: Location
     rule: str | None = None
+    #: Silenced by a rule's ``ignore:``: listed in JSON, never counted.
+    ignored: bool = False
 
     @property
     def severity(self) -> str:
@@ -33,11 +37,17 @@ class Diagnostic:
     def is_error(self) -> bool:
         return self.severity == "error"
 
+    @property
+    def fails(self) -> bool:
+        """An error that is not silenced: ``check`` fails on it."""
+        return self.is_error and not self.ignored
+
     def __str__(self) -> str:
-        return f"{self.location}: {self.code} {self.severity}: {self.message}"
+        ignored = " (ignored)" if self.ignored else ""
+        return f"{self.location}: {self.code} {self.severity}{ignored}: {self.message}"
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        found: dict[str, object] = {
             "file": self.location.file,
             "line": self.location.line,
             "column": self.location.column,
@@ -46,13 +56,39 @@ class Diagnostic:
             "message": self.message,
             "rule": self.rule,
         }
+        if self.ignored:
+            found["ignored"] = True
+        return found
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.location.file or "", self.location.line or 0, self.location.column or 0, self.code)
 
 
+@dataclass(frozen=True)
+class Totals:
+    """What a run of ``check`` found: errors and warnings count, silenced findings do not."""
+
+    errors: int
+    warnings: int
+    ignored: int
+
+    @classmethod
+    def of(cls, diagnostics: Sequence[Diagnostic]) -> Totals:
+        counted = [diagnostic for diagnostic in diagnostics if not diagnostic.ignored]
+        errors = sum(diagnostic.is_error for diagnostic in counted)
+        return cls(errors, len(counted) - errors, len(diagnostics) - len(counted))
+
+    def __str__(self) -> str:
+        text = f"{_count(self.errors, 'error')}, {_count(self.warnings, 'warning')}"
+        return f"{text}, {self.ignored} ignored" if self.ignored else text
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"
+
+
 def format_text(diagnostics: Sequence[Diagnostic]) -> str:
-    return "".join(f"{diagnostic}\n" for diagnostic in diagnostics)
+    return "".join(f"{diagnostic}\n" for diagnostic in diagnostics if not diagnostic.ignored)
 
 
 def format_json(diagnostics: Sequence[Diagnostic]) -> str:
@@ -62,6 +98,8 @@ def format_json(diagnostics: Sequence[Diagnostic]) -> str:
 def format_github(diagnostics: Sequence[Diagnostic]) -> str:
     lines = []
     for diagnostic in diagnostics:
+        if diagnostic.ignored:
+            continue
         where = diagnostic.location
         properties = [f"file={_property(where.file or '')}"]
         if where.line is not None:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import jsonschema.exceptions
@@ -22,21 +23,23 @@ from ...coercion import CoercionError, coercer_for, refused_value, short_json
 from ...documents import Document
 from ...errors import Location
 from ...jsontypes import type_allows
-from ...model import EachRule, Expr, Lookup, MappingSpec, ObjectRule, Rule, ValueRule
+from ...model import EachRule, Expr, Lookup, MappingSpec, ObjectRule, Rule, ValueRule, walk_rules
 from ...schemas import Schema, SchemaNode
 from ...validation import error_message
-from .inference import ExpressionTyper, Observations, Scope
+from .codes import CODES, UNSILENCEABLE
+from .inference import ExpressionTyper, Observations, Scope, is_container, lookup_of_container
 from .shapes import (
     ANY,
     TEXT_FORMATS,
     Shape,
+    looked_up,
     of_schema,
     of_value,
     union,
 )
 
-#: report(code, message, location, rule name)
-Report = Callable[[str, str, Location, "str | None"], None]
+#: report(code, message, location, rule name, ignored): ``ignored`` when a rule's ``ignore:`` silences it
+Report = Callable[[str, str, Location, "str | None", bool], None]
 #: Parsed expressions by text (None when it did not compile: already reported).
 Parsed = dict[str, "dict[str, Any] | None"]
 
@@ -47,7 +50,7 @@ class RuleChecker:
     """Checks every rule of ``spec``; reports through ``report``."""
 
     def __init__(self, spec: MappingSpec, document: Document, source: Schema, target: Schema,
-                 typer: ExpressionTyper, parsed: Parsed, report: Report,
+                 typer: ExpressionTyper, parsed: Parsed, sink: Report,
                  unchecked: frozenset[Location] = frozenset()) -> None:
         self.spec = spec
         #: Rules whose value is not checked against the target (their lookup is unknown, already reported).
@@ -57,27 +60,61 @@ class RuleChecker:
         self.target = target
         self.typer = typer
         self.parsed = parsed
-        self.report = report
+        self.sink = sink
+        #: The rules being checked that have an ``ignore:``, innermost last.
+        self.ignoring: list[Rule] = []
+        #: (rule location, code) of every ``ignore:`` entry that silenced a finding.
+        self.silenced: set[tuple[Location, str]] = set()
         # descend() checks a value against a subschema in place, resolving its $refs.
         self._target_validator: Any = target.validator(check_formats=True)
 
     def check(self) -> None:
+        """Check every rule, then what only the whole walk tells: the ``let:`` bindings no expression
+        reads (``W403``), and the ``ignore:`` entries that cannot or did not silence anything."""
         record = of_schema(self.source.root, "")
-        self.object_fields(self.spec.rules, self.target.root, record.without_null(), Scope((record,)))
+        self.object_fields(self.spec.rules, self.target.root, record.without_null(), Scope((record,), complete=True))
+        read = self.typer.observations.bindings
+        for rule in walk_rules(self.spec.rules):
+            if isinstance(rule, ObjectRule):
+                for binding in rule.bindings:
+                    if binding not in read:
+                        self.report("W403", f"${binding.name} is read by no rule", binding.location, None)
+            self._check_ignore(rule)
+
+    def _check_ignore(self, rule: Rule) -> None:
+        """``W404`` for an ``ignore:`` code that is no code or cannot be silenced, ``W405`` for one that
+        silenced nothing (as ruff's RUF100: it should go before it hides a new problem)."""
+        for code in sorted(rule.ignore):
+                if code not in CODES or code in UNSILENCEABLE:
+                    why = "is not a code of mapper check" if code not in CODES else \
+                        "cannot be ignored: mapper convert refuses the mapping for it"
+                    self.report("W404", f"ignore: {code} {why}", rule.location, rule.name)
+                elif (rule.location, code) not in self.silenced:
+                    self.report("W405", f"ignore: {code} silences nothing here: remove it", rule.location, rule.name)
+
+    def report(self, code: str, message: str, location: Location, rule: str | None) -> None:
+        """Report a finding, silenced when a rule being checked ignores its code."""
+        silencer = None if code in UNSILENCEABLE else next(
+            (ignoring for ignoring in reversed(self.ignoring) if code in ignoring.ignore), None)
+        if silencer is not None:
+            self.silenced.add((silencer.location, code))
+        self.sink(code, message, location, rule, silencer is not None)
 
     # -- expressions ----------------------------------------------------------------------------
 
-    def shape_of(self, expr: Expr, current: Shape, scope: Scope, rule: Rule) -> tuple[Shape, bool]:
+    def shape_of(self, expr: Expr, current: Shape, scope: Scope, rule: str | None) -> tuple[Shape, bool]:
         """The shape of ``expr``'s value, and whether reading it reported anything."""
         ast = self.parsed.get(expr.text)
         if ast is None:
+            # It did not compile (reported): whatever it reads, no binding is unread because of it.
+            self.typer.observations.bindings.update(scope.bindings.values())
             return ANY, True
         reported = False
 
         def report(code: str, message: str, offset: int | None) -> None:
             nonlocal reported
             reported = True
-            self.report(code, message, expression_location(self.document, expr, offset), rule.name)
+            self.report(code, message, expression_location(self.document, expr, offset), rule)
 
         shape = self.typer.infer_text(expr.text, ast, current, scope, report)
         return shape, reported
@@ -86,10 +123,10 @@ class RuleChecker:
 
     def rule(self, rule: Rule, target: SchemaNode | None, required: bool, current: Shape, scope: Scope) -> None:
         if rule.when is not None:
-            self.shape_of(rule.when, current, scope, rule)
+            self.shape_of(rule.when, current, scope, rule.name)
             condition = self.parsed.get(rule.when.text)
             if condition is not None:
-                scope = scope.knowing(self.typer.truthy_paths(condition, current))
+                current, scope = self.typer.assume(condition, current, scope)
         if isinstance(rule, ValueRule):
             self.value_rule(rule, target, required, current, scope)
         elif isinstance(rule, ObjectRule):
@@ -102,7 +139,7 @@ class RuleChecker:
         if rule.has_default and target is not None:
             self._check_value(rule, target, rule.default, "its default")
         if rule.scope is not None:
-            value, reported = self.shape_of(rule.scope, current, scope, rule)
+            value, reported = self.shape_of(rule.scope, current, scope, rule.name)
             if not reported and not value.can_be("object") and value.definite_kinds():
                 self.report("M304", f"`from` gives {value.without_null().describe()}, never an object, "
                                     "so the rules below have no fields to read", rule.location, rule.name)
@@ -112,6 +149,9 @@ class RuleChecker:
         self.object_fields(rule, target, current, scope)
 
     def object_fields(self, rule: ObjectRule, target: SchemaNode | None, current: Shape, scope: Scope) -> None:
+        for binding in rule.bindings:
+            shape, _ = self.shape_of(binding.expr, current, scope, f"${binding.name}")
+            scope = scope.bind(binding.name, shape, binding)
         required = target.required() if target is not None else frozenset()
         written = {key for key, _ in rule.fields}
         if target is not None:
@@ -123,29 +163,43 @@ class RuleChecker:
                 self.report("M202", f"the target requires {which} {names} {where}but no rule writes "
                                     f"{'it' if len(missing) == 1 else 'them'}", rule.location, None)
         for key, child in rule.fields:
-            child_target = target.property(key) if target is not None else None
-            if target is not None and child_target is None and not target.allows_additional():
-                known = target.property_names()
-                close = difflib.get_close_matches(key, known, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                where = f" in {rule.name!r}" if rule.name != "<record>" else ""
-                self.report("M201", f"the target schema does not allow property {key!r}{where}{hint}",
-                            child.location, child.name)
-            self.rule(child, child_target, key in required, current, scope)
+            with self.ignores(child):
+                child_target = target.property(key) if target is not None else None
+                if target is not None and child_target is None and not target.allows_additional():
+                    known = target.property_names()
+                    close = difflib.get_close_matches(key, known, n=1)
+                    hint = f" (did you mean {close[0]!r}?)" if close else ""
+                    where = f" in {rule.name!r}" if rule.name != "<record>" else ""
+                    self.report("M201", f"the target schema does not allow property {key!r}{where}{hint}",
+                                child.location, child.name)
+                self.rule(child, child_target, key in required, current, scope)
+
+    @contextmanager
+    def ignores(self, rule: Rule) -> Iterator[None]:
+        """While ``rule`` and the rules in it are checked, its ``ignore:`` codes are silenced."""
+        if not rule.ignore:
+            yield
+            return
+        self.ignoring.append(rule)
+        try:
+            yield
+        finally:
+            self.ignoring.pop()
 
     def each_rule(self, rule: EachRule, target: SchemaNode | None, current: Shape, scope: Scope) -> None:
         self._expect_kind(rule, target, "array", "builds an array")
         if rule.has_default and target is not None:
             self._check_value(rule, target, rule.default, "its default")
-        each = rule.levels[0].expr
-        value, reported = self.shape_of(each, current, scope, rule)
-        if not reported and not value.can_be("array") and value.definite_kinds():
-            self.report("M303", f"`each` needs an array, but {each.text!r} gives "
-                                f"{value.without_null().describe()}", each.location, rule.name)
-            value = ANY
-        if len(rule.levels) > 1:
-            value = ANY  # the items of a flattening each are not typed yet
-        items = value.items if value.items is not None and not value.unknown else ANY
+        items = current  # what the first level runs on; each next one runs on an item of the one before
+        for level in rule.levels:
+            value, reported = self.shape_of(level.expr, items, scope, rule.name)
+            if not reported and not value.can_be("array") and value.definite_kinds():
+                self.report("M303", f"`each` needs an array, but {level.expr.text!r} gives "
+                                    f"{value.without_null().describe()}", level.expr.location, rule.name)
+                value = ANY
+            items = value.items if value.items is not None and not value.unknown else ANY
+            if level.name is not None:
+                scope = scope.bind(level.name, items)
         item_target = target.items() if target is not None else None
         item_scope = scope.enter(items, item=True)
         if isinstance(rule.item, ObjectRule):
@@ -161,25 +215,18 @@ class RuleChecker:
                 self._check_value(rule, target, rule.const, "its constant")
             return
         assert rule.source is not None
-        value, reported = self.shape_of(rule.source, current, scope, rule)
+        value, reported = self.shape_of(rule.source, current, scope, rule.name)
         if rule.has_default and target is not None:
             self._check_value(rule, target, rule.default, "its default")
         self._observe(value, target, rule)
         if rule.lookup is not None:
             lookup = self.spec.lookups[rule.lookup]
-            if not reported and not value.unknown and value.definite_kinds() <= {"array", "object"} \
-                    and value.definite_kinds():
-                self.report("M107", f"lookup {lookup.name!r} translates single values, but the value is "
-                                    f"always {value.without_null().describe()}", rule.location, rule.name)
+            if not reported and is_container(value):
+                self.report("M107", lookup_of_container(lookup.name, value), rule.location, rule.name)
                 reported = True
             if target is not None:
                 self._check_lookup(rule, target, lookup)
-            translated = [of_value(result) for result in lookup.values.values()]
-            if lookup.has_default:
-                translated.append(of_value(lookup.default))
-            if value.nullable:
-                translated.append(Shape(frozenset({"null"}), null_from=value.null_from))
-            value = union(translated)
+            value = looked_up(lookup, value)
         if rule.has_default:
             value = union([value.without_null(), of_value(rule.default)]) if value.nullable else value
         if reported or rule.location in self.unchecked:

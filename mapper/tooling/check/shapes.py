@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ...jsontypes import JSON_TYPES, schema_type, type_allows, with_article
+from ...model import Lookup
 from ...schemas import SchemaNode
 
 _ALL = frozenset(JSON_TYPES)
@@ -101,6 +102,8 @@ class Shape:
 
 
 ANY = Shape(_ALL, unknown=True)
+#: No value at all (a call that always raises, a branch that cannot run): a union ignores it.
+NOTHING = Shape(frozenset())
 NULL = Shape(frozenset({"null"}))
 BOOLEAN = Shape(frozenset({"boolean"}))
 INTEGER = Shape(frozenset({"integer"}))
@@ -116,9 +119,10 @@ def array_of(items: Shape | None) -> Shape:
 
 def union(shapes: Iterable[Shape]) -> Shape:
     """Any of ``shapes``."""
-    shapes = list(shapes)
+    given = list(shapes)
+    shapes = [shape for shape in given if shape.kinds or shape.unknown]  # NOTHING adds nothing
     if not shapes:
-        return NULL
+        return NOTHING if given else NULL
     if len(shapes) == 1:
         return shapes[0]
     kinds: set[str] = set()
@@ -176,6 +180,67 @@ def of_value(value: Any) -> Shape:
 
 #: The kind of a value as shapes count it (``of_value``): its narrowest JSON Schema type.
 kind_of = schema_type
+
+
+# -- truthiness (JMESPath: false, null, "", [] and {} are falsy) -------------------------------
+
+
+def can_be_falsy(shape: Shape) -> bool:
+    """Whether the value can be one JMESPath counts as false (``||`` then gives its right side)."""
+    if shape.unknown:
+        return True
+    if shape.kinds & {"null", "array", "object"}:
+        return True
+    if shape.values is not None:
+        return any(is_falsy(value) for value in shape.values)
+    return bool(shape.kinds & {"boolean", "string"})
+
+
+def is_falsy(value: Any) -> bool:
+    """JMESPath's falsiness of one scalar value (``0`` is true, unlike in Python)."""
+    return value is False or value == "" or value is None
+
+
+def truthy_part(shape: Shape) -> Shape:
+    """What the value can be where it is truthy."""
+    if shape.unknown:
+        return ANY
+    kinds = shape.kinds - {"null"}
+    values = shape.values
+    if values is not None:
+        values = tuple(value for value in values if not is_falsy(value))
+        kinds = frozenset(kind_of(value) for value in values) | (kinds & {"array", "object"})
+    return Shape(kinds, objects=shape.objects, items=shape.items, values=values or None,
+                 formats=shape.formats, path=shape.path)
+
+
+def falsy_part(shape: Shape) -> Shape:
+    """What the value can be where it is falsy: null, false, "", [] or {}, as its kinds allow."""
+    if shape.unknown:
+        return ANY
+    falsy: list[Shape] = []
+    if "null" in shape.kinds:
+        falsy.append(Shape(frozenset({"null"}), null_from=shape.null_from, path=shape.path))
+    if "boolean" in shape.kinds and (shape.values is None or False in shape.values):
+        falsy.append(replace(of_value(False), path=shape.path))
+    if "string" in shape.kinds and (shape.values is None or "" in shape.values):
+        falsy.append(replace(of_value(""), path=shape.path))
+    if "array" in shape.kinds:
+        falsy.append(array_of(None))
+    if "object" in shape.kinds:
+        falsy.append(of_value({}))
+    return union(falsy) if falsy else NOTHING
+
+
+def looked_up(lookup: Lookup, value: Shape) -> Shape:
+    """What translating ``value`` through ``lookup`` gives: one of its values (or its default); null
+    stays null. A value the table lacks, without a default, is an error, not a result."""
+    translated = [of_value(result) for result in lookup.values.values()]
+    if lookup.has_default:
+        translated.append(of_value(lookup.default))
+    if value.nullable:
+        translated.append(Shape(frozenset({"null"}), null_from=value.null_from))
+    return union(translated)
 
 
 # -- from schemas -------------------------------------------------------------------------------
