@@ -34,6 +34,8 @@ from ...errors import (
     MappingFormatError,
     MappingSyntaxError,
     SchemaError,
+    UnknownFunctionError,
+    UnknownLookupError,
     UnknownNameError,
 )
 from ...expressions import compile as compile_expression
@@ -150,7 +152,7 @@ class _FileChecker:
                 for field in unread_fields(source, reads):
                     self.add("W401", f"source field {field!r} is read by no rule", spec.source.schema_location)
         if not any(diagnostic.fails for diagnostic in self.found):
-            self._load()
+            self._load(document)
 
     # -- stage 1: the file ----------------------------------------------------------------------
 
@@ -220,8 +222,15 @@ class _FileChecker:
 
     # -- stage 4: the engine agrees -------------------------------------------------------------
 
-    def _load(self) -> None:
+    def _load(self, document: Document) -> None:
         try:
             load(self.path, functions=self.functions)
+        except ExpressionError as error:  # found only by compiling: placed inside the expression, as loading does
+            location = error.location or Location(self.label)
+            if error.location is not None:
+                location = expression_location(document, Expr(error.expression, error.location), error.offset)
+            code = "M103" if isinstance(error, UnknownLookupError) else "M104" if isinstance(
+                error, UnknownFunctionError) else "M102"
+            self.add(code, error.message, location)
         except MappingError as error:
             self.add("M109", error.message, error.location or Location(self.label))

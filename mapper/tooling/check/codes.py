@@ -53,6 +53,7 @@ CODES: dict[str, Code] = {code.code: code for code in (
     Code("W403", "warning", "a `let:` binding is read by no rule"),
     Code("W404", "warning", "an `ignore:` code is not a code of mapper check, or one that cannot be ignored"),
     Code("W405", "warning", "an `ignore:` code silences nothing at its rule"),
+    Code("W406", "warning", "a rule is still to be written (`todo`)"),
 )}
 
 #: Codes a rule's ``ignore:`` cannot silence: the engine refuses such a mapping whatever ``check`` says.
