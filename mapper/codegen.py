@@ -40,7 +40,7 @@ from .model import Lookup
 from .pysource import FunctionWriter, Module, Recipe, identifier
 from .runtime import ARITHMETIC_SYMBOLS, ORDER_SYMBOLS, RUNTIME, lookup_translator
 
-__all__ = ["Emitter", "Unsupported", "new_module", "undefined_variable"]
+__all__ = ["Emitter", "Unsupported", "ends_in_slice", "new_module", "undefined_variable"]
 
 Node = dict[str, Any]
 
@@ -165,7 +165,7 @@ class Emitter(FunctionWriter):
     def _projection(self, node: Node, source: str) -> str:
         left, right = node["children"]
         base = self.node(left, source)
-        if _is_slice(left):
+        if ends_in_slice(left):
             # A sliced string is one value, not items to project: the right side applies to it whole.
             return self._either(f"type({base}) is str", lambda: self.node(right, base),
                                 lambda: self._array_projection(base, right), "projected")
@@ -477,7 +477,7 @@ def undefined_variable(name: str, visible: Mapping[str, str]) -> str:
     return f"undefined variable ${name} (did you mean ${close[0]}?)" if close else f"undefined variable ${name}"
 
 
-def _is_slice(node: Node) -> bool:
+def ends_in_slice(node: Node) -> bool:
     """Whether ``node`` ends in a slice (``[1:3]``, ``name[::-1]``), the only left side that can give a string
     to a projection."""
     last: Node = node["children"][-1] if node["type"] == "index_expression" else node

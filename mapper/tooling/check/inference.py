@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ...codegen import undefined_variable
+from ...codegen import ends_in_slice, undefined_variable
 from ...errors import ExpressionError
 from ...functions import FunctionSpec, Refines, unknown_function, wrong_arity
 from ...functions.describe import show
@@ -49,6 +49,7 @@ from .shapes import (
     NOTHING,
     NULL,
     NUMBER,
+    STRING,
     ObjectShape,
     Shape,
     array_of,
@@ -351,14 +352,18 @@ class _Walk:
         return item.with_absence()  # past the end: null
 
     def _slice(self, node: Node, current: Shape) -> Shape:
+        # JEP-15: a slice of an array is an array, of a string a string (its characters); else null.
         offset = self.tokens.take_bracket("index")
-        if not current.can_be("array"):
+        if not current.can_be("array") and not current.can_be("string"):
             if current.definite_kinds():
-                self._report_wrong_step(current, "a slice", "an array", offset)
+                self._report_wrong_step(current, "a slice", "an array or a string", offset)
                 return ANY
             return NULL
-        result = array_of(current.items)
-        return result.with_absence() if current.kinds != {"array"} or current.unknown else result
+        parts = [array_of(current.items)] if current.can_be("array") else []
+        if current.can_be("string"):
+            parts.append(STRING)
+        result = union(parts)
+        return result.with_absence() if current.kinds - {"array", "string"} or current.unknown else result
 
     def _items_of(self, base: Shape, what: str, offset: int | None = None, hint: str = "") -> Shape | None:
         """The items a projection runs over; None when it can never run."""
@@ -375,11 +380,20 @@ class _Walk:
         return projected
 
     def _projection(self, node: Node, current: Shape) -> Shape:
-        base = self.infer(node["children"][0], current)
+        left, right = node["children"]
+        base = self.infer(left, current)
+        if ends_in_slice(left) and base.can_be("string"):
+            # A sliced string is one value, not items (as generated code does): the right side reads it whole.
+            whole = self.infer(right, STRING)
+            if not base.can_be("array"):
+                return whole.with_absence() if base.nullable else whole
+            items = self._items_of(base, "a projection")
+            projected = self._projected(base, self._project(right, items)) if items is not None else NULL
+            return union([whole, projected])
         items = self._items_of(base, "a projection")
         if items is None:
             return ANY if base.definite_kinds() else NULL
-        return self._projected(base, self._project(node["children"][1], items))
+        return self._projected(base, self._project(right, items))
 
     def _project(self, node: Node, items: Shape) -> Shape:
         self.projecting += 1
@@ -853,3 +867,4 @@ def _restrict(shape: Shape, kinds: frozenset[str]) -> Shape:
                  items=shape.items if "array" in kinds else None,
                  values=shape.values, formats=shape.formats,
                  null_from=shape.null_from if "null" in kinds else None, path=shape.path)
+
