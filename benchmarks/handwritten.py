@@ -12,7 +12,9 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 _STATUS = {"A": "subscribed", "U": "unsubscribed", "B": "cleaned", "P": "pending"}
-_INTEREST = {"hiking": "Outdoor", "camping": "Outdoor", "yoga": "Wellness", "running": "Wellness"}
+#: CRM interest -> Mailchimp interest ID (Outdoor, Wellness); every other interest is Other's.
+_INTEREST = {"hiking": "4bd2a8c701", "camping": "4bd2a8c701", "yoga": "9c1e7f3b22", "running": "9c1e7f3b22"}
+_OTHER_INTEREST = "e05d6a9f48"
 
 
 def crm_member(contact: dict[str, Any]) -> dict[str, Any]:
@@ -60,7 +62,7 @@ def crm_member(contact: dict[str, Any]) -> dict[str, Any]:
     out["vip"] = account.get("Tier__c") == "Strategic"
     out["tags"] = ["crm:" + tag for tag in (contact.get("LeadSource"), account.get("Industry")) if tag]
     if contact.get("Interests") is not None:
-        out["interests"] = [_INTEREST.get(interest, "Other") for interest in contact["Interests"]]
+        out["interests"] = {_INTEREST.get(interest, _OTHER_INTEREST): True for interest in contact["Interests"]}
     if contact.get("CreatedDate") is not None:
         moment = datetime.strptime(contact["CreatedDate"], "%Y-%m-%dT%H:%M:%S.%f%z")
         out["timestamp_signup"] = moment.isoformat(timespec="seconds" if not moment.microsecond else "milliseconds")

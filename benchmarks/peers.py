@@ -21,7 +21,7 @@ import jmespath
 
 from mapper.functions import build_function_table
 
-from .handwritten import _GENDER, _INTEREST, _PLACE, _STATUS, _minor
+from .handwritten import _GENDER, _INTEREST, _OTHER_INTEREST, _PLACE, _STATUS, _minor
 
 _OPTIONS = jmespath.Options(custom_functions=build_function_table())
 
@@ -67,7 +67,7 @@ def naive_crm(contact: Any) -> dict[str, Any]:
     out["tags"] = [_search("concat('crm:', @)", tag) for tag in _search("[LeadSource, Account.Industry][?@]", contact)]
     interests = _search("Interests", contact)
     if interests is not None:
-        out["interests"] = [_INTEREST.get(interest, "Other") for interest in interests]
+        out["interests"] = {_INTEREST.get(interest, _OTHER_INTEREST): True for interest in interests}
     _put(out, "timestamp_signup", _search("parse_datetime(CreatedDate, '%Y-%m-%dT%H:%M:%S.%f%z')", contact))
     out["source"] = "crm"
     _put(out, "external_id", _search("Id", contact))
@@ -156,7 +156,7 @@ def glom_crm() -> Callable[[Any], Any]:
         "language": lambda c: (c.get("PreferredLanguage__c") or "en").split("-")[0],
         "vip": Coalesce(("Account.Tier__c", lambda tier: tier == "Strategic"), default=False),
         "tags": lambda c: ["crm:" + t for t in (c.get("LeadSource"), (c.get("Account") or {}).get("Industry")) if t],
-        "interests": ("Interests", [lambda interest: _INTEREST.get(interest, "Other")]),
+        "interests": ("Interests", lambda interests: {_INTEREST.get(i, _OTHER_INTEREST): True for i in interests}),
         "timestamp_signup": Coalesce(("CreatedDate", signup), default=None),
         "source": lambda c: "crm",
         "external_id": T["Id"],
@@ -206,7 +206,7 @@ def glom_clinical() -> Callable[[Any], Any]:
 _JSONATA_CRM = r"""
 (
   $status := {"A": "subscribed", "U": "unsubscribed", "B": "cleaned", "P": "pending"};
-  $interest := {"hiking": "Outdoor", "camping": "Outdoor", "yoga": "Wellness", "running": "Wellness"};
+  $interest := {"hiking": "4bd2a8c701", "camping": "4bd2a8c701", "yoga": "9c1e7f3b22", "running": "9c1e7f3b22"};
   $primary := Emails[IsPrimary][0].Address;
   $email := $exists($primary) ? $primary : Emails[0].Address;
   $mobile := Phones[Type = "Mobile"][0].Number;
@@ -233,7 +233,7 @@ _JSONATA_CRM = r"""
     "language": PreferredLanguage__c ? $substringBefore(PreferredLanguage__c, "-") : "en",
     "vip": Account.Tier__c = "Strategic",
     "tags": [$map($filter([LeadSource, Account.Industry], function($v) { $v }), function($v) { "crm:" & $v })],
-    "interests": [Interests.($exists($lookup($interest, $)) ? $lookup($interest, $) : "Other")],
+    "interests": $merge([Interests.{($exists($lookup($interest, $)) ? $lookup($interest, $) : "e05d6a9f48"): true}]),
     "timestamp_signup": $fromMillis($toMillis(CreatedDate, "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z0000]"),
                                     "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01][Z01:01]",
                                     $substring(CreatedDate, 23, 5)),

@@ -57,7 +57,7 @@ CRM = mapper.load(ROOT / "mappings" / "crm-contact-to-member.yaml")
 @pytest.mark.parametrize("expected", [
     "def build_record(data, scope, path, failures):",
     "def build_merge_fields__ADDRESS(data, scope, path, failures):",
-    "def build_interests__item(data, outer, index, path, failures):",
+    "def build_tags__item(data, outer, index, path, failures):",
     "# merge_fields.ADDRESS.city: ",
     "crm-contact-to-member.yaml:36\n",
     "table_email_status = {",

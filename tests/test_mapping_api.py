@@ -40,7 +40,8 @@ def test_apply_builds_the_member(crm: mapper.Mapping) -> None:
     }
     assert member["merge_fields"]["BIRTHDAY"] == "07/14"
     assert member["tags"] == ["crm:Web", "crm:Manufacturing"]
-    assert member["interests"] == ["Outdoor", "Wellness", "Other"]
+    # Mailchimp's shape: interest ID -> true (hiking is Outdoor, yoga Wellness, chess Other).
+    assert member["interests"] == {"4bd2a8c701": True, "9c1e7f3b22": True, "e05d6a9f48": True}
     assert member["timestamp_signup"] == "2024-03-05T14:30:00+00:00"
     assert list(member) == ["email_address", "status", "email_type", "merge_fields", "language", "vip",
                             "tags", "interests", "timestamp_signup", "source", "external_id"]
