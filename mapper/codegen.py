@@ -196,7 +196,7 @@ class Emitter(FunctionWriter):
             item = self.fresh("item")
             with self.block(f"for {item} in {items}:"):
                 if condition is not None:
-                    with self.block(f"if is_true({self.node(condition, item)}):"):
+                    with self.block(f"if {self.truth(condition, item)}:"):
                         self._append_non_null(result, body, item)
                 else:
                     self._append_non_null(result, body, item)
@@ -233,9 +233,16 @@ class Emitter(FunctionWriter):
     def _short_circuit(self, node: Node, source: str, negate: str, prefix: str) -> str:
         left, right = node["children"]
         result = self.assign(self.node(left, source), prefix)
-        with self.block(f"if {negate}is_true({result}):"):
+        test = result if left["type"] in _BOOLEAN_NODES else f"is_true({result})"
+        with self.block(f"if {negate}{test}:"):
             self.line(f"{result} = {self.node(right, source)}")
         return result
+
+    def truth(self, node: Node, source: str) -> str:
+        """A Python test of whether ``node``'s value is true as JMESPath means it: the value itself for the
+        nodes that only give a boolean (comparisons, ``!``), else ``is_true()``."""
+        value = self.node(node, source)
+        return value if node["type"] in _BOOLEAN_NODES else f"is_true({value})"
 
     def _not_expression(self, node: Node, source: str) -> str:
         value = self.node(node["children"][0], source)
@@ -243,8 +250,15 @@ class Emitter(FunctionWriter):
         return self.assign(f"False if type({value}) in NUMBERS and {value} == 0 else not {value}", "negated")
 
     def _comparator(self, node: Node, source: str) -> str:
-        left, right = (self.node(child, source) for child in node["children"])
         operator = node["value"]
+        if operator in ("eq", "ne"):
+            known = _literal_side(node["children"])
+            if known is not None:
+                # Against a scalar literal, the test needs no call: `unit == 'degC'`, `value == `null``.
+                other, literal = known
+                test = _equals_literal(self.node(other, source), literal)
+                return self.assign(test if operator == "eq" else f"not ({test})", operator)
+        left, right = (self.node(child, source) for child in node["children"])
         if operator in ("eq", "ne"):
             # Python's 0 == False and 1 == True do not hold in JMESPath: equals()
             # handles the numbers; strings compare as they are.
@@ -287,7 +301,7 @@ class Emitter(FunctionWriter):
     def _ternary(self, node: Node, source: str) -> str:
         condition, chosen, otherwise = node["children"]
         # Only the chosen branch is evaluated.
-        return self._either(f"is_true({self.node(condition, source)})", lambda: self.node(chosen, source),
+        return self._either(self.truth(condition, source), lambda: self.node(chosen, source),
                             lambda: self.node(otherwise, source), "chosen")
 
     def _either(self, test: str, chosen: Callable[[], str], otherwise: Callable[[], str], prefix: str) -> str:
@@ -475,6 +489,32 @@ def undefined_variable(name: str, visible: Mapping[str, str]) -> str:
     ``undefined variable $nme (did you mean $name?)``."""
     close = get_close_matches(name, sorted(visible), n=1, cutoff=0.6)
     return f"undefined variable ${name} (did you mean ${close[0]}?)" if close else f"undefined variable ${name}"
+
+
+def _literal_side(children: list[Node]) -> tuple[Node, Any] | None:
+    """The other side and the value of a comparison's scalar literal side (null, a boolean, a number, a
+    string), if it has one."""
+    for literal, other in ((children[1], children[0]), (children[0], children[1])):
+        if literal["type"] == "literal" and (literal["value"] is None or type(literal["value"]) in _SCALARS):
+            return other, literal["value"]
+    return None
+
+
+def _equals_literal(value: str, literal: Any) -> str:
+    """Python for JMESPath's ``value == literal``: null and the booleans are themselves only (1 is not
+    true), a number equals numbers only, a string strings only (Python's own ``==`` there)."""
+    if literal is None or isinstance(literal, bool):
+        return f"{value} is {literal!r}"
+    if isinstance(literal, str):
+        return f"{value} == {literal!r}"
+    return f"(type({value}) in NUMBERS and {value} == {literal!r})"
+
+
+#: The nodes whose value is always true or false (a comparison's, a negation's).
+_BOOLEAN_NODES = frozenset({"comparator", "not_expression"})
+
+#: The types of the scalar literals a comparison tests without a call.
+_SCALARS = frozenset({bool, int, float, str})
 
 
 def ends_in_slice(node: Node) -> bool:
