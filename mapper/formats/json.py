@@ -443,11 +443,10 @@ class JsonWriter:
             stream.write(b"[")
 
     def encode(self, record: Any) -> bytes:
-        """The record's JSON text; raises ``RecordError`` when JSON cannot hold it exactly."""
-        data = dumps(record, indent=self.indent is not None)
-        if self.array and self.indent:
-            data = data.replace(b"\n", b"\n  ")
-        return data
+        """The record's JSON text, laid out as a document of its own (as ``json.dumps(indent=2)``; a writer
+        of arrays indents it further when it writes it); raises ``RecordError`` when JSON cannot hold it
+        exactly."""
+        return dumps(record, indent=self.indent is not None)
 
     def write(self, record: Any) -> None:
         self.write_encoded(self.encode(record))
@@ -455,8 +454,10 @@ class JsonWriter:
     def write_encoded(self, data: bytes) -> None:
         assert self._stream is not None, "begin() first"
         if self.array:
-            indent = b"  " if self.indent else b""
-            self._stream.write((b",\n" if self._count else b"\n") + indent + data)
+            if self.indent:
+                # Inside the array, one level deeper: JSON text has a raw newline only between its tokens.
+                data = b"  " + data.replace(b"\n", b"\n  ")
+            self._stream.write((b",\n" if self._count else b"\n") + data)
         elif self._count:
             raise ValueError("a JSON document holds one record; write arrays with array=True")
         else:

@@ -1,0 +1,50 @@
+"""What `mapper convert` prints, byte for byte, as jq and json.dumps(indent=2) users expect it.
+
+The README's first command is run as written (its `mapper convert` part) and its output compared
+with the expected record laid out by `json.dumps(indent=2)`; arrays too, with workers as well.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+EXECUTABLE = shutil.which("mapper") or str(Path(sys.executable).parent / "mapper")
+MAPPING = "mappings/crm-contact-to-member.yaml"
+FIXTURES = ROOT / "mappings" / "crm-contact-to-member.fixtures"
+
+
+def _convert(*argv: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([EXECUTABLE, "convert", *argv], cwd=ROOT, capture_output=True, timeout=120)
+
+
+def _laid_out(document: object) -> bytes:
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def test_the_readme_first_command_prints_the_record_as_json_dumps_indent_2() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first = re.findall(r"```(?:sh|bash|console)?\n(.*?)```", readme, re.S)[0]
+    command = first.strip().split("&&")[-1].strip()
+    argv = shlex.split(command)
+    assert argv[:2] == ["mapper", "convert"]
+    done = _convert(*argv[2:])
+    assert done.returncode == 0, done.stderr
+    expected = json.loads((FIXTURES / "full-contact.expected.json").read_text(encoding="utf-8"))
+    assert done.stdout == _laid_out(expected)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_an_array_of_records_is_laid_out_as_json_dumps_indent_2(jobs: str) -> None:
+    done = _convert(MAPPING, str(FIXTURES / "export-of-three-contacts.input.ndjson"), "--to", "json", "--jobs", jobs)
+    assert done.returncode == 0, done.stderr
+    expected = json.loads((FIXTURES / "export-of-three-contacts.expected.json").read_text(encoding="utf-8"))
+    assert done.stdout == _laid_out(expected)
