@@ -48,3 +48,38 @@ def test_an_array_of_records_is_laid_out_as_json_dumps_indent_2(jobs: str) -> No
     assert done.returncode == 0, done.stderr
     expected = json.loads((FIXTURES / "export-of-three-contacts.expected.json").read_text(encoding="utf-8"))
     assert done.stdout == _laid_out(expected)
+
+
+@pytest.mark.parametrize(
+    ("options", "indent"),
+    [(["--compact"], None), (["-c"], None), (["--indent", "4"], 4), (["--indent", "0"], None), ([], 2)],
+)
+def test_compact_and_indent_lay_out_json_output(options: list[str], indent: int | None) -> None:
+    record = json.loads((FIXTURES / "full-contact.expected.json").read_text(encoding="utf-8"))
+    single = _convert(MAPPING, str(FIXTURES / "full-contact.input.json"), *options)
+    assert single.returncode == 0, single.stderr
+    compact = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    assert single.stdout == ((compact if indent is None else json.dumps(record, indent=indent, ensure_ascii=False))
+                             + "\n").encode("utf-8")
+    many = _convert(MAPPING, str(FIXTURES / "export-of-three-contacts.input.ndjson"), "--to", "json", *options)
+    records = json.loads(many.stdout)
+    if indent is None:  # one record a line, inside the array's brackets
+        lines = [json.dumps(each, ensure_ascii=False, separators=(",", ":")) for each in records]
+        assert many.stdout == ("[\n" + ",\n".join(lines) + "\n]\n").encode("utf-8")
+    else:
+        assert many.stdout == _laid_out_with(records, indent)
+
+
+def _laid_out_with(document: object, indent: int) -> bytes:
+    return (json.dumps(document, indent=indent, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [(["--indent", "9"], "argument --indent: must be 0 to 8"),
+     (["--compact", "--indent", "4"], "argument --indent: not allowed with argument -c/--compact")],
+)
+def test_layout_options_that_cannot_be(options: list[str], message: str) -> None:
+    done = _convert(MAPPING, str(FIXTURES / "full-contact.input.json"), *options)
+    assert done.returncode == 2
+    assert message in done.stderr.decode("utf-8")

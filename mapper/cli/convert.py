@@ -54,6 +54,11 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                         help="output format: json, ndjson or xml (default: from the -o file name, "
                              "else the mapping's)")
     add_stream_options(parser)
+    layout = parser.add_mutually_exclusive_group()
+    layout.add_argument("-c", "--compact", action="store_true",
+                        help="JSON output: each record on one line")
+    layout.add_argument("--indent", type=_indent, default=2, metavar="N",
+                        help="JSON output: N spaces a level, 0 to 8 (default 2, as json.dumps(indent=2))")
     cluster = parser.add_argument_group("on a Dask cluster (docs/dask.md; pip install 'mapper[dask]')")
     cluster.add_argument("--engine", choices=("local", "dask"), default="local",
                          help="local: this machine (default); dask: a Dask cluster, writing one NDJSON part "
@@ -68,6 +73,17 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                               "instead of refusing to run")
     parser.set_defaults(execute=execute)
     return parser
+
+
+def _indent(text: str) -> int:
+    """An argparse type: the spaces a level of JSON output, 0 to 8."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value <= 8:
+        raise argparse.ArgumentTypeError("must be 0 to 8")
+    return value
 
 
 def execute(args: argparse.Namespace, streams: Streams) -> int:
@@ -88,7 +104,7 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
         rejects=streams.stdout if args.rejects == "-" else args.rejects, input_format=args.input_format,
         output_format=args.output_format, records=args.records, jobs=args.jobs or 1, fail_fast=args.fail_fast,
         max_rejects=args.max_rejects, stdin=streams.stdin, observer=progress, debug=args.debug,
-        xml_limits=xml_limits(args))
+        xml_limits=xml_limits(args), indent=None if args.compact or args.indent == 0 else args.indent)
     return finish(streams, "convert", counts, started=progress.started, verbs=("written", "rejected"),
                   rejects=args.rejects, quiet=args.quiet)
 
@@ -103,6 +119,8 @@ def execute_on_dask(args: argparse.Namespace, streams: Streams) -> int:
         raise UsageError("--engine dask writes NDJSON parts only (--to ndjson)")
     if args.fail_fast or args.max_rejects:
         raise UsageError("--fail-fast and --max-rejects do not apply to --engine dask")
+    if args.compact or args.indent != 2:
+        raise UsageError("--compact and --indent lay out JSON: --engine dask writes NDJSON parts")
     if xml_limits(args) != XmlLimits():
         raise UsageError("--xml-max-attributes and --xml-max-elements do not apply to --engine dask")
     if args.rejects is not None and os.path.normpath(args.rejects) == os.path.normpath(args.output):

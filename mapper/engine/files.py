@@ -44,6 +44,7 @@ def convert_files(
     observer: Observer | None = None,
     debug: bool = False,
     xml_limits: XmlLimits | None = None,
+    indent: int | None = 2,
 ) -> Counts:
     """Convert ``inputs`` with ``mapping`` into ``output``, as ``mapper convert`` does; return the counts.
 
@@ -63,7 +64,8 @@ def convert_files(
     maps in that many worker processes, output order kept. With ``debug``,
     ``observer.raised`` is told the traceback of every exception a rule of a
     rejected record raised (without it, no record pays for that). ``xml_limits``
-    bounds what an XML record may hold (default ``XmlLimits()``).
+    bounds what an XML record may hold (default ``XmlLimits()``). JSON output is laid out as
+    ``json.dumps(indent=indent)`` does (2 spaces a level; None: each record on one line).
 
     Raises ``MappingError`` for a bad mapping file, ``ConversionError`` for
     an input whose format cannot be told or an output that cannot be written,
@@ -84,6 +86,8 @@ def convert_files(
             or mapping.spec.target.format
     check_format(output_format)  # before any file is opened
     options = writer_options(mapping, output_format)
+    if output_format == "json":
+        options["indent"] = indent
 
     def make_writer() -> RecordWriter:
         # Known once the first record is read: a JSON document that is one record gives one record back.

@@ -163,14 +163,15 @@ def source_reader(mapping: MapperMapping, fmt: str, records: str | None = None) 
     return reader(fmt, mapping.source_schema, records=records, namespaces=side.namespaces)
 
 
-def writer(fmt: str, schema: Schema | None = None, *, many: bool = True,
+def writer(fmt: str, schema: Schema | None = None, *, many: bool = True, indent: int | None = 2,
            namespaces: Mapping[str, str] | None = None, xml: Mapping[str, Any] | None = None) -> RecordWriter:
-    """The writer of format ``fmt``: for JSON an array when ``many``, else one record; for XML the
-    options of a mapping side's ``xml`` section. Raises ``ValueError`` for an unknown format."""
+    """The writer of format ``fmt``: for JSON an array when ``many``, else one record, laid out with
+    ``indent`` spaces a level (None: compact); for XML the options of a mapping side's ``xml``
+    section. Raises ``ValueError`` for an unknown format."""
     if fmt == "json":
         from .json import JsonWriter
 
-        return JsonWriter(array=many)
+        return JsonWriter(array=many, indent=indent)
     if fmt == "ndjson":
         from .json import NdjsonWriter
 

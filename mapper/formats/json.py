@@ -134,25 +134,29 @@ def _scan_value(text: str, pos: int, limit: int) -> tuple[int | None, str]:
     return None, pointer
 
 
-def dumps(record: Any, *, indent: bool = False) -> bytes:
-    """Serialize ``record`` as UTF-8 JSON, keys in their order, non-ASCII as is.
+def dumps(record: Any, *, indent: bool | int = False) -> bytes:
+    """Serialize ``record`` as UTF-8 JSON, keys in their order, non-ASCII as is: on one line, or laid
+    out with ``indent`` spaces per level (``True``: 2, as ``json.dumps(indent=2)``).
 
     Raises ``RecordError`` (stage ``target``) for what JSON cannot hold exactly:
     NaN, infinities, non-string keys, values that are not JSON types.
     """
+    spaces = 2 if indent is True else int(indent)
+    if spaces not in (0, 2):  # orjson lays out with two spaces only
+        return _dumps_exact(record, spaces)
     try:
-        data = orjson.dumps(record, option=_INDENT if indent else _COMPACT)
+        data = orjson.dumps(record, option=_INDENT if spaces else _COMPACT)
     except TypeError:  # integers beyond 64 bits, or values JSON has no type for
-        data = _dumps_exact(record, indent)
+        data = _dumps_exact(record, spaces)
     else:
         if b"null" in data:  # orjson writes NaN and infinities as null: make sure there are none
-            _dumps_exact(record, indent)
+            _dumps_exact(record, spaces)
     return data
 
 
-def _dumps_exact(record: Any, indent: bool) -> bytes:
+def _dumps_exact(record: Any, indent: int) -> bytes:
     try:
-        text = json.dumps(record, ensure_ascii=False, allow_nan=False, indent=2 if indent else None,
+        text = json.dumps(record, ensure_ascii=False, allow_nan=False, indent=indent or None,
                           separators=(",", ": ") if indent else (",", ":"))
     except (TypeError, ValueError) as error:
         raise RecordError([Problem(f"cannot be written as JSON: {error}", stage="target")]) from error
@@ -431,7 +435,7 @@ class JsonWriter:
     """
 
     def __init__(self, *, indent: int | None = 2, array: bool = False) -> None:
-        self.indent = indent
+        self.indent = indent or None  # None or 0: compact, one record per line inside an array
         self.array = array
         self._stream: IO[bytes] | None = None
         self._count = 0
@@ -443,10 +447,10 @@ class JsonWriter:
             stream.write(b"[")
 
     def encode(self, record: Any) -> bytes:
-        """The record's JSON text, laid out as a document of its own (as ``json.dumps(indent=2)``; a writer
+        """The record's JSON text, laid out as a document of its own (as ``json.dumps(indent=N)``; a writer
         of arrays indents it further when it writes it); raises ``RecordError`` when JSON cannot hold it
         exactly."""
-        return dumps(record, indent=self.indent is not None)
+        return dumps(record, indent=self.indent or 0)
 
     def write(self, record: Any) -> None:
         self.write_encoded(self.encode(record))
@@ -456,7 +460,8 @@ class JsonWriter:
         if self.array:
             if self.indent:
                 # Inside the array, one level deeper: JSON text has a raw newline only between its tokens.
-                data = b"  " + data.replace(b"\n", b"\n  ")
+                level = b" " * self.indent
+                data = level + data.replace(b"\n", b"\n" + level)
             self._stream.write((b",\n" if self._count else b"\n") + data)
         elif self._count:
             raise ValueError("a JSON document holds one record; write arrays with array=True")
