@@ -83,3 +83,23 @@ def test_layout_options_that_cannot_be(options: list[str], message: str) -> None
     done = _convert(MAPPING, str(FIXTURES / "full-contact.input.json"), *options)
     assert done.returncode == 2
     assert message in done.stderr.decode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["convert", MAPPING, "-o", "{out}", str(FIXTURES / "full-contact.input.json")],
+        ["convert", MAPPING, "--to", "ndjson", str(FIXTURES / "full-contact.input.json"), "-o", "{out}"],
+        ["validate", MAPPING, "--side", "target", str(FIXTURES / "full-contact.expected.json")],
+        ["eval", "email_address", "--compact", str(FIXTURES / "full-contact.expected.json")],
+        ["test", MAPPING, "--debug"],
+    ],
+    ids=["convert-o-between", "convert-options-around", "validate", "eval", "test"],
+)
+def test_options_may_stand_between_positionals(argv: list[str], tmp_path: Path) -> None:
+    argv = [part.replace("{out}", str(tmp_path / "out.json")) for part in argv]
+    done = subprocess.run([EXECUTABLE, *argv], cwd=ROOT, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    if "{out}" in " ".join(argv) or "-o" in argv:
+        assert json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))["email_address"] == \
+            "jose.nunez@acme.example"

@@ -20,7 +20,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import IO, NoReturn
+from typing import IO, Any, NoReturn
 
 try:  # most of a start-up: a Ctrl-C meanwhile ends it as one later would, without a traceback
     from .. import __version__
@@ -35,7 +35,12 @@ COMMANDS = (convert, validate, check, test, fuzz, eval, scaffold, serve)
 
 
 class _Parser(argparse.ArgumentParser):
-    """An argument parser that raises instead of exiting, so ``run`` stays testable."""
+    """An argument parser that raises instead of exiting, so ``run`` stays testable; ``commands`` are its
+    subcommands' parsers, by name."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands: dict[str, argparse.ArgumentParser] = {}
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}")
@@ -52,7 +57,7 @@ class _Exit(Exception):
         self.status = status
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> _Parser:
     parser = _Parser(prog="mapper", description="Declarative data mapping between JSON Schemas.")
     parser.add_argument("--version", action="version", version=f"mapper {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
@@ -60,7 +65,17 @@ def build_parser() -> argparse.ArgumentParser:
         sub = command.add_parser(commands)
         rules = ", and of what the rules of a rejected record raised" if command is convert else ""
         sub.add_argument("--debug", action="store_true", help=f"show the traceback of an error{rules}")
+        parser.commands[sub.prog.split()[-1]] = sub
     return parser
+
+
+def parse(parser: _Parser, argv: list[str]) -> argparse.Namespace:
+    """The arguments of ``argv``, options anywhere among a command's positionals (``mapper convert
+    MAPPING -o OUT INPUT``), as ``parse_intermixed_args`` reads them, which subcommands cannot use."""
+    found, _ = parser.parse_known_args(argv)
+    args = parser.commands[found.command].parse_intermixed_args(argv[argv.index(found.command) + 1:])
+    args.command = found.command
+    return args
 
 
 def run(argv: Sequence[str], stdin: IO[bytes], stdout: IO[bytes], stderr: IO[str]) -> int:
@@ -68,7 +83,7 @@ def run(argv: Sequence[str], stdin: IO[bytes], stdout: IO[bytes], stderr: IO[str
     streams = Streams(stdin, stdout, stderr)
     parser = build_parser()
     try:
-        args = parser.parse_args(list(argv))
+        args = parse(parser, list(argv))
     except UsageError as error:
         stderr.write(f"{error}\n(see mapper --help)\n")
         return EXIT_USAGE
