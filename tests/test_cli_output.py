@@ -103,3 +103,22 @@ def test_options_may_stand_between_positionals(argv: list[str], tmp_path: Path) 
     if "{out}" in " ".join(argv) or "-o" in argv:
         assert json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))["email_address"] == \
             "jose.nunez@acme.example"
+
+
+@pytest.mark.parametrize("existing", [None, b'[{"kept": true}]\n'], ids=["new", "existing"])
+def test_an_input_that_breaks_before_any_record_leaves_nothing_at_o(existing: bytes | None, tmp_path: Path) -> None:
+    (tmp_path / "bad.json").write_text("{bad", encoding="utf-8")
+    output = tmp_path / "out.json"
+    if existing is not None:
+        output.write_bytes(existing)
+    done = _convert(MAPPING, str(tmp_path / "bad.json"), "-o", str(output))
+    assert done.returncode == 3
+    assert (output.read_bytes() if output.exists() else None) == existing
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["bad.json"] + (["out.json"] if existing else [])
+
+
+def test_an_empty_input_still_writes_a_json_document(tmp_path: Path) -> None:
+    (tmp_path / "empty.ndjson").write_bytes(b"")
+    done = _convert(MAPPING, str(tmp_path / "empty.ndjson"), "-o", str(tmp_path / "out.json"))
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out.json").read_bytes() == b"[]\n"

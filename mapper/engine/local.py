@@ -94,7 +94,10 @@ class Run:
                     writer = self._begin(out.stream)  # no records: still a document ("[]")
                 if writer is not None:
                     writer.end()
-            out.commit()
+            # An input that broke off before any record was written leaves nothing at the output (not an
+            # empty file that is no document): leaving the Target without commit() discards it.
+            if writer is not None or not writing:
+                out.commit()
             rejects.commit()
         return Counts(read, written, rejected, broken_inputs=tuple(broken), stopped=stopped)
 
