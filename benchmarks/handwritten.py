@@ -166,30 +166,24 @@ def _whole(value: float | None) -> int | None:
     return None if value is None else int(_exact(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def _celsius(quantity: dict[str, Any] | None) -> float | None:
+#: The mapping's conversions, by the unitCode a quantity names.
+_CELSIUS: dict[str, Any] = {"wmoUnit:degC": _round1,
+                            "wmoUnit:degF": lambda v: _round1(_over(_times(_minus(v, 32), 5), 9)),
+                            "wmoUnit:K": lambda v: _round1(_minus(v, 273.15))}
+_METRES_PER_SECOND: dict[str, Any] = {"wmoUnit:m_s-1": _round1,
+                                      "wmoUnit:km_h-1": lambda v: _round1(_over(v, 3.6))}
+
+
+def _converted(quantity: dict[str, Any] | None, conversions: dict[str, Any]) -> float | None:
+    """The quantity's value converted from the unit it names (an error for an unknown unit), null as is."""
     value = None if quantity is None else quantity.get("value")
     if value is None:
         return None
     unit = quantity["unitCode"]  # type: ignore[index]
-    if unit == "wmoUnit:degC":
-        return _round1(value)
-    if unit == "wmoUnit:degF":
-        return _round1(_over(_times(_minus(value, 32), 5), 9))
-    if unit == "wmoUnit:K":
-        return _round1(_minus(value, 273.15))
-    raise ValueError(f"temperature in unknown unit {unit}")
-
-
-def _speed(quantity: dict[str, Any] | None) -> float | None:
-    value = None if quantity is None else quantity.get("value")
-    if value is None:
-        return None
-    unit = quantity["unitCode"]  # type: ignore[index]
-    if unit == "wmoUnit:m_s-1":
-        return _round1(value)
-    if unit == "wmoUnit:km_h-1":
-        return _round1(_over(value, 3.6))
-    raise ValueError(f"wind speed in unknown unit {unit}")
+    if unit not in conversions:
+        raise ValueError(f"unknown unit {unit}")
+    result: float = conversions[unit](value)
+    return result
 
 
 def _plain(quantity: dict[str, Any] | None, unit: str, rounded: bool = False) -> float | None:
@@ -225,16 +219,16 @@ def nws_observation(feature: dict[str, Any]) -> dict[str, Any]:
         _put(location, "elevation_m", _plain(properties.get("elevation"), "wmoUnit:m"))
         if location:
             out["location"] = location
-    _put(out, "temperature_c", _celsius(properties.get("temperature")))
-    _put(out, "dew_point_c", _celsius(properties.get("dewpoint")))
+    _put(out, "temperature_c", _converted(properties.get("temperature"), _CELSIUS))
+    _put(out, "dew_point_c", _converted(properties.get("dewpoint"), _CELSIUS))
     _put(out, "relative_humidity_pct", _plain(properties.get("relativeHumidity"), "wmoUnit:percent", True))
     wind: dict[str, Any] = {}
     # A calm wind (speed 0) has no direction.
     calm = (properties.get("windSpeed") or {}).get("value") == 0
     direction = None if calm else _whole(_plain(properties.get("windDirection"), "wmoUnit:degree_(angle)"))
     _put(wind, "direction_deg", direction)
-    _put(wind, "speed_m_s", _speed(properties.get("windSpeed")))
-    _put(wind, "gust_m_s", _speed(properties.get("windGust")))
+    _put(wind, "speed_m_s", _converted(properties.get("windSpeed"), _METRES_PER_SECOND))
+    _put(wind, "gust_m_s", _converted(properties.get("windGust"), _METRES_PER_SECOND))
     if wind:
         out["wind"] = wind
     pressure: dict[str, Any] = {}

@@ -21,18 +21,13 @@ import jmespath
 
 from mapper.functions import build_function_table
 
-from .handwritten import _GENDER, _INTEREST, _OTHER_INTEREST, _PLACE, _STATUS, _minor
+from .handwritten import _GENDER, _INTEREST, _OTHER_INTEREST, _PLACE, _STATUS, _minor, _put
 
 _OPTIONS = jmespath.Options(custom_functions=build_function_table())
 
 
 def _search(expression: str, data: Any) -> Any:
     return jmespath.search(expression, data, options=_OPTIONS)
-
-
-def _put(out: dict[str, Any], key: str, value: Any) -> None:
-    if value is not None:
-        out[key] = value
 
 
 # -- naive: jmespath.search per field ---------------------------------------------------------------

@@ -85,11 +85,7 @@ class MappingRead:
 def read_mapping(document: Document) -> MappingRead:
     """Every problem of a loaded mapping document, and the spec it describes (see ``MappingRead``)."""
     data = document.data
-    if not isinstance(data, dict):
-        problem = MappingFormatError("a mapping file must hold an object (mapping:, source:, target:, rules:)",
-                                     document.locate())
-        return MappingRead(None, (problem,))
-    format_problems = tuple(_format_problems(document))
+    format_problems = _document_problems(document)
     if format_problems:
         return MappingRead(None, format_problems)
     base = Path(document.file).resolve().parent
@@ -121,6 +117,14 @@ def parse_mapping(document: Document) -> MappingSpec:
     if read.spec is None or read.problems:
         raise read.problems[0]
     return read.spec
+
+
+def _document_problems(document: Document) -> tuple[MappingFormatError, ...]:
+    """What keeps a document from being read as a mapping: not an object, or a break of the format."""
+    if not isinstance(document.data, dict):
+        return (MappingFormatError("a mapping file must hold an object (mapping:, source:, target:, rules:)",
+                                   document.locate()),)
+    return tuple(_format_problems(document))
 
 
 def _format_problems(document: Document) -> Iterator[MappingFormatError]:
@@ -369,9 +373,7 @@ class _RuleParser:
         except MappingError as error:
             self.problems.append(error)
             return empty
-        problems = list(_format_problems(document)) if isinstance(document.data, dict) else [
-            MappingFormatError("a mapping file must hold an object (mapping:, source:, target:, rules:)",
-                               document.locate())]
+        problems = _document_problems(document)
         if problems:
             self.problems.extend(problems)
             return empty

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConversionError
+from ..engine.output import AtomicOutput
 from ..schemas import load_schema
 from ..tooling.scaffold import mapping_name, scaffold, tally
 from ._common import EXIT_OK, Streams, UsageError
@@ -62,7 +61,9 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
     if output is None:
         streams.stdout.write(text.encode("utf-8"))
     else:
-        _write(output, text)
+        with AtomicOutput(output) as written:  # whole or not at all, as every output of mapper
+            written.stream.write(text.encode("utf-8"))
+            written.commit()
     streams.stderr.write(f"mapper scaffold: {tally(draft.rules)}{f' in {output}' if output else ''}\n")
     return EXIT_OK
 
@@ -70,18 +71,3 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
 def _relative(path: Path, base: Path) -> str:
     """``path`` as the mapping file names it: relative to the file's folder, with forward slashes."""
     return Path(os.path.relpath(path.resolve(), base)).as_posix()
-
-
-def _write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` whole or not at all (a temporary file beside it, then a rename)."""
-    try:
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent or ".")
-    except OSError as error:
-        raise ConversionError(f"cannot write {path}: {error.strerror}") from None
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except OSError as error:
-        os.unlink(temporary)
-        raise ConversionError(f"cannot write {path}: {error.strerror}") from None
