@@ -116,7 +116,7 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
     input_format, stdin = args.input_format, streams.stdin
     if _sniffs_stdin(args, mapping):
         input_format, stdin = sniff(stdin)
-    progress = Progress(streams.stderr, args.inputs)
+    progress = Progress(streams.stderr, args.inputs, jobs=args.jobs or 1)
     counts = convert_files(
         mapping, args.inputs, streams.stdout if args.output == "-" else args.output,
         rejects=streams.stdout if args.rejects == "-" else args.rejects, input_format=input_format,
