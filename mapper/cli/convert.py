@@ -30,11 +30,15 @@ EXAMPLE = """\
 examples:
   mapper convert mappings/crm-contact-to-member.yaml mappings/crm-contact-to-member.fixtures/full-contact.input.json
   mapper convert mappings/crm-contact-to-member.yaml contacts.ndjson -o members.ndjson --rejects rejects.ndjson
-  cat contacts.ndjson | mapper convert mappings/crm-contact-to-member.yaml --from ndjson --to ndjson
+  cat contacts.ndjson | mapper convert mappings/crm-contact-to-member.yaml --to ndjson
+  mapper convert mappings/crm-contact-to-member.yaml contacts.ndjson --strict --validate-source
   mapper convert mappings/metar-to-observation.yaml metars.xml --to ndjson --jobs 2
   mapper convert mappings/crm-contact-to-member.yaml dumps/*.ndjson --engine dask -o members/
   mapper convert mappings/crm-contact-to-member.yaml dumps/*.ndjson --engine dask \\
       --scheduler tcp://host:8786 -o /shared/members/
+
+standard input is NDJSON when its first document ends its line and another follows, else JSON.
+The errors mapper check finds in the mapping are printed first; --strict converts nothing then.
 
 exit codes: 0 all records converted; 1 some records rejected; 2 usage or mapping-file error;
 3 input unreadable. docs/cli.md describes the rejects file.
