@@ -24,6 +24,7 @@ from ..errors import PayloadError
 
 #: How much of standard input is read to find the end of its first document.
 HEAD_LIMIT: Final = 1 << 20
+_CHUNK: Final = 64 * 1024  # read at a time, and the replaying reader's buffer: few Python calls per megabyte
 
 _DECODER: Final = json.JSONDecoder()
 _WHITESPACE: Final = b" \t\r\n"
@@ -37,7 +38,7 @@ def sniff(stdin: IO[bytes]) -> tuple[str | None, IO[bytes]]:
     JSON record from a stream of them. Raises ``PayloadError`` for documents one after another over several lines.
     """
     head = _head(stdin)
-    replay = io.BufferedReader(_Replay(head, stdin))
+    replay = io.BufferedReader(_Replay(head, stdin), buffer_size=_CHUNK)
     return _format_of(head), replay
 
 
@@ -46,7 +47,7 @@ def _head(stdin: IO[bytes]) -> bytes:
     read = getattr(stdin, "read1", stdin.read)
     head = b""
     while len(head) < HEAD_LIMIT:
-        chunk = read(64 * 1024)
+        chunk = read(_CHUNK)
         if not chunk:
             break
         head += chunk
