@@ -130,6 +130,8 @@ rules: {{id: id, name: name, email: "lower(email)"}}
 """, encoding="utf-8")
     code, _, err = _run(["convert", str(rootless), str(DATA / "people.ndjson"), "-o", str(tmp_path / "out.xml")])
     assert code == 2
+    checked, err = err.split("\n", 1)  # what mapper check finds comes first (nullable email into a required field)
+    assert checked.startswith(f"{rootless}:4:") and " M204 error: " in checked
     assert err.startswith("mapper: error: cannot write a second record: ") and err.endswith(" (or give --to ndjson)\n")
 
 

@@ -122,3 +122,32 @@ def test_an_empty_input_still_writes_a_json_document(tmp_path: Path) -> None:
     done = _convert(MAPPING, str(tmp_path / "empty.ndjson"), "-o", str(tmp_path / "out.json"))
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "out.json").read_bytes() == b"[]\n"
+
+
+def _readme_convert_commands() -> list[str]:
+    """Every `mapper convert` the README gives a user to run: its first command and the Scenarios table's."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first = re.findall(r"```(?:sh|bash|console)?\n(.*?)```", readme, re.S)[0].strip().split("&&")[-1].strip()
+    table = re.findall(r"^\|[^|]+\|[^|]+\| `(mapper convert [^`]+)` \|$", readme, re.M)
+    return [first, *table]
+
+
+README_COMMANDS = _readme_convert_commands()
+
+
+@pytest.mark.parametrize("command", README_COMMANDS, ids=[shlex.split(each)[2] for each in README_COMMANDS])
+def test_every_readme_command_prints_its_records_byte_for_byte(command: str) -> None:
+    """What a user sees: the expected records, laid out as json.dumps(indent=2), and the summary alone on stderr
+    (mapper check finds nothing to say about a shipped mapping)."""
+    argv = shlex.split(command)
+    assert argv[:2] == ["mapper", "convert"] and len(argv) == 4
+    done = _convert(*argv[2:])
+    assert done.returncode == 0, done.stderr
+    case = re.sub(r"\.input\.\w+$", ".expected.json", argv[3])
+    assert done.stdout == _laid_out(json.loads((ROOT / case).read_text(encoding="utf-8")))
+    assert re.fullmatch(r"mapper convert: (\d+) records? read, \1 written, 0 rejected in [\d.]+ s "
+                        r"\([\d,]+ records/s\)\n", done.stderr.decode("utf-8"))
+
+
+def test_the_readme_commands_are_the_first_and_one_per_shipped_mapping() -> None:
+    assert len(README_COMMANDS) == 1 + len(list((ROOT / "mappings").glob("*.yaml")))

@@ -8,11 +8,13 @@ from typing import Any
 
 from ..engine import convert_files
 from ..formats import FORMAT_NAMES, XmlLimits
-from ..mapping import load
+from ..mapping import Mapping, load
+from ..tooling.check import FORMATS, check_file
 from ._common import (
     EXIT_INPUT,
     EXIT_OK,
     EXIT_REJECTS,
+    EXIT_USAGE,
     Streams,
     UsageError,
     add_stream_options,
@@ -21,16 +23,22 @@ from ._common import (
     xml_limits,
 )
 from ._progress import Progress
+from ._stdin import sniff
+from .check import add_functions_option, user_functions
 
 EXAMPLE = """\
 examples:
   mapper convert mappings/crm-contact-to-member.yaml mappings/crm-contact-to-member.fixtures/full-contact.input.json
   mapper convert mappings/crm-contact-to-member.yaml contacts.ndjson -o members.ndjson --rejects rejects.ndjson
-  cat contacts.ndjson | mapper convert mappings/crm-contact-to-member.yaml --from ndjson --to ndjson
+  cat contacts.ndjson | mapper convert mappings/crm-contact-to-member.yaml --to ndjson
+  mapper convert mappings/crm-contact-to-member.yaml contacts.ndjson --strict --validate-source
   mapper convert mappings/metar-to-observation.yaml metars.xml --to ndjson --jobs 2
   mapper convert mappings/crm-contact-to-member.yaml dumps/*.ndjson --engine dask -o members/
   mapper convert mappings/crm-contact-to-member.yaml dumps/*.ndjson --engine dask \\
       --scheduler tcp://host:8786 -o /shared/members/
+
+standard input is NDJSON when its first document ends its line and another follows, else JSON.
+The errors mapper check finds in the mapping are printed first; --strict converts nothing then.
 
 exit codes: 0 all records converted; 1 some records rejected; 2 usage or mapping-file error;
 3 input unreadable. docs/cli.md describes the rejects file.
@@ -59,6 +67,14 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                         help="JSON output: each record on one line")
     layout.add_argument("--indent", type=_indent, default=2, metavar="N",
                         help="JSON output: N spaces a level, 0 to 8 (default 2, as json.dumps(indent=2))")
+    parser.add_argument("--strict", action="store_true",
+                        help="fail (exit 2) when mapper check finds errors in the mapping, before reading any input")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--validate-source", action="store_true", default=None,
+                        help="validate every input record against the source schema first")
+    source.add_argument("--no-validate-source", action="store_false", dest="validate_source",
+                        help="do not validate input records (default: as the mapping's source.validate says)")
+    add_functions_option(parser)
     cluster = parser.add_argument_group("on a Dask cluster (docs/dask.md; pip install 'mapper[dask]')")
     cluster.add_argument("--engine", choices=("local", "dask"), default="local",
                          help="local: this machine (default); dask: a Dask cluster, writing one NDJSON part "
@@ -97,16 +113,42 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
         raise UsageError("--rejects - writes to standard output: give the output a file with -o")
     if args.rejects is not None and args.rejects == args.output:
         raise UsageError("--rejects and --output name the same file")
-    mapping = load(args.mapping)
-    progress = Progress(streams.stderr, args.inputs)
+    functions = user_functions(args.functions)
+    mapping = load(args.mapping, functions=functions, validate_source=args.validate_source)
+    if check_fails(args, streams, functions):
+        return EXIT_USAGE
+    input_format, stdin = args.input_format, streams.stdin
+    if _sniffs_stdin(args, mapping):
+        input_format, stdin = sniff(stdin)
+    progress = Progress(streams.stderr, args.inputs, jobs=args.jobs or 1)
     counts = convert_files(
         mapping, args.inputs, streams.stdout if args.output == "-" else args.output,
-        rejects=streams.stdout if args.rejects == "-" else args.rejects, input_format=args.input_format,
+        rejects=streams.stdout if args.rejects == "-" else args.rejects, input_format=input_format,
         output_format=args.output_format, records=args.records, jobs=args.jobs or 1, fail_fast=args.fail_fast,
-        max_rejects=args.max_rejects, stdin=streams.stdin, observer=progress, debug=args.debug,
+        max_rejects=args.max_rejects, stdin=stdin, observer=progress, debug=args.debug,
         xml_limits=xml_limits(args), indent=None if args.compact or args.indent == 0 else args.indent)
     return finish(streams, "convert", counts, started=progress.started, verbs=("written", "rejected"),
                   rejects=args.rejects, quiet=args.quiet)
+
+
+def _sniffs_stdin(args: argparse.Namespace, mapping: Mapping) -> bool:
+    """Whether standard input, the only input, is JSON by default and may be NDJSON (``mapper.cli._stdin``)."""
+    return (args.inputs == ["-"] and args.input_format is None and args.records is None
+            and mapping.spec.source.format == "json")
+
+
+def check_fails(args: argparse.Namespace, streams: Streams, functions: list[Any]) -> bool:
+    """Write the errors ``mapper check`` finds in the (loaded) mapping to standard error, as ``check`` writes
+    them; whether ``--strict`` makes them stop the run before any input is read.
+
+    Warnings are left to ``mapper check``: a conversion only hears of what makes records come out wrong.
+    """
+    errors = [diagnostic for diagnostic in check_file(args.mapping, functions=functions) if diagnostic.fails]
+    streams.stderr.write(FORMATS["text"](errors))
+    if errors and args.strict:
+        streams.stderr.write(f"mapper: error: mapper check finds {len(errors)} error{'s' if len(errors) != 1 else ''}"
+                             f" in {args.mapping}: with --strict nothing is converted\n")
+    return bool(errors) and args.strict
 
 
 def execute_on_dask(args: argparse.Namespace, streams: Streams) -> int:
@@ -123,12 +165,17 @@ def execute_on_dask(args: argparse.Namespace, streams: Streams) -> int:
         raise UsageError("--compact and --indent lay out JSON: --engine dask writes NDJSON parts")
     if xml_limits(args) != XmlLimits():
         raise UsageError("--xml-max-attributes and --xml-max-elements do not apply to --engine dask")
+    if args.functions or args.validate_source is not None:
+        raise UsageError("--functions and --(no-)validate-source do not apply to --engine dask")
     if args.rejects is not None and os.path.normpath(args.rejects) == os.path.normpath(args.output):
         raise UsageError("--rejects and --output name the same directory")
     try:
         from .. import dask as on_dask
     except ImportError as error:  # the message says: pip install 'mapper[dask]'
         raise UsageError(str(error)) from error
+    load(args.mapping)  # a broken mapping is reported once, before check and before a cluster starts
+    if check_fails(args, streams, []):
+        return EXIT_USAGE
     rejects = args.rejects or f"{args.output.rstrip('/')}/_rejects"
     counts = on_dask.convert_files(
         args.mapping, args.inputs, args.output, rejects, scheduler=args.scheduler,

@@ -54,7 +54,7 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
     else:
         schema = load_schema(args.schema)
         stage = "schema"
-    progress = Progress(streams.stderr, args.inputs)
+    progress = Progress(streams.stderr, args.inputs, jobs=args.jobs or 1)
     counts = validate_files(
         schema, stage, args.inputs, mapping=mapping, input_format=args.input_format, records=args.records,
         rejects=streams.stdout if args.rejects == "-" else args.rejects, jobs=args.jobs or 1,
