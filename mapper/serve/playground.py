@@ -149,8 +149,23 @@ class _InputLines:
             return line
         if self.document is None:
             return None
-        record = () if not isinstance(self.document.data, list) else (reject["record"] - 1,)
-        return self.document.locate(record + pointer_to_path(pointer)).line
+        data = self.document.data
+        path: list[str | int] = []
+        if isinstance(data, list):
+            path.append(reject["record"] - 1)
+        for part in pointer_to_path(pointer):  # the positions know array indexes as numbers
+            path.append(int(part) if isinstance(_at(data, path), list) and str(part).isdigit() else part)
+        return self.document.locate(tuple(path)).line
+
+
+def _at(data: Any, path: list[str | int]) -> Any:
+    """The value at ``path`` inside ``data``, or None when there is none."""
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
 
 
 def _record_problem(sandbox: Sandbox, reject: dict[str, Any], error: dict[str, Any],

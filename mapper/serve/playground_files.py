@@ -88,15 +88,15 @@ class Sandbox:
                 refusals.append(Refusal(f"the {side} schema {named!r} is outside the playground's folder: "
                                         "name it beside the mappings folder, as ../schemas/NAME.schema.json", at))
                 continue
+            if target in self.editors:
+                continue  # both sides name one file: it holds the source schema's text
+            self.editors[target] = editor
             refused = _file_refs(schemas.get(side, ""), str(target))
             if refused:
                 refusals.extend(refused)
                 continue
-            if target in self.editors and self.editors[target] != editor:
-                continue  # both sides name one file: it holds the source schema's text
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(schemas.get(side, ""), encoding="utf-8")
-            self.editors[target] = editor
         refusals.extend(self._references(document, set()))
         return refusals
 
