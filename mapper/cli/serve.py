@@ -97,6 +97,7 @@ def listen(host: str, port: int) -> tuple[socket.socket, str]:
         sock = bind(host, port)
     except OSError as error:
         raise UsageError(f"cannot listen on {host}:{port}: {error.strerror or error}") from error
+    sock.listen()  # now: a client given the URL (a browser opened on it) waits for uvicorn instead of being refused
     bound_host, bound = sock.getsockname()[:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     return sock, f"http://{shown}:{bound}"
