@@ -10,9 +10,11 @@ anything is read; the server's limits hold for these endpoints too.
 from __future__ import annotations
 
 import fnmatch
+import io
 import json
 import threading
 import tomllib
+import webbrowser
 from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path
@@ -22,7 +24,8 @@ import httpx
 import pytest
 from test_serve import PATIENCE, Napping, serving
 
-from mapper import load
+import mapper.serve
+from mapper import cli, load
 from mapper.serve import Limits, create_app, load_catalog, sample_of
 from mapper.serve.playground_files import Sandbox
 from mapper.serve.playground_routes import ASSETS
@@ -303,3 +306,47 @@ def test_a_sample_of_a_mapping_that_does_not_load_keeps_its_text_and_schemas(tmp
     assert (found.name, json.loads(found.source_schema), found.target_schema) == ("broken", {"type": "object"}, "{}")
     assert found.mapping == path.read_text() and (found.input, found.input_format) == ("{}\n", "json")
     assert sample_of(MAPPINGS / f"{CRM}.yaml", mapping=load(MAPPINGS / f"{CRM}.yaml")).input_format == "json"
+
+
+class _Terminal(io.BytesIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("stdout", "flags", "opened"), [
+    (_Terminal, [], True), (_Terminal, ["--no-browser"], False), (io.BytesIO, [], False)])
+def test_mapper_playground_opens_a_browser_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch, stdout: type,
+                                                               flags: list[str], opened: bool) -> None:
+    urls: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", urls.append)
+    monkeypatch.setattr(mapper.serve, "run", lambda app, sock: sock.close())
+    out, err = stdout(), io.StringIO()
+    assert cli.run(["playground", str(MAPPINGS / f"{CRM}.yaml"), *flags], io.BytesIO(), out, err) == 0
+    printed = out.getvalue().decode()
+    assert printed.startswith(f"mapper playground: {CRM} on http://127.0.0.1:") and printed.endswith(
+        "/ (Ctrl-C to stop)\n")
+    assert urls == ([printed.split(" on ")[1].split(" ")[0]] if opened else [])
+
+
+def test_mapper_playground_opens_a_mapping_that_does_not_load(monkeypatch: pytest.MonkeyPatch,
+                                                              tmp_path: Path) -> None:
+    apps: list[Any] = []
+    monkeypatch.setattr(mapper.serve, "run", lambda app, sock: (apps.append(app), sock.close()))
+    path = tmp_path / "broken.yaml"
+    path.write_text("mapping: broken\nrules: [\n")
+    assert cli.run(["playground", str(path), "--no-browser"], io.BytesIO(), io.BytesIO(), io.StringIO()) == 0
+    state = apps[0].state
+    assert state.sample.mapping == path.read_text() and state.served.catalog.mappings == {}
+    assert [broken.message for broken in state.served.catalog.broken] == [
+        f"{path}:3:1: invalid YAML: did not find expected node content"]
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["playground", "nowhere.yaml"], "mapper: error: no such mapping file: nowhere.yaml\n"),
+    (["playground", str(MAPPINGS / f"{CRM}.yaml"), "nowhere.json", "--no-browser"],
+     "mapper: error: nowhere.json: No such file or directory\n"),
+])
+def test_what_stops_mapper_playground_is_one_line(argv: list[str], message: str) -> None:
+    err = io.StringIO()
+    assert cli.run(argv, io.BytesIO(), io.BytesIO(), err) in (2, 3)
+    assert err.getvalue() == message
