@@ -182,6 +182,8 @@ REFUSED = [
      f"target: {{schema: {CRM}.fixtures/x.json", "target:", "outside the playground's folder"),
     ("a lookup file beyond the mappings folder", "    default: pending          #",
      "    file: ../../../etc/passwd\n    #", "file: ../../../etc/passwd", "lookup file '../../../etc/passwd'"),
+    ("a schema that is a folder", "source: {schema: ../schemas/crm/contact.schema.json",
+     "source: {schema: ../", "source:", "cannot be written: Is a directory"),
     ("a sub-mapping beyond the mappings folder", "  email_type: {const: html}",
      "  email_type: {const: html}\n  extra: {from: Account, mapping: /etc/hosts.yaml}", "extra:",
      "sub-mapping '/etc/hosts.yaml'"),

@@ -53,8 +53,8 @@ class Sandbox:
         self.root = Path(tempfile.mkdtemp(prefix="mapper-playground-")).resolve()
         self.folder = self.root / "mappings"
         self.folder.mkdir()
-        safe = "".join(char if char.isalnum() or char in "-_." else "-" for char in name).strip(".") or "playground"
-        self.mapping_path = self.folder / f"{safe}.yaml"
+        safe = "".join(char if char.isalnum() or char in "-_." else "-" for char in name[:100]).strip(".")
+        self.mapping_path = self.folder / f"{safe or 'playground'}.yaml"
         for entry in sorted(self.mappings_folder.iterdir()) if self.mappings_folder.is_dir() else ():
             if entry.name != self.mapping_path.name:
                 (self.folder / entry.name).symlink_to(entry)
@@ -95,8 +95,11 @@ class Sandbox:
             if refused:
                 refusals.extend(refused)
                 continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(schemas.get(side, ""), encoding="utf-8")
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(schemas.get(side, ""), encoding="utf-8")
+            except OSError as error:  # a folder's name, or a path through a file
+                refusals.append(Refusal(f"the {side} schema {named!r} cannot be written: {error.strerror}", at))
         refusals.extend(self._references(document, set()))
         return refusals
 
