@@ -120,7 +120,7 @@ BREAKAGES = [
     ("an unknown lookup", "mapping", "lookup: email_status", "lookup: email_statuss", "lookup: email_statuss",
      "email_statuss"),
     ("a JSON syntax error in the input", "input", '"FirstName": "José",', '"FirstName": "José",,', '"FirstName"',
-     "invalid JSON"),
+     "input:4:23: invalid JSON"),
     ("a target schema that is not JSON", "target_schema", '"type": "object"', '"type": "object",,', '"type"',
      "does not parse"),
 ]
@@ -352,3 +352,18 @@ def test_what_stops_mapper_playground_is_one_line(argv: list[str], message: str)
     err = io.StringIO()
     assert cli.run(argv, io.BytesIO(), io.BytesIO(), err) in (2, 3)
     assert err.getvalue() == message
+
+
+def test_a_batch_shows_results_and_rejects_and_marks_a_rejected_line(client: httpx.Client) -> None:
+    texts = sample(client)
+    mapping = texts["mapping"].replace("contact.schema.json, format: json}", "contact.schema.json, validate: true}")
+    lines = (MAPPINGS / f"{CRM}.fixtures" / "export-of-three-contacts.input.ndjson").read_text("utf-8").splitlines()
+    second = json.loads(lines[1])
+    second["FirstName"] = 7
+    lines[1] = json.dumps(second)
+    text = "\n".join(["", *lines]) + "\n"  # a blank line first: a record's line is not its number
+    result = run(client, texts, mapping=mapping, input=text, input_format="ndjson")
+    batch = json.loads(result["output"]["text"])
+    assert result["output"]["status"] == 200 and batch["counts"] == {"read": 3, "written": 2, "rejected": 1}
+    assert [(problem["editor"], problem["line"], problem["where"]) for problem in result["problems"]] == [
+        ("input", 3, "input record 2 /FirstName")]

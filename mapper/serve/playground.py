@@ -38,7 +38,7 @@ from ..tooling.check import check_file
 from ..tooling.fixtures import find_cases
 from .answers import Refusal
 from .openapi import bundled_schema
-from .payloads import convert
+from .payloads import SOURCE, convert
 from .playground_files import Sandbox
 
 #: The formats the input editor can hold.
@@ -123,9 +123,10 @@ def _convert(sandbox: Sandbox, mapping: Mapping, text: str, fmt: str) -> tuple[A
     except Refusal as refusal:  # the input does not read: the CLI's message, at its line and column
         body = refusal.body
         return None, [{"editor": "input", "line": body.get("line"), "column": body.get("column"),
-                       "message": body["message"], "where": "input"}]
+                       "message": body["message"].replace(SOURCE, "input"), "where": "input"}]
     body = loads(answer.body)
-    rejects = [body] if answer.status == 422 else body.get("rejects", [])
+    # One record is answered 422 with its reject, a batch 200 with its rejects (a record's output is any object).
+    rejects = [] if not answer.rejects else [body] if answer.status == 422 else body["rejects"]
     located = _InputLines(text, fmt)
     problems = [_record_problem(sandbox, reject, error, located) for reject in rejects for error in reject["errors"]]
     return {"status": answer.status, "text": sandbox.shown(dumps(body, indent=True).decode())}, problems
