@@ -204,15 +204,21 @@ def test_a_reference_beyond_the_folders_is_refused(client: httpx.Client, old: st
     assert message in problem["message"]
 
 
-def test_a_schema_ref_to_another_file_is_refused(client: httpx.Client) -> None:
+@pytest.mark.parametrize(("field", "message"), [
+    ({"$ref": "file:///etc/passwd"}, "$ref 'file:///etc/passwd' names another file"),
+    ({"$ref": "../../../../etc/passwd"}, "$ref '../../../../etc/passwd' names another file"),
+    ({"$id": "file:///etc/passwd", "$ref": "#"}, "$id 'file:///etc/passwd' below the top"),
+    ({"$id": "https://x.example/a/%2e%2e/%2e%2e/etc/passwd", "$ref": "#"}, "below the top"),
+])
+def test_a_schema_reaching_another_file_is_refused(client: httpx.Client, field: dict[str, str], message: str) -> None:
     texts = sample(client)
     schema = json.loads(texts["source_schema"])
-    schema["properties"]["Id"] = {"$ref": "file:///etc/passwd"}
+    schema["properties"]["Id"] = field
     text = json.dumps(schema, indent=2)
     result = run(client, texts, source_schema=text)
     problem = result["problems"][0]
-    assert (problem["editor"], problem["line"]) == ("source_schema", line_of(text, "$ref"))
-    assert "names another file" in problem["message"]
+    assert (problem["editor"], problem["line"]) == ("source_schema", line_of(text, next(iter(field))))
+    assert message in problem["message"]
 
 
 def test_the_sandbox_writes_nothing_into_the_mappings_folder_and_leaves_nothing(tmp_path: Path) -> None:

@@ -11,7 +11,8 @@ folder, so lookup files and sub-mappings resolve as they do there. Before
 anything is loaded, ``Sandbox.refusals`` names every reference that would read
 a file elsewhere: a schema outside the temporary folder, a lookup file or
 sub-mapping outside it and outside the mappings folder (sub-mappings are
-followed, each checked the same way), a schema ``$ref`` to another file. The
+followed, each checked the same way), a schema ``$ref`` to another file or an
+``$id`` below a schema's top (it would make ``#`` name another file). The
 statement of docs/serve.md holds: the server reads no files beyond the
 mappings folder and what its mappings name.
 
@@ -69,7 +70,7 @@ class Sandbox:
 
     def write(self, mapping: str, schemas: dict[str, str]) -> list[Refusal]:
         """Write the mapping and the schemas it names (``schemas`` by ``source``/``target``); return every
-        reference refused, each located in its editor's text. Nothing is written where a refusal stands."""
+        reference refused, each located in its editor's text. A schema whose reference is refused is not written."""
         self.mapping_path.write_text(mapping, encoding="utf-8")
         try:
             document = parse_yaml(mapping, str(self.mapping_path))
@@ -182,6 +183,9 @@ def _file_refs(text: str, file: str) -> list[Refusal]:
                     refusals.append(Refusal(f"$ref {item!r} names another file: a playground schema is one "
                                             "document (its parts under $defs, as the page loads them)",
                                             document.locate(path + (key,))))
+                elif key == "$id" and path and isinstance(item, str):  # a base of its own: "#" would be elsewhere
+                    refusals.append(Refusal(f"$id {item!r} below the top: a playground schema is one document, "
+                                            "with one $id at most, at its top", document.locate(path + (key,))))
                 else:
                     pending.append((path + (key,), item))
         elif isinstance(value, list):
