@@ -94,7 +94,7 @@ def test_type_a_mapping_see_the_output_and_an_error_highlighted_at_its_line(brow
         page.close()
 
 
-def test_evaluate_an_expression_against_the_input(browser: object) -> None:
+def test_evaluate_an_expression_and_see_a_fault_in_the_input_at_its_line(browser: object) -> None:
     with mapper_serve("mappings") as server:
         page = browser.new_page()  # type: ignore[attr-defined]
         page.goto(f"{server.url}/?mapping={CRM}")
@@ -105,6 +105,15 @@ def test_evaluate_an_expression_against_the_input(browser: object) -> None:
         page.locator("#expression").fill("upper(")
         page.keyboard.press("Enter")
         playwright.expect(page.locator("#eval-result")).to_contain_text("the expression ends too early")
+
+        editor = page.locator("#editor-input textarea")
+        text = editor.input_value().replace('"Salutation": "Sr.",', '"Salutation": "Sr.",,')
+        line = next(number for number, each in enumerate(text.splitlines(), 1) if '"Sr.",,' in each)
+        editor.fill(text)
+        page.keyboard.press("Control+Enter")
+        playwright.expect(page.locator(f"#editor-input .backdrop [data-line='{line}']")).to_have_class("error")
+        playwright.expect(page.locator(f"#editor-input .notes [data-line='{line}']")).to_contain_text("invalid JSON")
+        playwright.expect(page.locator('[data-tab="input"] .count')).to_have_text("1")
         page.close()
 
 
