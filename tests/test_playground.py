@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import io
 import json
+import socket
 import threading
 import tomllib
 import webbrowser
@@ -339,7 +340,12 @@ def test_mapper_playground_opens_a_browser_only_on_a_terminal(monkeypatch: pytes
 def test_mapper_playground_opens_a_mapping_that_does_not_load(monkeypatch: pytest.MonkeyPatch,
                                                               tmp_path: Path) -> None:
     apps: list[Any] = []
-    monkeypatch.setattr(mapper.serve, "run", lambda app, sock: (apps.append(app), sock.close()))
+
+    def run_nothing(app: Any, sock: socket.socket) -> None:
+        apps.append(app)
+        sock.close()
+
+    monkeypatch.setattr(mapper.serve, "run", run_nothing)
     path = tmp_path / "broken.yaml"
     path.write_text("mapping: broken\nrules: [\n")
     assert cli.run(["playground", str(path), "--no-browser"], io.BytesIO(), io.BytesIO(), io.StringIO()) == 0

@@ -15,9 +15,13 @@ import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from test_serve_cli import EXECUTABLE, PATIENCE, mapper_serve
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext, Page
 
 playwright = pytest.importorskip("playwright.sync_api", reason="the browser tests need pip install playwright")
 
@@ -36,7 +40,7 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
     with playwright.sync_playwright() as driver:
         context = driver.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM), args=BROWSER_ARGS,
@@ -49,18 +53,18 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         context.close()
 
 
-def keep(page: object, name: str) -> Path:
+def keep(page: Page, name: str) -> Path:
     """A screenshot of ``page`` as a test artifact; its path is printed."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / name
-    page.screenshot(path=str(path))  # type: ignore[attr-defined]
+    page.screenshot(path=str(path))
     print(f"screenshot: {path}")
     return path
 
 
-def test_type_a_mapping_see_the_output_and_an_error_highlighted_at_its_line(browser: object) -> None:
+def test_type_a_mapping_see_the_output_and_an_error_highlighted_at_its_line(browser: BrowserContext) -> None:
     with mapper_serve("mappings") as server:
-        page = browser.new_page()  # type: ignore[attr-defined]
+        page = browser.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(f"{server.url}/?mapping={CRM}")
@@ -94,9 +98,9 @@ def test_type_a_mapping_see_the_output_and_an_error_highlighted_at_its_line(brow
         page.close()
 
 
-def test_evaluate_an_expression_and_see_a_fault_in_the_input_at_its_line(browser: object) -> None:
+def test_evaluate_an_expression_and_see_a_fault_in_the_input_at_its_line(browser: BrowserContext) -> None:
     with mapper_serve("mappings") as server:
-        page = browser.new_page()  # type: ignore[attr-defined]
+        page = browser.new_page()
         page.goto(f"{server.url}/?mapping={CRM}")
         playwright.expect(page.locator("#output")).to_contain_text("jose.nunez@acme.example")
         page.locator("#expression").fill("upper(FirstName)")
@@ -117,7 +121,7 @@ def test_evaluate_an_expression_and_see_a_fault_in_the_input_at_its_line(browser
         page.close()
 
 
-def test_mapper_playground_prints_its_url_and_opens_the_mapping_and_input(browser: object, tmp_path: Path) -> None:
+def test_mapper_playground_prints_its_url_and_opens_the_mapping_and_input(browser: BrowserContext, tmp_path: Path) -> None:
     contact = tmp_path / "contact.json"
     contact.write_text('{"Emails": [{"Address": "Ana@Example.org", "IsPrimary": true}], "FirstName": "Ana"}')
     process = subprocess.Popen([EXECUTABLE, "playground", f"mappings/{CRM}.yaml", str(contact), "--no-browser"],
@@ -125,13 +129,13 @@ def test_mapper_playground_prints_its_url_and_opens_the_mapping_and_input(browse
     lines: queue.Queue[str] = queue.Queue()
     assert process.stdout is not None
     stdout = process.stdout
-    threading.Thread(target=lambda: [lines.put(line) for line in stdout], daemon=True).start()
+    threading.Thread(target=lambda: lines.put(stdout.readline()), daemon=True).start()  # all it prints: the URL
     try:
         banner = lines.get(timeout=PATIENCE)
         assert banner.startswith(f"mapper playground: {CRM} on http://127.0.0.1:") and banner.endswith(
             "/ (Ctrl-C to stop)\n")
         url = banner.split(" on ")[1].split(" ")[0]
-        page = browser.new_page()  # type: ignore[attr-defined]
+        page = browser.new_page()
         page.goto(url)
         playwright.expect(page.locator("#output")).to_contain_text('"email_address": "ana@example.org"')
         playwright.expect(page.locator("#mapping-select")).to_have_value(CRM)
