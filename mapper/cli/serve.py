@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import socket
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from ._common import EXIT_OK, Streams, UsageError, positive
@@ -19,7 +21,7 @@ examples:
   curl -s localhost:8000/mappings/crm-contact-to-member -H 'Content-Type: application/json' -d @contact.json
 
 endpoints: POST /mappings/NAME (a record, an array or NDJSON), GET /mappings, GET /mappings/NAME,
-GET /openapi.json, GET /docs, GET /health, GET /ready. Needs: pip install 'mapper[serve]'
+GET / (the playground), GET /openapi.json, GET /docs, GET /health, GET /ready. Needs: pip install 'mapper[serve]'
 """
 
 
@@ -76,13 +78,33 @@ def seconds(text: str) -> float:
     return value
 
 
-def execute(args: argparse.Namespace, streams: Streams) -> int:
+def serve_package(command: str) -> ModuleType:
+    """``mapper.serve``, or a ``UsageError`` saying how to install the extra it needs."""
     try:
         from .. import serve
     except ImportError as error:
         if (error.name or "").partition(".")[0] not in ("starlette", "uvicorn", "anyio"):
             raise
-        raise UsageError(f"mapper serve needs the serve extra: pip install 'mapper[serve]' ({error})") from error
+        raise UsageError(f"mapper {command} needs the serve extra: pip install 'mapper[serve]' ({error})") from error
+    return serve
+
+
+def listen(host: str, port: int) -> tuple[socket.socket, str]:
+    """A socket listening on ``host``:``port`` and its URL; a ``UsageError`` when it cannot be had."""
+    from ..serve import bind
+
+    try:
+        sock = bind(host, port)
+    except OSError as error:
+        raise UsageError(f"cannot listen on {host}:{port}: {error.strerror or error}") from error
+    sock.listen()  # now: a client given the URL (a browser opened on it) waits for uvicorn instead of being refused
+    bound_host, bound = sock.getsockname()[:2]
+    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+    return sock, f"http://{shown}:{bound}"
+
+
+def execute(args: argparse.Namespace, streams: Streams) -> int:
+    serve = serve_package("serve")
     directory = Path(args.directory)
     if not directory.is_dir():
         raise UsageError(f"no such folder of mappings: {directory}")
@@ -99,14 +121,9 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
 
     app = serve.create_app(catalog, reload=args.reload, log=log, limits=serve.Limits(
         max_body=args.max_body, timeout=args.timeout, concurrency=args.max_concurrency))
-    try:
-        sock = serve.bind(args.host, args.port)
-    except OSError as error:
-        raise UsageError(f"cannot listen on {args.host}:{args.port}: {error.strerror or error}") from error
-    host, bound = sock.getsockname()[:2]
-    shown = f"[{host}]" if ":" in host else host
+    sock, url = listen(args.host, args.port)
     log(f"mapper serve: {len(catalog.mappings)} mapping{'s' if len(catalog.mappings) != 1 else ''} from "
-        f"{directory} on http://{shown}:{bound} (docs: http://{shown}:{bound}/docs"
+        f"{directory} on {url} (docs: {url}/docs"
         f"{'; reloading on change' if args.reload else ''}; Ctrl-C to stop)\n")
     serve.run(app, sock)
     return EXIT_OK

@@ -13,11 +13,15 @@ that did not load), ``payloads`` (a body through a mapping, by Content-Type
 and Accept), ``routes`` (the endpoints), ``openapi`` (the document built from
 the mappings' schemas), ``docs_page`` (its HTML page), ``limits`` (size, time,
 concurrency), ``access_log`` (a JSON line per request), ``answers`` (errors as
-JSON), ``app`` (the application, reloading, and running it).
+JSON), ``app`` (the application, reloading, and running it); the playground at
+``/``: ``playground_routes`` (its endpoints and assets), ``playground`` (what
+they compute, with the real engine), ``playground_files`` (the page's texts in
+a private folder, and the references refused).
 """
 
 from .app import bind, create_app, run
 from .catalog import Broken, Catalog, load_catalog
 from .limits import Limits
+from .playground import Sample, sample_of
 
-__all__ = ["Broken", "Catalog", "Limits", "bind", "create_app", "load_catalog", "run"]
+__all__ = ["Broken", "Catalog", "Limits", "Sample", "bind", "create_app", "load_catalog", "run", "sample_of"]

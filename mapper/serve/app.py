@@ -24,6 +24,8 @@ from .access_log import AccessLog, now
 from .answers import on_bug, on_http_exception
 from .catalog import Catalog
 from .limits import Gate, Limits
+from .playground import Sample
+from .playground_routes import PLAYGROUND_ROUTES
 from .routes import ROUTES, Served
 
 #: Seconds between two looks at the files, with ``reload``.
@@ -31,8 +33,10 @@ RELOAD_INTERVAL = 0.5
 
 
 def create_app(catalog: Catalog, *, limits: Limits = Limits(), reload: bool = False,
-               log: Callable[[str], None] = lambda line: None, reload_interval: float = RELOAD_INTERVAL) -> Starlette:
-    """The application serving ``catalog``; ``log`` receives each access-log and reload line."""
+               log: Callable[[str], None] = lambda line: None, reload_interval: float = RELOAD_INTERVAL,
+               sample: Sample | None = None) -> Starlette:
+    """The application serving ``catalog``; ``log`` receives each access-log and reload line; the playground
+    at ``/`` opens with ``sample`` (``mapper playground``), else with a served mapping."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -43,10 +47,11 @@ def create_app(catalog: Catalog, *, limits: Limits = Limits(), reload: bool = Fa
             tasks.cancel_scope.cancel()
         app.state.gate.close()
 
-    app = Starlette(routes=ROUTES, lifespan=lifespan, middleware=[Middleware(AccessLog, write=log)],
+    app = Starlette(routes=ROUTES + PLAYGROUND_ROUTES, lifespan=lifespan, middleware=[Middleware(AccessLog, write=log)],
                     exception_handlers={HTTPException: on_http_exception, Exception: on_bug})
     app.state.served = Served(catalog)
     app.state.limits = limits
+    app.state.sample = sample
     app.state.gate = Gate(limits.concurrency, limits.retry_after)
     return app
 

@@ -6,8 +6,9 @@ whole, so a request sees one catalog from start to end.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 from starlette.requests import Request
@@ -21,6 +22,8 @@ from .docs_page import docs_page
 from .limits import Gate, Limits, read_body
 from .openapi import bundled_schema, openapi_document
 from .payloads import convert, input_format, output_format
+
+T = TypeVar("T")
 
 
 class Served:
@@ -69,24 +72,30 @@ async def convert_records(request: Request) -> Response:
     mapping = request.app.state.served.mapping(request.path_params["name"])
     fmt = input_format(mapping, request.headers.get("content-type"))
     output = output_format(mapping, request.headers.get("accept"))
+    answer = await within_limits(request, lambda body: convert(mapping, body, fmt, output))
+    request.state.records = answer.records
+    request.state.rejects = answer.rejects
+    return Response(answer.body, answer.status, media_type=answer.media_type)
+
+
+async def within_limits(request: Request, work: Callable[[bytes], T]) -> T:
+    """``work`` on the request's body in a worker thread, within the server's limits: a slot of the gate
+    (else 503), the body size (else 413) and the time, reading the body included (else 504)."""
     limits: Limits = request.app.state.limits
     gate: Gate = request.app.state.gate
     gate.enter()
-    holding = True  # until the conversion's thread holds the slot
+    holding = True  # until the work's thread holds the slot
     try:
         with anyio.fail_after(limits.timeout):
             body = await read_body(request, limits.max_body)
             holding = False
-            answer = await gate.run(lambda: convert(mapping, body, fmt, output))
+            return await gate.run(lambda: work(body))
     except TimeoutError:
         raise Refusal(504, "timeout", f"the request took longer than the limit of {limits.timeout:g} s "
                                       "(--timeout); send smaller batches", limit=limits.timeout) from None
     finally:
         if holding:
             gate.leave()
-    request.state.records = answer.records
-    request.state.rejects = answer.rejects
-    return Response(answer.body, answer.status, media_type=answer.media_type)
 
 
 async def list_mappings(request: Request) -> Response:
