@@ -16,7 +16,6 @@ from typing import IO, Any, TypeGuard
 
 from ..errors import ConversionError
 from ..formats import RecordWriter, XmlLimits, check_format, format_of_path, writer
-from ..formats.json import JsonReader
 from ..mapping import Mapping, load
 from .counts import Counts
 from .local import Destination, Run
@@ -90,9 +89,8 @@ def convert_files(
         options["indent"] = indent
 
     def make_writer() -> RecordWriter:
-        # Known once the first record is read: a JSON document that is one record gives one record back.
-        single = (len(items) == 1 and isinstance(items[0].reader, JsonReader)
-                  and items[0].reader.document_is_record is True)
+        # Known once the first record is read: a JSON or XML document that is one record gives one record back.
+        single = len(items) == 1 and getattr(items[0].reader, "document_is_record", None) is True
         kwargs = {**options, "many": not single} if output_format == "json" else options
         return writer(output_format, **kwargs)
 

@@ -34,10 +34,12 @@ from .xml_plan import (
     TEXT_KEY,
     TYPED,
     WELL_KNOWN_PREFIXES,
+    NotBoolean,
     ObjectPlan,
     PlanBuilder,
     Step,
     clark,
+    root_hints,
     split_clark,
 )
 
@@ -50,7 +52,17 @@ _SAFE: Final[dict[str, Any]] = dict(
     remove_comments=True, remove_pis=True, remove_blank_text=True, collect_ids=False,
 )
 _TRUE: Final = frozenset({"true", "1"})
-_HOSTILE_MESSAGES: Final = ("Excessive depth", "amplification", "entity reference loop", "Detected an entity")
+_HOSTILE_MESSAGES: Final = ("Excessive depth", "amplification", "entity reference loop", "Detected an entity",
+                             "the parser's limit")
+#: libxml2's advice names parser options and functions the user cannot reach: it goes, and its limits are
+#: said in the user's terms (the limits themselves hold on purpose).
+_LIBXML2_ADVICE: Final = re.compile(r",? *(?:use|try|see) (?:XML_PARSE_\w+|xml\w+)(?: option)?\.?")
+_REWORDED: Final = (
+    ("Excessive depth in document: 256", "Excessive depth in document: 256 nested elements at most"),
+    ("Resource limit exceeded: Text node too long", "a text longer than 10,000,000 bytes, the parser's limit"),
+    ("Resource limit exceeded: Buffer size limit exceeded",
+     "a text, attribute value or name longer than 10,000,000 bytes, the parser's limit"),
+)
 _POSITION_SUFFIX: Final = re.compile(r", line \d+, column \d+$")
 
 
@@ -79,13 +91,23 @@ class XmlReader:
         self.max_attributes = max_attributes
         self.max_elements = max_elements
         self._path = _parse_path(records, self.namespaces) if records else None
+        #: The line of the record element last yielded (where its start tag is), for messages.
+        self.record_line: int | None = None
+        #: As for ``JsonReader``: whether the document is one record (no ``records``, or a path naming the
+        #: document element), so that a conversion writes that record rather than an array of it.
+        self.document_is_record: bool | None = None
         builder = PlanBuilder()
         self._plan: ObjectPlan | None = None
+        #: Without ``records``: what the schema's xml hints say of the document element (name, namespace).
+        self._root: tuple[str | None, str | None] | None = None
         if schema is not None:
             root = schema.root
-            hints = root.keyword("xml")
-            namespace = hints.get("namespace") if isinstance(hints, dict) else None
-            if not isinstance(namespace, str):
+            hints = root_hints(root)
+            namespace = hints.get("namespace") if isinstance(hints.get("namespace"), str) else None
+            name = hints.get("name") if isinstance(hints.get("name"), str) else None
+            if self._path is None and (namespace or name):
+                self._root = (namespace, name)
+            if namespace is None:
                 namespace = split_clark(self._path[-1])[0] if self._path else None
             self._plan = builder.object_plan(root, namespace)
         prefixes = {**WELL_KNOWN_PREFIXES, **builder.prefixes, **self.namespaces}
@@ -100,6 +122,7 @@ class XmlReader:
     def records(self, stream: IO[bytes], source: str) -> Iterator[Any]:
         """Yield each record (a ``TooDeepError`` for one nested too deep); raise ``PayloadError`` after the last
         good one if the document breaks."""
+        self.document_is_record = self._path is None or len(self._path) == 1
         if self._path is None:
             yield self._whole_document(stream, source)
         else:
@@ -121,8 +144,10 @@ class XmlReader:
             raise _parse_error(error, source, 0) from error
         _refuse_doctype(tree.docinfo, source)
         root = tree.getroot()
+        self._check_root(root, source)
         if _elements_over(root, self.max_elements):
             raise self._too_many_elements(root, source, None)
+        self.record_line = _line(root)
         return self._convert_at(root, source)
 
     def _stream(self, stream: IO[bytes], source: str, path: tuple[str, ...]) -> Iterator[Any]:
@@ -148,6 +173,7 @@ class XmlReader:
                     raise _TooManyElements(element)
                 record = self._convert_at(element, source, count + 1)
                 count += 1
+                self.record_line = _line(element)
                 yield record
                 _forget(element)
             root = context.root
@@ -159,7 +185,20 @@ class XmlReader:
         if root.tag != path[0]:
             raise PayloadError(f"the document element is <{self._names.show(str(root.tag))}>, "
                                f"but records {self.records_path} starts at <{self._names.show(path[0])}>",
-                               source=source, line=1)
+                               source=source, line=_line(root) or 1)
+
+    def _check_root(self, root: etree._Element, source: str) -> None:
+        """Refuse a document element other than the one the schema's xml hints name (``name`` and
+        ``namespace``; a name without a namespace is in none)."""
+        if self._root is None:
+            return
+        namespace, name = self._root
+        uri, local = split_clark(str(root.tag))
+        if uri == namespace and local == (name or local):
+            return
+        expected = _describe(namespace, name) if name else f"an element in {_namespace(namespace)}"
+        raise PayloadError(f"the document element is {_describe(uri, local)}, but the source schema's xml "
+                           f"hints say {expected}", source=source, line=_line(root) or 1)
 
     def _convert_at(self, element: etree._Element, source: str, number: int | None = None) -> Any:
         """The record of ``element``, or the error that refuses it (too deep, too many attributes)."""
@@ -170,6 +209,8 @@ class XmlReader:
         except _TooManyAttributes as error:
             return HostileInputError(f"refused XML: an element with more than {self.max_attributes} attributes",
                                      source=source, line=error.line, record_number=number)
+        except NotBoolean as error:
+            return PayloadError(f"refused XML: {error}", source=source, line=error.line, record_number=number)
 
     def _too_many_elements(self, record: etree._Element, source: str, number: int | None) -> HostileInputError:
         return HostileInputError(f"refused XML: a record of more than {self.max_elements} elements",
@@ -255,8 +296,26 @@ class _Names:
             self._cache[(tag, namespace)] = found
         return found
 
+    def qualified(self, tag: str) -> str:
+        """The key of an undescribed element or attribute whose plain key a described property already has:
+        ``prefix:local`` with the mapping's prefix for its URI, else ``{uri}local``, ``{}local`` in no
+        namespace."""
+        uri, local = split_clark(tag)
+        if uri is None:
+            return "{}" + local
+        return f"{self.prefixes[uri]}:{local}" if uri in self.prefixes else tag
+
     def show(self, tag: str) -> str:
         return self.key(tag, None)
+
+
+def _namespace(uri: str | None) -> str:
+    return f"namespace {uri}" if uri else "no namespace"
+
+
+def _describe(uri: str | None, local: str) -> str:
+    """``<local> in namespace urn:...`` (or ``in no namespace``), for messages."""
+    return f"<{local}> in {_namespace(uri)}"
 
 
 def _parse_path(records: str, namespaces: Mapping[str, str]) -> tuple[str, ...]:
@@ -342,6 +401,7 @@ def _parse_error(error: etree.XMLSyntaxError, source: str, count: int) -> Payloa
         message, line, column = log[-1].message, log[-1].line, log[-1].column
     elif not line and message == "no element found":
         message, line, column = "Document is empty", 1, 1
+    message = _user_terms(message)
     after = f" (after record {count})" if count else ""
     if any(marker in message for marker in _HOSTILE_MESSAGES):
         return HostileInputError(f"refused XML: {message}{after}", source=source, line=line or None,
@@ -350,68 +410,101 @@ def _parse_error(error: etree.XMLSyntaxError, source: str, count: int) -> Payloa
                               column=column or None)
 
 
+def _user_terms(message: str) -> str:
+    """libxml2's message without advice the user cannot follow, its limits said plainly."""
+    message = _LIBXML2_ADVICE.sub("", message).strip()
+    for start, plain in _REWORDED:
+        if message.startswith(start):
+            return plain
+    return message
+
+
 def _read_object(element: etree._Element, plan: ObjectPlan, left: int, names: _Names) -> Any:
     """An element described by an object schema (``_NILLED`` when it says ``xsi:nil="true"``).
 
     The hot path of reading: one dict lookup per attribute and per child, the
     scalar cases inlined.
     """
-    if left < 0:
-        raise _TooDeep(_line(element))
-    record: dict[str, Any] = {}
-    attribute_steps = plan.attribute_steps
-    pairs = names.attributes(element)
-    for name, attribute_value in pairs:
-        attribute = attribute_steps.get(name)
-        if attribute is not None:
-            record[attribute[0]] = attribute_value if attribute[1] is None else attribute[1](attribute_value)
-        elif name != NIL:
-            record["@" + names.key(name, None)] = attribute_value
-        elif attribute_value in _TRUE:
-            return _NILLED
-    steps = plan.steps
-    tails: list[str] | None = None
-    for child in element:
-        tag: Any = child.tag
-        step = steps.get(tag)
-        if step is None:
-            _add(record, names.key(tag, plan.namespace), _read_any(child, left - 1, names))
-        else:
-            key, kind, is_list, arg, empty, nil, item_tag = step
-            if item_tag is not None:
-                record[key] = _read_items(child, step, left - 1, names)
+    try:
+        if left < 0:
+            raise _TooDeep(_line(element))
+        record: dict[str, Any] = {}
+        attribute_steps = plan.attribute_steps
+        pairs = names.attributes(element)
+        for name, attribute_value in pairs:
+            attribute = attribute_steps.get(name)
+            if attribute is not None:
+                record[attribute[0]] = attribute_value if attribute[1] is None else attribute[1](attribute_value)
+            elif name != NIL:
+                key = "@" + names.key(name, None)
+                record[key if key not in plan.by_key else "@" + names.qualified(name)] = attribute_value
+            elif attribute_value in _TRUE:
+                return _NILLED
+        steps = plan.steps
+        tails: list[str] | None = None
+        for child in element:
+            tag: Any = child.tag
+            step = steps.get(tag)
+            if step is None:
+                key = names.key(tag, plan.namespace)
+                if key in plan.by_key:  # a described property's key: never shared (docs/xml.md)
+                    key = names.qualified(tag)
+                _add(record, key, _read_any(child, left - 1, names))
             else:
-                value: Any
-                if kind == TYPED:
-                    value = child.text
-                    value = (nil if child.get(NIL) in _TRUE else empty) if value is None else arg(value)
-                elif kind == STRING:
-                    value = child.text
-                    if value is None:
-                        value = nil if child.get(NIL) in _TRUE else empty
-                elif kind == OBJECT:
-                    value = _read_object(child, arg, left - 1, names)
-                    if value is _NILLED:
-                        value = nil
+                key, kind, is_list, arg, empty, nil, item_tag = step
+                if item_tag is not None:
+                    record[key] = _read_items(child, step, left - 1, names)
                 else:
-                    value = _read_any(child, left - 1, names)
-                if value is OMIT:
-                    pass
-                elif is_list:
-                    items = record.get(key)
-                    if items is None:
-                        record[key] = [value]
+                    value: Any
+                    if kind == TYPED:
+                        value = child.text if not len(child) else _string_value(child)
+                        value = (nil if child.get(NIL) in _TRUE else empty) if value is None else arg(value)
+                    elif kind == STRING:
+                        value = child.text if not len(child) else _string_value(child)
+                        if value is None:
+                            value = nil if child.get(NIL) in _TRUE else empty
+                    elif kind == OBJECT:
+                        value = _read_object(child, arg, left - 1, names)
+                        if value is _NILLED:
+                            value = nil
                     else:
-                        items.append(value)
-                else:
-                    record[key] = value
-        tail = child.tail
-        if tail is not None and not tail.isspace():
-            tails = [tail] if tails is None else [*tails, tail]
-    text = element.text
-    if tails is not None or (text is not None and not text.isspace()):
-        _set_text(record, plan, text, tails)
-    return record
+                        value = _read_any(child, left - 1, names)
+                    if value is OMIT:
+                        pass
+                    elif is_list:
+                        items = record.get(key)
+                        if items is None:
+                            record[key] = [value]
+                        else:
+                            items.append(value)
+                    else:
+                        record[key] = value
+            tail = child.tail
+            if tail is not None and not tail.isspace():
+                tails = [tail] if tails is None else [*tails, tail]
+        text = element.text
+        if tails is not None or (text is not None and not text.isspace()):
+            _set_text(record, plan, text, tails)
+        return record
+    except NotBoolean as error:
+        if error.line is None:
+            error.line = _culprit_line(element, error)
+        raise
+
+
+def _culprit_line(element: etree._Element, error: NotBoolean) -> int | None:
+    """The line of the element that holds the text ``error`` refuses: a child of ``element``, or itself."""
+    if not error.name.startswith("the attribute"):
+        for child in element:
+            if child.text == error.text:
+                return _line(child)
+    return _line(element)
+
+
+def _string_value(element: etree._Element) -> str:
+    """The whole text of an element with child markup, as XPath ``string()`` gives it: ``BUR<b>K</b>E`` is
+    ``BURKE``. A scalar never loses the text after a child element."""
+    return "".join(cast(Iterator[str], element.itertext()))  # lxml-stubs say bytes too
 
 
 def _set_text(record: dict[str, Any], plan: ObjectPlan, text: str | None, tails: list[str] | None) -> None:
@@ -437,7 +530,7 @@ def _read_value(element: etree._Element, step: Step, left: int, names: _Names) -
     """One described element's value: a scalar from its text, an object, or the fallback."""
     _, kind, _, arg, empty, nil, _ = step
     if kind <= TYPED:
-        text = element.text
+        text = element.text if not len(element) else _string_value(element)
         if text is None:
             return nil if element.get(NIL) in _TRUE else empty
         return text if kind == STRING else arg(text)
