@@ -16,6 +16,7 @@ from typing import IO, Any, TypeGuard
 
 from ..errors import ConversionError
 from ..formats import RecordWriter, XmlLimits, check_format, format_of_path, writer
+from ..formats.xml_needs import fallback_keys
 from ..mapping import Mapping, load
 from .counts import Counts
 from .local import Destination, Run
@@ -76,8 +77,10 @@ def convert_files(
         raise ValueError("give fail_fast or max_rejects, not both")
     if not isinstance(mapping, Mapping):
         mapping = load(os.fspath(mapping))
-    items = [resolve_input(os.fspath(name), input_format, records, mapping, "source", xml_limits=xml_limits)
-             for name in inputs]
+    # Only what the rules can see of what the source schema leaves open is read from XML.
+    needs = fallback_keys(mapping)
+    items = [resolve_input(os.fspath(name), input_format, records, mapping, "source", xml_limits=xml_limits,
+                           fallback_keys=needs) for name in inputs]
     check_readable(items)
     _refuse_clashes(items, output, rejects, stdin)
     if output_format is None:

@@ -23,6 +23,7 @@ from lxml import etree
 from ..errors import HostileInputError, PayloadError, PayloadSyntaxError, TooDeepError
 from ..schemas import Schema
 from . import MAX_ATTRIBUTES, MAX_DEPTH, MAX_ELEMENTS
+from .xml_needs import fallback_keys
 
 if TYPE_CHECKING:
     from ..mapping import Mapping as MapperMapping
@@ -84,7 +85,8 @@ class XmlReader:
 
     def __init__(self, schema: Schema | None = None, records: str | None = None,
                  namespaces: Mapping[str, str] | None = None, *, max_depth: int = MAX_DEPTH,
-                 max_attributes: int = MAX_ATTRIBUTES, max_elements: int = MAX_ELEMENTS) -> None:
+                 max_attributes: int = MAX_ATTRIBUTES, max_elements: int = MAX_ELEMENTS,
+                 fallback_keys: frozenset[str] | None = None) -> None:
         self.namespaces = dict(namespaces or {})
         self.records_path = records
         self.max_depth = max_depth
@@ -111,13 +113,15 @@ class XmlReader:
                 namespace = split_clark(self._path[-1])[0] if self._path else None
             self._plan = builder.object_plan(root, namespace)
         prefixes = {**WELL_KNOWN_PREFIXES, **builder.prefixes, **self.namespaces}
-        self._names = _Names({uri: prefix for prefix, uri in prefixes.items()}, max_attributes)
+        keep = fallback_keys if self._plan is not None else None
+        self._names = _Names({uri: prefix for prefix, uri in prefixes.items()}, max_attributes, keep)
 
     @classmethod
     def for_mapping(cls, mapping: MapperMapping) -> XmlReader:
-        """The reader for a mapping's source side (schema, ``records``, ``namespaces``)."""
+        """The reader for a mapping's source side (schema, ``records``, ``namespaces``), reading of what the
+        schema does not describe only what the mapping can see (``xml_needs``)."""
         side = mapping.spec.source
-        return cls(mapping.source_schema, side.records, side.namespaces)
+        return cls(mapping.source_schema, side.records, side.namespaces, fallback_keys=fallback_keys(mapping))
 
     def records(self, stream: IO[bytes], source: str) -> Iterator[Any]:
         """Yield each record (a ``TooDeepError`` for one nested too deep); raise ``PayloadError`` after the last
@@ -134,6 +138,10 @@ class XmlReader:
         if self._plan is None:
             return _read_any(element, left, self._names)
         record = _read_object(element, self._plan, left, self._names)
+        if self._names.keep is not None:  # parts were skipped unread: the depth limit holds for them too
+            deep = _too_deep_element(element, self.max_depth)
+            if deep is not None:
+                raise _TooDeep(_line(deep))
         return None if record is _NILLED else record
 
     def _whole_document(self, stream: IO[bytes], source: str) -> Any:
@@ -151,31 +159,38 @@ class XmlReader:
         return self._convert_at(root, source)
 
     def _stream(self, stream: IO[bytes], source: str, path: tuple[str, ...]) -> Iterator[Any]:
-        bounded = _Bounded(_refuse_doctype_early(stream, source), self.max_elements)
+        stream = _refuse_doctype_early(stream, source)
+        # A document too short to hold a record of more than max_elements needs no counting, and no start
+        # events (which cost libxml2 a third more time on C-CDA): the common case, read on its own.
+        most = self.max_elements * _ELEMENT_BYTES
+        head = _read_up_to(stream, most + 1)
+        small = len(head) <= most
+        bounded = _Bounded(cast(IO[bytes], _Replay(head, stream)), self.max_elements)
         tags = sorted({path[0], path[-1]})
         etree.clear_error_log()  # iterparse falls back on it for its own bare messages
         count = 0
         checked = False
         try:
-            context = etree.iterparse(bounded, events=("start", "end"), tag=tags, **_SAFE)
+            context = etree.iterparse(bounded, events=("end",) if small else ("start", "end"), tag=tags, **_SAFE)
             for event, element in context:
+                if not checked:
+                    _refuse_doctype(element.getroottree().docinfo, source)
+                    checked = True
                 if event == "start":
-                    if not checked:
-                        _refuse_doctype(element.getroottree().docinfo, source)
-                        checked = True
                     if element.tag == path[-1] and _at(element, path):
-                        bounded.record = element
+                        bounded.begin(element)
                     continue
                 if not _at(element, path):
                     continue
-                bounded.record = None
-                if _elements_over(element, self.max_elements):
+                if not small and bounded.may_be_over() and _elements_over(element, self.max_elements):
                     raise _TooManyElements(element)
+                bounded.record = None
                 record = self._convert_at(element, source, count + 1)
                 count += 1
                 self.record_line = _line(element)
                 yield record
-                _forget(element)
+                if len(path) > 1:  # else the document ends here, and goes whole
+                    _forget(element)
             root = context.root
         except etree.XMLSyntaxError as error:
             raise _parse_error(error, source, count) from error
@@ -217,7 +232,10 @@ class XmlReader:
                                  source=source, line=_line(record), record_number=number)
 
 
+#: The fewest bytes an element takes (``<a/>``): a record of n bytes holds n / 4 elements at most.
+_ELEMENT_BYTES: Final = 4
 _NILLED: Final = object()
+_UNSEEN: Final = object()
 
 
 class _Refused(Exception):
@@ -242,6 +260,19 @@ class _TooManyElements(Exception):
         self.record = record
 
 
+_DEPTH_PATHS: dict[int, etree.XPath] = {}
+
+
+def _too_deep_element(record: etree._Element, max_depth: int) -> etree._Element | None:
+    """The first element of ``record`` nested past ``max_depth`` levels (the record is level 1), found by
+    libxml2 without a Python object for every element."""
+    find = _DEPTH_PATHS.get(max_depth)
+    if find is None:
+        find = _DEPTH_PATHS[max_depth] = etree.XPath("(" + "/".join(["*"] * max_depth) + ")[1]")
+    found: Any = find(record)
+    return found[0] if found else None
+
+
 def _elements_over(record: etree._Element, limit: int) -> bool:
     """Whether ``record`` holds more than ``limit`` elements, itself included (counting no further than that)."""
     return sum(1 for _ in islice(record.iter(), limit + 1)) > limit
@@ -249,17 +280,35 @@ def _elements_over(record: etree._Element, limit: int) -> bool:
 
 class _Bounded:
     """The input of ``iterparse``: before each chunk it reads, the record being parsed (``record``, set by
-    the reader) must hold at most ``limit`` elements, so that a huge record is refused early."""
+    the reader with ``begin``) must hold at most ``limit`` elements, so that a huge record is refused early.
+
+    Counting is skipped while the record spans too few bytes to hold that many elements (an element takes
+    ``_ELEMENT_BYTES`` at least), so that an ordinary record costs no count at all.
+    """
 
     def __init__(self, stream: IO[bytes], limit: int) -> None:
         self._stream = stream
         self.limit = limit
         self.record: etree._Element | None = None
+        self._read = 0  # bytes read so far
+        self._before_last = 0  # bytes read before the last chunk (the one that holds what was just parsed)
+        self._record_from = 0
+
+    def begin(self, record: etree._Element) -> None:
+        self.record = record
+        self._record_from = self._before_last
+
+    def may_be_over(self) -> bool:
+        """Whether the record being parsed spans enough bytes to hold more than ``limit`` elements."""
+        return self._read - self._record_from > self.limit * _ELEMENT_BYTES
 
     def read(self, size: int = -1) -> bytes:
-        if self.record is not None and _elements_over(self.record, self.limit):
+        if self.record is not None and self.may_be_over() and _elements_over(self.record, self.limit):
             raise _TooManyElements(self.record)
-        return self._stream.read(size)
+        data = self._stream.read(size)
+        self._before_last = self._read
+        self._read += len(data)
+        return data
 
 
 class _Names:
@@ -271,10 +320,34 @@ class _Names:
     that URI, else ``{uri}local``. Never the document's own prefixes.
     """
 
-    def __init__(self, prefixes: dict[str, str], max_attributes: int) -> None:
+    def __init__(self, prefixes: dict[str, str], max_attributes: int, keep: frozenset[str] | None = None) -> None:
         self.prefixes = prefixes  # URI -> prefix
         self.max_attributes = max_attributes
+        self.keep = keep
         self._cache: dict[tuple[str, str | None], str] = {}
+        self._undescribed: dict[tuple[str, ObjectPlan, bool], str | None] = {}
+
+    def child_key(self, tag: str, plan: ObjectPlan) -> str | None:
+        """The key of an undescribed child element of an object ``plan`` reads, or None to skip it (not in
+        ``keep``). Never a key the plan gives a property (docs/xml.md)."""
+        return self._undescribed_key(tag, plan, False)
+
+    def attribute_key(self, name: str, plan: ObjectPlan) -> str | None:
+        """The key (``@name``) of an undescribed attribute, or None to skip it."""
+        return self._undescribed_key(name, plan, True)
+
+    def _undescribed_key(self, name: str, plan: ObjectPlan, attribute: bool) -> str | None:
+        cache_key = (name, plan, attribute)
+        found = self._undescribed.get(cache_key, _UNSEEN)
+        if found is _UNSEEN:
+            prefix = "@" if attribute else ""
+            found = prefix + self.key(name, None if attribute else plan.namespace)
+            if found in plan.by_key:
+                found = prefix + self.qualified(name)
+            if self.keep is not None and found not in self.keep:
+                found = None
+            self._undescribed[cache_key] = found
+        return found  # type: ignore[return-value]  # _UNSEEN is replaced above
 
     def attributes(self, element: etree._Element) -> list[tuple[str, str]]:
         """The attributes of ``element``; raises ``_TooManyAttributes`` past ``max_attributes``, before lxml
@@ -365,6 +438,15 @@ class _Replay:
         return self._rest.read(size)
 
 
+def _read_up_to(stream: IO[bytes], size: int) -> bytes:
+    """The next ``size`` bytes of ``stream`` (fewer only at its end), however few each read gives."""
+    chunks, left = [], size
+    while left > 0 and (chunk := stream.read(left)):
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
 _PROLOG_HEAD: Final = 1 << 16
 _COMMENT: Final = re.compile(r"<!--.*?-->", re.DOTALL)
 _ROOT_START: Final = re.compile(r"<[^?!]")
@@ -376,6 +458,8 @@ def _refuse_doctype_early(stream: IO[bytes], source: str) -> IO[bytes]:
     if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[:2] == b"\x00<" or head[1:2] == b"\x00":
         text = head.decode("utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else
                            "utf-16-be" if head[:1] == b"\x00" else "utf-16-le", errors="ignore")
+    elif b"<!DOCTYPE" not in head:
+        return cast(IO[bytes], _Replay(head, stream))  # the common case, found without decoding
     else:
         text = head.decode("latin-1")  # every ASCII-compatible encoding spells the markup alike
     prolog = _COMMENT.sub("", text)
@@ -430,14 +514,14 @@ def _read_object(element: etree._Element, plan: ObjectPlan, left: int, names: _N
             raise _TooDeep(_line(element))
         record: dict[str, Any] = {}
         attribute_steps = plan.attribute_steps
-        pairs = names.attributes(element)
-        for name, attribute_value in pairs:
+        for name, attribute_value in names.attributes(element):
             attribute = attribute_steps.get(name)
             if attribute is not None:
                 record[attribute[0]] = attribute_value if attribute[1] is None else attribute[1](attribute_value)
             elif name != NIL:
-                key = "@" + names.key(name, None)
-                record[key if key not in plan.by_key else "@" + names.qualified(name)] = attribute_value
+                key = names.attribute_key(name, plan)
+                if key is not None:
+                    record[key] = attribute_value
             elif attribute_value in _TRUE:
                 return _NILLED
         steps = plan.steps
@@ -446,10 +530,11 @@ def _read_object(element: etree._Element, plan: ObjectPlan, left: int, names: _N
             tag: Any = child.tag
             step = steps.get(tag)
             if step is None:
-                key = names.key(tag, plan.namespace)
-                if key in plan.by_key:  # a described property's key: never shared (docs/xml.md)
-                    key = names.qualified(tag)
-                _add(record, key, _read_any(child, left - 1, names))
+                key = names.child_key(tag, plan)
+                if key is not None:
+                    _add(record, key, _read_any(child, left - 1, names))
+                elif len(child.attrib) > names.max_attributes:  # skipped unread, but not an attack
+                    raise _TooManyAttributes(_line(child))
             else:
                 key, kind, is_list, arg, empty, nil, item_tag = step
                 if item_tag is not None:
