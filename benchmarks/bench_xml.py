@@ -356,8 +356,9 @@ _GENDER = {"M": "M", "F": "F", "UN": "U"}
 _RELATIONSHIP = {"SPS": "01", "HUSB": "01", "WIFE": "01", "CHILD": "19", "CHLDADOPT": "19", "STPCHLD": "19",
                  "DOMPART": "53"}
 _PLACE = {"AMB": "11", "EMER": "23", "IMP": "21", "ACUTE": "21", "OBSENC": "22", "HH": "12", "VR": "02"}
-_NPI, _EIN, _ICD10, _CPT = "2.16.840.1.113883.4.6", "2.16.840.1.113883.4.4", "2.16.840.1.113883.6.90", \
-    "2.16.840.1.113883.6.12"
+# Code systems and identifier roots (NPI, EIN, ICD-10-CM, CPT-4).
+_NPI, _EIN, _ICD10_SYSTEM, _CPT_SYSTEM = ("2.16.840.1.113883.4.6", "2.16.840.1.113883.4.4",
+                                          "2.16.840.1.113883.6.90", "2.16.840.1.113883.6.12")
 
 
 def _put(out: dict[str, Any], key: str, value: Any) -> None:
@@ -418,7 +419,7 @@ def _icd10(observation: Any) -> str | None:
     if value is None:
         return None
     return next((coded.get("code") for coded in (value, *value.findall(_H + "translation"))
-                 if coded.get("codeSystem") == _ICD10), None)
+                 if coded.get("codeSystem") == _ICD10_SYSTEM), None)
 
 
 def ccda_claim(document: Any) -> dict[str, Any]:
@@ -482,7 +483,7 @@ def ccda_claim(document: Any) -> dict[str, Any]:
         stamp = time.get("value") or _get(time, _H + "low", "value")
         code = procedure.find(_H + "code")
         cpt = next((coded.get("code") for coded in (code, *code.findall(_H + "translation"))
-                    if coded.get("codeSystem") == _CPT), None)
+                    if coded.get("codeSystem") == _CPT_SYSTEM), None)
         reasons = {value.get("code") for value in procedure.iterfind(
             f"{_H}entryRelationship[@typeCode='RSON']/{_H}observation/{_H}value")}
         service: dict[str, Any] = {"procedureIdentifier": "HC"}
