@@ -1,6 +1,11 @@
-"""Benchmark: schema-aware XML reading against lxml and xmltodict on the same file.
+"""Benchmark: schema-aware XML reading against lxml and xmltodict on the same file; C-CDA documents
+mapped to claims against a hand-written lxml transform.
 
-    python -m benchmarks.bench_xml [--size-mb 200] [--small-mb 20] [--json FILE]
+    python -m benchmarks.bench_xml [--size-mb 200] [--small-mb 20] [--ccda-documents 200] [--repeat 5]
+                                   [--skip-export] [--json FILE]
+
+The C-CDA workload (issue 20, item 3; below) prints the CPU-time ratio of mapper (reader and the shipped
+mapping) to a hand-written lxml transform giving the same claims; target within 1.5x.
 
 Generates (fixed seed) a clinical export, /Export/Patients/Patient with
 encounters, diagnoses, procedures, two namespaces and attributes, then runs
@@ -30,7 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ._util import report, run_child
+from ._util import paired_ratio, report, run_child
 
 NS = "urn:example:clinical-export"
 BILL = "urn:example:billing"
@@ -211,6 +216,352 @@ RUNNERS: dict[str, Callable[[str], int]] = {
 }
 
 
+# --- The C-CDA workload (issue 20, item 3): large, deep, attribute-heavy, namespaced documents ---------------
+#
+# Each document is a shipped C-CDA fixture that converts to a claim, grown the way real encounter summaries are:
+# results, vital signs and medications sections the claim mapping never reads, each entry a deep, attribute-heavy
+# clinical statement, and narrative tables. ``ccda_claim`` is what a careful engineer writes by hand with lxml
+# for that one mapping; ``ccda_mapper`` is mapper's reader and the shipped mapping, as ``mapper convert`` runs
+# them. Both are timed in CPU seconds (``time.process_time``), alternately, over repeats.
+
+CCDA_MAPPING = Path(__file__).parent.parent / "mappings" / "ccda-encounter-to-professional-claim.yaml"
+CCDA_FIXTURES = CCDA_MAPPING.with_suffix(".fixtures")
+#: The fixtures that give a claim (the self-pay one is a reject: nothing to compare a claim with).
+CCDA_BASES = ("office-visit-same-claim-as-fhir", "child-on-parent-plan-holder-is-subscriber",
+              "diagnosis-sequence-numbers-skip-pointers-are-positions",
+              "procedure-coded-in-snomed-with-cpt-translation")
+HL7 = "urn:hl7-org:v3"
+_LABS = [("2345-7", "Glucose [Mass/volume] in Serum or Plasma", "mg/dL", 70, 180),
+         ("4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood", "%", 4, 11),
+         ("2093-3", "Cholesterol [Mass/volume] in Serum or Plasma", "mg/dL", 120, 280),
+         ("2160-0", "Creatinine [Mass/volume] in Serum or Plasma", "mg/dL", 0.5, 1.6),
+         ("718-7", "Hemoglobin [Mass/volume] in Blood", "g/dL", 11, 17)]
+_VITALS = [("8480-6", "Systolic blood pressure", "mm[Hg]", 100, 160), ("8462-4", "Diastolic blood pressure",
+           "mm[Hg]", 60, 100), ("8867-4", "Heart rate", "/min", 50, 110), ("29463-7", "Body weight", "kg", 40, 120)]
+_DRUGS = [("860975", "metformin 500 MG Oral Tablet"), ("314076", "lisinopril 10 MG Oral Tablet"),
+          ("617312", "atorvastatin 20 MG Oral Tablet"), ("197361", "amlodipine 5 MG Oral Tablet")]
+
+
+def ccda_documents(count: int, *, statements: int = 40, seed: int = 20) -> list[bytes]:
+    """``count`` C-CDA documents, each a shipped fixture grown by ``statements`` entries in each of three
+    sections the claim mapping does not read (about 130 kB a document at the default)."""
+    rng = random.Random(seed)
+    bases = [(CCDA_FIXTURES / f"{name}.input.xml").read_text("utf-8") for name in CCDA_BASES]
+    documents = []
+    for number in range(count):
+        base = bases[number % len(bases)]
+        extra = (_results_section(rng, number, statements) + _vitals_section(rng, number, statements)
+                 + _medications_section(rng, number, statements))
+        documents.append(base.replace("    </structuredBody>", extra + "    </structuredBody>", 1).encode())
+    return documents
+
+
+def _section(template: str, code: str, title: str, rows: list[list[str]], entries: str) -> str:
+    head = "".join(f"<th>{cell}</th>" for cell in rows[0])
+    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows[1:])
+    return (f'      <component>\n        <section>\n'
+            f'          <templateId root="{template}" extension="2015-08-01"/>\n'
+            f'          <code code="{code}" codeSystem="2.16.840.1.113883.6.1" codeSystemName="LOINC" '
+            f'displayName="{title}"/>\n          <title>{title}</title>\n'
+            f'          <text><table border="1" width="100%"><thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
+            f'</table></text>\n{entries}        </section>\n      </component>\n')
+
+
+def _observation(rng: random.Random, ident: str, template: str, test: tuple[str, str, str, float, float],
+                 day: int) -> tuple[str, str]:
+    code, name, unit, low, high = test
+    value = round(rng.uniform(low, high), 1)
+    flag = "H" if value > high * 0.9 else "N"
+    return (f'                <component>\n'
+            f'                  <observation classCode="OBS" moodCode="EVN">\n'
+            f'                    <templateId root="{template}" extension="2015-08-01"/>\n'
+            f'                    <id root="2.16.840.1.113883.19.5.99999.7" extension="{ident}"/>\n'
+            f'                    <code code="{code}" codeSystem="2.16.840.1.113883.6.1" codeSystemName="LOINC" '
+            f'displayName="{name}"/>\n'
+            f'                    <statusCode code="completed"/>\n'
+            f'                    <effectiveTime value="202403{day:02d}0930-0600"/>\n'
+            f'                    <value xsi:type="PQ" value="{value}" unit="{unit}"/>\n'
+            f'                    <interpretationCode code="{flag}" codeSystem="2.16.840.1.113883.5.83"/>\n'
+            f'                    <referenceRange><observationRange><value xsi:type="IVL_PQ"><low value="{low}" '
+            f'unit="{unit}"/><high value="{high}" unit="{unit}"/></value></observationRange></referenceRange>\n'
+            f'                  </observation>\n'
+            f'                </component>\n', f"{name}: {value} {unit} ({flag})")
+
+
+def _organizers(rng: random.Random, number: int, count: int, kind: str, tests: list[Any], organizer: str,
+                template: str) -> tuple[str, list[list[str]]]:
+    entries, rows = [], []
+    for index in range(0, count, len(tests)):
+        day = rng.randint(1, 28)
+        parts = [_observation(rng, f"{kind}-{number}-{index + offset}", template, test, day)
+                 for offset, test in enumerate(tests[: count - index])]
+        rows.extend([f"2024-03-{day:02d}", text] for _, text in parts)
+        entries.append(f'          <entry typeCode="DRIV">\n'
+                       f'            <organizer classCode="CLUSTER" moodCode="EVN">\n'
+                       f'              <templateId root="{organizer}" extension="2015-08-01"/>\n'
+                       f'              <id root="7d5a02b0-67a4-11db-bd13-0800200c9a66" '
+                       f'extension="{kind}-{number}-{index}"/>\n'
+                       f'              <statusCode code="completed"/>\n'
+                       + "".join(part for part, _ in parts)
+                       + '            </organizer>\n          </entry>\n')
+    return "".join(entries), rows
+
+
+def _results_section(rng: random.Random, number: int, count: int) -> str:
+    entries, rows = _organizers(rng, number, count, "lab", _LABS, "2.16.840.1.113883.10.20.22.4.1",
+                                "2.16.840.1.113883.10.20.22.4.2")
+    return _section("2.16.840.1.113883.10.20.22.2.3.1", "30954-2", "Results", [["Date", "Result"], *rows], entries)
+
+
+def _vitals_section(rng: random.Random, number: int, count: int) -> str:
+    entries, rows = _organizers(rng, number, count, "vital", _VITALS, "2.16.840.1.113883.10.20.22.4.26",
+                                "2.16.840.1.113883.10.20.22.4.27")
+    return _section("2.16.840.1.113883.10.20.22.2.4.1", "8716-3", "Vital Signs", [["Date", "Vital"], *rows], entries)
+
+
+def _medications_section(rng: random.Random, number: int, count: int) -> str:
+    entries, rows = [], [["Medication", "Dose", "Start"]]
+    for index in range(count):
+        code, name = rng.choice(_DRUGS)
+        day = rng.randint(1, 28)
+        rows.append([name, "1 tablet daily", f"2023-{rng.randint(1, 12):02d}-{day:02d}"])
+        entries.append(
+            f'          <entry typeCode="DRIV">\n'
+            f'            <substanceAdministration classCode="SBADM" moodCode="EVN">\n'
+            f'              <templateId root="2.16.840.1.113883.10.20.22.4.16" extension="2014-06-09"/>\n'
+            f'              <id root="cdbd33f0-6cde-11db-9fe1-0800200c9a66" extension="med-{number}-{index}"/>\n'
+            f'              <statusCode code="active"/>\n'
+            f'              <effectiveTime xsi:type="IVL_TS"><low value="2023{day:02d}01"/></effectiveTime>\n'
+            f'              <effectiveTime xsi:type="PIVL_TS" institutionSpecified="true" operator="A">'
+            f'<period value="24" unit="h"/></effectiveTime>\n'
+            f'              <routeCode code="C38288" codeSystem="2.16.840.1.113883.3.26.1.1" displayName="ORAL"/>\n'
+            f'              <doseQuantity value="1"/>\n'
+            f'              <consumable><manufacturedProduct classCode="MANU">'
+            f'<templateId root="2.16.840.1.113883.10.20.22.4.23" extension="2014-06-09"/>'
+            f'<manufacturedMaterial><code code="{code}" codeSystem="2.16.840.1.113883.6.88" '
+            f'displayName="{name}"/></manufacturedMaterial></manufacturedProduct></consumable>\n'
+            f'            </substanceAdministration>\n          </entry>\n')
+    return _section("2.16.840.1.113883.10.20.22.2.1.1", "10160-0", "Medications", rows, "".join(entries))
+
+
+# The hand-written transform: lxml, Clark names, the mapping's rules one by one.
+
+_H = f"{{{HL7}}}"
+_BILL = "{urn:springfield-fm:cda:billing}"
+_SDTC = "{urn:hl7-org:sdtc}"
+_FILING = {"PR": "12", "PS": "13", "EP": "14", "IN": "15", "HN": "16", "HM": "HM", "C1": "CI", "MA": "MA",
+           "MB": "MB", "MP": "MB", "MC": "MC", "CH": "CH", "VA": "VA", "WC": "WC"}
+_SEQUENCE = {"1": "P", "2": "S", "3": "T"}
+_GENDER = {"M": "M", "F": "F", "UN": "U"}
+_RELATIONSHIP = {"SPS": "01", "HUSB": "01", "WIFE": "01", "CHILD": "19", "CHLDADOPT": "19", "STPCHLD": "19",
+                 "DOMPART": "53"}
+_PLACE = {"AMB": "11", "EMER": "23", "IMP": "21", "ACUTE": "21", "OBSENC": "22", "HH": "12", "VR": "02"}
+# Code systems and identifier roots (NPI, EIN, ICD-10-CM, CPT-4).
+_NPI, _EIN, _ICD10_SYSTEM, _CPT_SYSTEM = ("2.16.840.1.113883.4.6", "2.16.840.1.113883.4.4",
+                                          "2.16.840.1.113883.6.90", "2.16.840.1.113883.6.12")
+
+
+def _put(out: dict[str, Any], key: str, value: Any) -> None:
+    if value is not None and value != {}:
+        out[key] = value
+
+
+def _get(element: Any, path: str, attribute: str | None = None) -> Any:
+    found = element.find(path) if element is not None else None
+    if found is None:
+        return None
+    return found.get(attribute) if attribute else found.text
+
+
+def _number(text: str | None) -> str | None:
+    """A decimal attribute as the mapping's claim has it: read as a JSON number, written as its text."""
+    if text is None:
+        return None
+    value = float(text)
+    return str(int(value)) if value.is_integer() and "." not in text else repr(value)
+
+
+def _address(addr: Any) -> dict[str, Any] | None:
+    if addr is None:
+        return None
+    lines = addr.findall(_H + "streetAddressLine")
+    out: dict[str, Any] = {}
+    _put(out, "address1", lines[0].text if lines else None)
+    _put(out, "address2", lines[1].text if len(lines) > 1 else None)
+    _put(out, "city", _get(addr, _H + "city"))
+    _put(out, "state", _get(addr, _H + "state"))
+    postal = _get(addr, _H + "postalCode")
+    _put(out, "postalCode", postal.replace("-", "") if postal is not None else None)
+    return out
+
+
+def _home_address(role: Any) -> dict[str, Any] | None:
+    addresses = role.findall(_H + "addr")
+    home = [addr for addr in addresses if addr.get("use") == "HP"] or addresses
+    return _address(home[0]) if home else None
+
+
+def _person(out: dict[str, Any], person: Any, patient: Any) -> None:
+    name = person.find(_H + "name") if person is not None else None
+    given = name.findall(_H + "given") if name is not None else []
+    _put(out, "firstName", given[0].text if given else None)
+    _put(out, "middleName", given[1].text if len(given) > 1 else None)
+    _put(out, "lastName", _get(name, _H + "family"))
+    _put(out, "suffix", _get(name, _H + "suffix"))
+    _put(out, "gender", _GENDER[_get(patient, _H + "administrativeGenderCode", "code")]
+         if _get(patient, _H + "administrativeGenderCode", "code") is not None else None)
+    birth = _get(person, _H + "birthTime", "value") or _get(person, _SDTC + "birthTime", "value")
+    _put(out, "dateOfBirth", birth[:8] if birth is not None else None)
+
+
+def _icd10(observation: Any) -> str | None:
+    value = observation.find(_H + "value") if observation is not None else None
+    if value is None:
+        return None
+    return next((coded.get("code") for coded in (value, *value.findall(_H + "translation"))
+                 if coded.get("codeSystem") == _ICD10_SYSTEM), None)
+
+
+def ccda_claim(document: Any) -> dict[str, Any]:
+    """The claim the shipped mapping makes of one C-CDA document element (valid inputs only)."""
+    sections: dict[str | None, Any] = {}
+    for section in document.iterfind(f"{_H}component/{_H}structuredBody/{_H}component/{_H}section"):
+        sections.setdefault(_code(section), section)
+    payers, encounters, procedures = sections.get("48768-6"), sections.get("46240-8"), sections.get("47519-4")
+    coverage = payers.find(f"{_H}entry/{_H}act/{_H}entryRelationship")
+    policy = coverage.find(_H + "act")
+    participants = {item.get("typeCode"): item.find(_H + "participantRole")
+                    for item in reversed(policy.findall(_H + "participant"))}
+    covered = participants.get("COV")
+    patient_role = document.find(f"{_H}recordTarget/{_H}patientRole")
+    claim: dict[str, Any] = {}
+    payer = policy.find(f"{_H}performer/{_H}assignedEntity")
+    _put(claim, "tradingPartnerServiceId", _get(payer, _H + "id", "extension"))
+    _put(claim, "tradingPartnerName", _get(payer, f"{_H}representedOrganization/{_H}name"))
+    holder = participants.get("HLD")
+    subscriber_role = holder if holder is not None else patient_role
+    subscriber: dict[str, Any] = {}
+    _put(subscriber, "memberId", _get(covered, _H + "id", "extension"))
+    sequence = _get(coverage, _H + "sequenceNumber", "value")
+    subscriber["paymentResponsibilityLevelCode"] = _SEQUENCE.get(str(int(sequence)), "P") if sequence else "P"
+    _put(subscriber, "groupNumber", _get(policy, _H + "id", "extension"))
+    patient = subscriber_role.find(_H + "patient")
+    _person(subscriber, patient if patient is not None else subscriber_role.find(_H + "playingEntity"), patient)
+    _put(subscriber, "address", _home_address(subscriber_role))
+    claim["subscriber"] = subscriber
+    if _get(covered, _H + "code", "code") != "SELF":
+        dependent: dict[str, Any] = {"relationshipToSubscriberCode": _RELATIONSHIP[_get(covered, _H + "code", "code")]}
+        _person(dependent, patient_role.find(_H + "patient"), patient_role.find(_H + "patient"))
+        _put(dependent, "address", _home_address(patient_role))
+        claim["dependent"] = dependent
+    organization = document.find(f"{_H}custodian/{_H}assignedCustodian/{_H}representedCustodianOrganization")
+    ids = {item.get("root"): item.get("extension") for item in reversed(organization.findall(_H + "id"))}
+    billing: dict[str, Any] = {"providerType": "BillingProvider"}
+    _put(billing, "npi", ids.get(_NPI))
+    _put(billing, "employerId", ids[_EIN].replace("-", "") if ids.get(_EIN) is not None else None)
+    _put(billing, "organizationName", _get(organization, _H + "name"))
+    _put(billing, "address", _address(organization.find(_H + "addr")))
+    claim["billing"] = billing
+    performers = document.findall(f"{_H}documentationOf/{_H}serviceEvent/{_H}performer")
+    entity = next((item.find(_H + "assignedEntity") for item in performers if item.get("typeCode") == "PRF"), None)
+    rendering: dict[str, Any] = {"providerType": "RenderingProvider"}
+    rendering_ids = {item.get("root"): item.get("extension") for item in reversed(entity.findall(_H + "id"))}
+    _put(rendering, "npi", rendering_ids.get(_NPI))
+    name = entity.find(f"{_H}assignedPerson/{_H}name")
+    _put(rendering, "firstName", _get(name, _H + "given"))
+    _put(rendering, "lastName", _get(name, _H + "family"))
+    claim["rendering"] = rendering
+    encounter = document.find(f"{_H}componentOf/{_H}encompassingEncounter")
+    relationships = encounters.find(f"{_H}entry/{_H}encounter").findall(_H + "entryRelationship")
+    diagnoses = sorted(relationships, key=lambda item: int(_get(item, _H + "sequenceNumber", "value") or 99))
+    codes = [_icd10(item.find(f"{_H}act/{_H}entryRelationship/{_H}observation")) for item in diagnoses]
+    lines, total = [], 0.0
+    for procedure in procedures.iterfind(f"{_H}entry/{_H}procedure"):
+        charge = procedure.find(_BILL + "charge")
+        total += float(charge.get("value"))
+        time = procedure.find(_H + "effectiveTime")
+        stamp = time.get("value") or _get(time, _H + "low", "value")
+        code = procedure.find(_H + "code")
+        cpt = next((coded.get("code") for coded in (code, *code.findall(_H + "translation"))
+                    if coded.get("codeSystem") == _CPT_SYSTEM), None)
+        reasons = {value.get("code") for value in procedure.iterfind(
+            f"{_H}entryRelationship[@typeCode='RSON']/{_H}observation/{_H}value")}
+        service: dict[str, Any] = {"procedureIdentifier": "HC"}
+        _put(service, "procedureCode", cpt)
+        _put(service, "lineItemChargeAmount", _number(charge.get("value")))
+        service["measurementUnit"] = "UN"
+        _put(service, "serviceUnitCount", charge.get("units"))
+        service["compositeDiagnosisCodePointers"] = {
+            "diagnosisCodePointers": [str(position) for position, code in enumerate(codes[:12], 1) if code in reasons]}
+        line: dict[str, Any] = {"serviceDate": stamp[:8]}
+        _put(line, "providerControlNumber", _get(procedure, _H + "id", "extension"))
+        line["professionalService"] = service
+        lines.append(line)
+    information: dict[str, Any] = {"claimFilingCode": _FILING[_get(policy, _H + "code", "code")]}
+    _put(information, "patientControlNumber", _get(encounter, _H + "id", "extension"))
+    information["claimChargeAmount"] = repr(round(total, 2))
+    _put(information, "placeOfServiceCode", _PLACE.get(_get(encounter, _H + "code", "code")))
+    information.update(claimFrequencyCode="1", signatureIndicator="Y", planParticipationCode="A",
+                       benefitsAssignmentCertificationIndicator="Y", releaseInformationCode="Y")
+    diagnosis_codes = []
+    for index, code in enumerate(codes):
+        item = {"diagnosisTypeCode": "ABK" if index == 0 else "ABF"}
+        _put(item, "diagnosisCode", code.replace(".", "") if code is not None else None)
+        diagnosis_codes.append(item)
+    information["healthCareCodeInformation"] = diagnosis_codes
+    information["serviceLines"] = lines
+    claim["claimInformation"] = information
+    return claim
+
+
+def _code(section: Any) -> str | None:
+    code = section.find(_H + "code")
+    return code.get("code") if code is not None else None
+
+
+def ccda_handwritten(documents: list[bytes]) -> list[dict[str, Any]]:
+    """Each document through lxml ``iterparse`` and ``ccda_claim``."""
+    from lxml import etree
+    claims = []
+    for document in documents:
+        for _, element in etree.iterparse(io.BytesIO(document), events=("end",), tag=_H + "ClinicalDocument",
+                                          remove_blank_text=True):
+            claims.append(ccda_claim(element))
+    return claims
+
+
+def ccda_mapper(documents: list[bytes], mapping: Any) -> list[dict[str, Any]]:
+    """Each document through mapper's XML reader and the shipped mapping (reject-free inputs)."""
+    from mapper.formats.xml import XmlReader
+    reader = XmlReader.for_mapping(mapping)
+    claims = []
+    for number, document in enumerate(documents, 1):
+        for record in reader.records(io.BytesIO(document), "ccda.xml"):
+            claims.append(mapping.result(record, number).output)
+    return claims
+
+
+def measure_ccda(count: int, repeat: int) -> dict[str, Any]:
+    """CPU seconds of both transforms over the same documents, and the median ratio of paired rounds."""
+    import mapper
+    documents = ccda_documents(count)
+    mapping = mapper.load(CCDA_MAPPING)
+    runners: dict[str, Callable[[], Any]] = {"hand-written lxml": lambda: ccda_handwritten(documents),
+                                             "mapper": lambda: ccda_mapper(documents, mapping)}
+    rounds = []
+    for _ in range(repeat):
+        times = {}
+        for name, run in runners.items():
+            started = time.process_time()
+            run()
+            times[name] = time.process_time() - started
+        rounds.append(times)
+    megabytes = sum(map(len, documents)) / 1_000_000
+    return {"documents": count, "size_mb": round(megabytes, 1),
+            "cpu_seconds": {name: round(min(times[name] for times in rounds), 3) for name in runners},
+            "ratio": paired_ratio(rounds, "mapper", "hand-written lxml")}
+
+
 def child(name: str, path: str) -> None:
     started = time.perf_counter()
     records = RUNNERS[name](path)
@@ -223,6 +574,10 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--small-mb", type=float, default=20, help="the smaller document, for flat memory")
     parser.add_argument("--json", help="write the figures to this file")
     parser.add_argument("--only", action="append", choices=CONTENDERS, help="run only these contenders")
+    parser.add_argument("--ccda-documents", type=int, default=200,
+                        help="C-CDA documents of the C-CDA workload (about 146 kB each; 0: skip it)")
+    parser.add_argument("--repeat", type=int, default=5, help="rounds of the C-CDA workload")
+    parser.add_argument("--skip-export", action="store_true", help="run only the C-CDA workload")
     parser.add_argument("--child", nargs=2, metavar=("CONTENDER", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -230,6 +585,13 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
         return []
     contenders = args.only or list(CONTENDERS)
     results: list[dict[str, Any]] = []
+    ccda = measure_ccda(args.ccda_documents, args.repeat) if args.ccda_documents else None
+    if ccda is not None:
+        print(_ccda_line(ccda))
+    if args.skip_export:
+        if args.json:
+            Path(args.json).write_text(json.dumps({"ccda": ccda}, indent=2) + "\n")
+        return [ccda] if ccda else []
     with tempfile.TemporaryDirectory(prefix="bench-xml-") as folder:
         for size in (args.small_mb, args.size_mb):
             path = Path(folder) / f"export-{size:g}mb.xml"
@@ -245,8 +607,15 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     table = _table(results)
     print(table)
     if args.json:
-        Path(args.json).write_text(json.dumps({"results": results, "table": table}, indent=2) + "\n")
-    return results
+        Path(args.json).write_text(json.dumps({"results": results, "table": table, "ccda": ccda}, indent=2) + "\n")
+    return [*results, ccda] if ccda else results
+
+
+def _ccda_line(result: dict[str, Any]) -> str:
+    seconds = result["cpu_seconds"]
+    return (f"C-CDA workload: {result['documents']} documents, {result['size_mb']} MB; CPU seconds (best round): "
+            f"hand-written lxml {seconds['hand-written lxml']}, mapper {seconds['mapper']}; "
+            f"mapper / hand-written (median of paired rounds, target <= 1.5): {result['ratio']}")
 
 
 def _table(results: list[dict[str, Any]]) -> str:

@@ -83,8 +83,8 @@ def test_several_records_under_a_root_element() -> None:
     data = write([{"id": "A"}, {"id": "B"}], SHIPMENT, root="s:Shipments", namespaces=SHIP, declaration=False)
     assert data.decode() == (
         '<s:Shipments xmlns:c="urn:example:carrier" xmlns:cu="urn:example:customs" xmlns:s="urn:example:shipping">\n'
-        '  <s:Shipment xmlns:s="urn:example:shipping" id="A"/>\n'
-        '  <s:Shipment xmlns:s="urn:example:shipping" id="B"/>\n'
+        '  <s:Shipment id="A"/>\n'
+        '  <s:Shipment id="B"/>\n'
         "</s:Shipments>\n")
 
 

@@ -16,7 +16,7 @@ from typing import IO, Any, TypeGuard
 
 from ..errors import ConversionError
 from ..formats import RecordWriter, XmlLimits, check_format, format_of_path, writer
-from ..formats.json import JsonReader
+from ..formats.xml_needs import fallback_keys
 from ..mapping import Mapping, load
 from .counts import Counts
 from .local import Destination, Run
@@ -77,8 +77,10 @@ def convert_files(
         raise ValueError("give fail_fast or max_rejects, not both")
     if not isinstance(mapping, Mapping):
         mapping = load(os.fspath(mapping))
-    items = [resolve_input(os.fspath(name), input_format, records, mapping, "source", xml_limits=xml_limits)
-             for name in inputs]
+    # Only what the rules can see of what the source schema leaves open is read from XML.
+    needs = fallback_keys(mapping)
+    items = [resolve_input(os.fspath(name), input_format, records, mapping, "source", xml_limits=xml_limits,
+                           fallback_keys=needs) for name in inputs]
     check_readable(items)
     _refuse_clashes(items, output, rejects, stdin)
     if output_format is None:
@@ -90,9 +92,8 @@ def convert_files(
         options["indent"] = indent
 
     def make_writer() -> RecordWriter:
-        # Known once the first record is read: a JSON document that is one record gives one record back.
-        single = (len(items) == 1 and isinstance(items[0].reader, JsonReader)
-                  and items[0].reader.document_is_record is True)
+        # Known once the first record is read: a JSON or XML document that is one record gives one record back.
+        single = len(items) == 1 and getattr(items[0].reader, "document_is_record", None) is True
         kwargs = {**options, "many": not single} if output_format == "json" else options
         return writer(output_format, **kwargs)
 

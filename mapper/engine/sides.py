@@ -11,13 +11,15 @@ from .units import Input
 
 
 def resolve_input(name: str, given: str | None, records: str | None, mapping: Mapping | None,
-                  side: str, schema: Any = None, xml_limits: XmlLimits | None = None) -> Input:
+                  side: str, schema: Any = None, xml_limits: XmlLimits | None = None, *,
+                  fallback_keys: frozenset[str] | None = None) -> Input:
     """An input (a path, or ``-`` for standard input) with its format and its reader.
 
     The format is ``given``, else what the file name says, else the format of
     the mapping's ``side`` (``source`` or ``target``); its records are
     ``records``, else the side's when the format is the side's own. The
-    schema is ``schema``, else the side's; ``xml_limits`` bound an XML input. Raises ``ConversionError`` when the
+    schema is ``schema``, else the side's; ``xml_limits`` bound an XML input, of whose undescribed parts
+    only ``fallback_keys`` are read when given (``formats.xml_needs``). Raises ``ConversionError`` when the
     format cannot be told or the records path cannot work.
     """
     spec_side = getattr(mapping.spec, side) if mapping is not None else None
@@ -33,7 +35,8 @@ def resolve_input(name: str, given: str | None, records: str | None, mapping: Ma
         if fmt == "xml" and side == "target":
             records, namespaces = target_records_path(mapping, namespaces)
     try:
-        return Input(name, fmt, reader(fmt, schema, records=records, namespaces=namespaces, xml_limits=xml_limits))
+        return Input(name, fmt, reader(fmt, schema, records=records, namespaces=namespaces, xml_limits=xml_limits,
+                                       fallback_keys=fallback_keys))
     except PayloadError as error:  # a records path or expression that cannot work
         raise ConversionError(str(error)) from error
 

@@ -128,8 +128,10 @@ def _unknown(fmt: str) -> ValueError:
 
 
 def reader(fmt: str, schema: Schema | None = None, *, records: str | None = None,
-           namespaces: Mapping[str, str] | None = None, xml_limits: XmlLimits | None = None) -> RecordReader:
+           namespaces: Mapping[str, str] | None = None, xml_limits: XmlLimits | None = None,
+           fallback_keys: frozenset[str] | None = None) -> RecordReader:
     """The reader of format ``fmt``; ``records`` picks the records (JMESPath for JSON, a path for XML).
+    ``fallback_keys`` (``xml_needs.fallback_keys``) are the only undescribed XML parts to read.
 
     Raises ``ValueError`` for an unknown format. XML loads ``lxml`` only when asked for.
     """
@@ -146,7 +148,7 @@ def reader(fmt: str, schema: Schema | None = None, *, records: str | None = None
 
         limits = xml_limits or XmlLimits()
         return XmlReader(schema, records, namespaces, max_attributes=limits.max_attributes,
-                         max_elements=limits.max_elements)
+                         max_elements=limits.max_elements, fallback_keys=fallback_keys)
     raise _unknown(fmt)
 
 
@@ -160,7 +162,12 @@ def source_reader(mapping: MapperMapping, fmt: str, records: str | None = None) 
     side = mapping.spec.source
     if records is None and side.format == fmt:
         records = side.records
-    return reader(fmt, mapping.source_schema, records=records, namespaces=side.namespaces)
+    needs = None
+    if fmt == "xml":
+        from .xml_needs import fallback_keys
+
+        needs = fallback_keys(mapping)
+    return reader(fmt, mapping.source_schema, records=records, namespaces=side.namespaces, fallback_keys=needs)
 
 
 def writer(fmt: str, schema: Schema | None = None, *, many: bool = True, indent: int | None = 2,

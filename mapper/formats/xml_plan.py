@@ -146,17 +146,49 @@ def to_number(text: str) -> Any:
     return value if math.isfinite(value) and "_" not in text else text
 
 
+#: xsd:boolean's lexical space, after XML Schema's whitespace collapse (leading and trailing spaces go).
 _BOOLEANS: Final = {"true": True, "1": True, "false": False, "0": False}
+_XML_SPACE: Final = " \t\n\r"
 
 
 def to_boolean(text: str) -> Any:
-    """xsd:boolean (``true``, ``false``, ``1``, ``0``; any case), or the text unchanged."""
-    value = _BOOLEANS.get(text.strip().lower())
+    """xsd:boolean (exactly ``true``, ``false``, ``1``, ``0``, spaces around allowed), or the text unchanged."""
+    value = _BOOLEANS.get(text.strip(_XML_SPACE))
     return text if value is None else value
 
 
-def _converter(types: frozenset[str]) -> Converter:
-    """The converter for a scalar that may have any of ``types`` (string excluded)."""
+class NotBoolean(ValueError):
+    """Text where the schema allows only a boolean, outside xsd:boolean's lexical space."""
+
+    def __init__(self, name: str, text: str) -> None:
+        super().__init__(name, text)
+        self.name = name
+        self.text = text
+        self.line: int | None = None  # of the element, filled in by the reader
+
+    def __str__(self) -> str:
+        hint = " (XML Schema booleans are lower case)" if self.text.strip(_XML_SPACE).lower() in _BOOLEANS else ""
+        return f"{self.name} is {self.text!r}, not an XML Schema boolean: true, false, 1 or 0{hint}"
+
+
+def strict_boolean(name: str) -> Converter:
+    """The converter of a property that may only be a boolean (or null): text outside xsd:boolean raises
+    ``NotBoolean`` naming ``name``, so that the record is refused rather than read as a string."""
+
+    def convert(text: str) -> bool:
+        value = _BOOLEANS.get(text.strip(_XML_SPACE))
+        if value is None:
+            raise NotBoolean(name, text)
+        return value
+
+    return convert
+
+
+def _converter(types: frozenset[str], name: str) -> Converter:
+    """The converter for a scalar that may have any of ``types`` (string excluded); ``name`` (the attribute
+    or element, as a message shows it) for a boolean that can be nothing else."""
+    if not types - {"boolean", "null"}:
+        return strict_boolean(name)
     tries: list[Converter] = []
     if "boolean" in types:
         tries.append(to_boolean)
@@ -209,13 +241,14 @@ class PlanBuilder:
         hints = _hints(node)
         types = node.types()
         if hints.get("x-text") is True or name == TEXT_KEY:
-            plan.text = self._scalar(name, "", types)
+            plan.text = self._scalar(name, "", types, "the element's text")
             plan.by_key[name] = plan.text
             return
         own_namespace = hints.get("namespace") if isinstance(hints.get("namespace"), str) else None
         self._learn_prefix(hints, own_namespace)
         if hints.get("attribute") is True:
-            scalar = self._scalar(name, clark(own_namespace, str(hints.get("name", name))), types)
+            local = str(hints.get("name", name))
+            scalar = self._scalar(name, clark(own_namespace, local), types, f"the attribute {local}")
             scalar.attribute = True
             plan.attributes[scalar.tag] = scalar
             plan.fields.append(scalar)
@@ -253,16 +286,16 @@ class PlanBuilder:
         if "object" in types:
             nil = None if "null" in types else OMIT
             return Field(name, tag, OBJECT, plan=self.object_plan(node, namespace), nil=nil)
-        return self._scalar(name, tag, types)
+        return self._scalar(name, tag, types, f"<{split_clark(tag)[1]}>")
 
     @staticmethod
-    def _scalar(name: str, tag: str, types: frozenset[str] | None) -> Field:
+    def _scalar(name: str, tag: str, types: frozenset[str] | None, label: str) -> Field:
         if types is None:
             return Field(name, tag, ANY, nil=None)
         nil = None if "null" in types else OMIT
         if "string" in types or not types - {"null"}:
             return Field(name, tag, STRING, empty="" if "string" in types else nil, nil=nil)
-        return Field(name, tag, TYPED, convert=_converter(types), empty=nil, nil=nil)
+        return Field(name, tag, TYPED, convert=_converter(types, label), empty=nil, nil=nil)
 
     def _learn_prefix(self, hints: Mapping[str, Any], namespace: str | None) -> None:
         prefix = hints.get("prefix")

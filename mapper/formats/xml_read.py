@@ -23,6 +23,7 @@ from lxml import etree
 from ..errors import HostileInputError, PayloadError, PayloadSyntaxError, TooDeepError
 from ..schemas import Schema
 from . import MAX_ATTRIBUTES, MAX_DEPTH, MAX_ELEMENTS
+from .xml_needs import fallback_keys
 
 if TYPE_CHECKING:
     from ..mapping import Mapping as MapperMapping
@@ -34,10 +35,12 @@ from .xml_plan import (
     TEXT_KEY,
     TYPED,
     WELL_KNOWN_PREFIXES,
+    NotBoolean,
     ObjectPlan,
     PlanBuilder,
     Step,
     clark,
+    root_hints,
     split_clark,
 )
 
@@ -50,7 +53,17 @@ _SAFE: Final[dict[str, Any]] = dict(
     remove_comments=True, remove_pis=True, remove_blank_text=True, collect_ids=False,
 )
 _TRUE: Final = frozenset({"true", "1"})
-_HOSTILE_MESSAGES: Final = ("Excessive depth", "amplification", "entity reference loop", "Detected an entity")
+_HOSTILE_MESSAGES: Final = ("Excessive depth", "amplification", "entity reference loop", "Detected an entity",
+                             "the parser's limit")
+#: libxml2's advice names parser options and functions the user cannot reach: it goes, and its limits are
+#: said in the user's terms (the limits themselves hold on purpose).
+_LIBXML2_ADVICE: Final = re.compile(r",? *(?:use|try|see) (?:XML_PARSE_\w+|xml\w+)(?: option)?\.?")
+_REWORDED: Final = (
+    ("Excessive depth in document: 256", "Excessive depth in document: 256 nested elements at most"),
+    ("Resource limit exceeded: Text node too long", "a text longer than 10,000,000 bytes, the parser's limit"),
+    ("Resource limit exceeded: Buffer size limit exceeded",
+     "a text, attribute value or name longer than 10,000,000 bytes, the parser's limit"),
+)
 _POSITION_SUFFIX: Final = re.compile(r", line \d+, column \d+$")
 
 
@@ -72,34 +85,48 @@ class XmlReader:
 
     def __init__(self, schema: Schema | None = None, records: str | None = None,
                  namespaces: Mapping[str, str] | None = None, *, max_depth: int = MAX_DEPTH,
-                 max_attributes: int = MAX_ATTRIBUTES, max_elements: int = MAX_ELEMENTS) -> None:
+                 max_attributes: int = MAX_ATTRIBUTES, max_elements: int = MAX_ELEMENTS,
+                 fallback_keys: frozenset[str] | None = None) -> None:
         self.namespaces = dict(namespaces or {})
         self.records_path = records
         self.max_depth = max_depth
         self.max_attributes = max_attributes
         self.max_elements = max_elements
         self._path = _parse_path(records, self.namespaces) if records else None
+        #: The line of the record element last yielded (where its start tag is), for messages.
+        self.record_line: int | None = None
+        #: As for ``JsonReader``: whether the document is one record (no ``records``, or a path naming the
+        #: document element), so that a conversion writes that record rather than an array of it.
+        self.document_is_record: bool | None = None
         builder = PlanBuilder()
         self._plan: ObjectPlan | None = None
+        #: Without ``records``: what the schema's xml hints say of the document element (name, namespace).
+        self._root: tuple[str | None, str | None] | None = None
         if schema is not None:
             root = schema.root
-            hints = root.keyword("xml")
-            namespace = hints.get("namespace") if isinstance(hints, dict) else None
-            if not isinstance(namespace, str):
+            hints = root_hints(root)
+            namespace = hints.get("namespace") if isinstance(hints.get("namespace"), str) else None
+            name = hints.get("name") if isinstance(hints.get("name"), str) else None
+            if self._path is None and (namespace or name):
+                self._root = (namespace, name)
+            if namespace is None:
                 namespace = split_clark(self._path[-1])[0] if self._path else None
             self._plan = builder.object_plan(root, namespace)
         prefixes = {**WELL_KNOWN_PREFIXES, **builder.prefixes, **self.namespaces}
-        self._names = _Names({uri: prefix for prefix, uri in prefixes.items()}, max_attributes)
+        keep = fallback_keys if self._plan is not None else None
+        self._names = _Names({uri: prefix for prefix, uri in prefixes.items()}, max_attributes, keep)
 
     @classmethod
     def for_mapping(cls, mapping: MapperMapping) -> XmlReader:
-        """The reader for a mapping's source side (schema, ``records``, ``namespaces``)."""
+        """The reader for a mapping's source side (schema, ``records``, ``namespaces``), reading of what the
+        schema does not describe only what the mapping can see (``xml_needs``)."""
         side = mapping.spec.source
-        return cls(mapping.source_schema, side.records, side.namespaces)
+        return cls(mapping.source_schema, side.records, side.namespaces, fallback_keys=fallback_keys(mapping))
 
     def records(self, stream: IO[bytes], source: str) -> Iterator[Any]:
         """Yield each record (a ``TooDeepError`` for one nested too deep); raise ``PayloadError`` after the last
         good one if the document breaks."""
+        self.document_is_record = self._path is None or len(self._path) == 1
         if self._path is None:
             yield self._whole_document(stream, source)
         else:
@@ -111,6 +138,10 @@ class XmlReader:
         if self._plan is None:
             return _read_any(element, left, self._names)
         record = _read_object(element, self._plan, left, self._names)
+        if self._names.keep is not None:  # parts were skipped unread: the depth limit holds for them too
+            deep = _too_deep_element(element, self.max_depth)
+            if deep is not None:
+                raise _TooDeep(_line(deep))
         return None if record is _NILLED else record
 
     def _whole_document(self, stream: IO[bytes], source: str) -> Any:
@@ -121,35 +152,45 @@ class XmlReader:
             raise _parse_error(error, source, 0) from error
         _refuse_doctype(tree.docinfo, source)
         root = tree.getroot()
+        self._check_root(root, source)
         if _elements_over(root, self.max_elements):
             raise self._too_many_elements(root, source, None)
+        self.record_line = _line(root)
         return self._convert_at(root, source)
 
     def _stream(self, stream: IO[bytes], source: str, path: tuple[str, ...]) -> Iterator[Any]:
-        bounded = _Bounded(_refuse_doctype_early(stream, source), self.max_elements)
+        stream = _refuse_doctype_early(stream, source)
+        # A document too short to hold a record of more than max_elements needs no counting, and no start
+        # events (which cost libxml2 a third more time on C-CDA): the common case, read on its own.
+        most = self.max_elements * _ELEMENT_BYTES
+        head = _read_up_to(stream, most + 1)
+        small = len(head) <= most
+        bounded = _Bounded(cast(IO[bytes], _Replay(head, stream)), self.max_elements)
         tags = sorted({path[0], path[-1]})
         etree.clear_error_log()  # iterparse falls back on it for its own bare messages
         count = 0
         checked = False
         try:
-            context = etree.iterparse(bounded, events=("start", "end"), tag=tags, **_SAFE)
+            context = etree.iterparse(bounded, events=("end",) if small else ("start", "end"), tag=tags, **_SAFE)
             for event, element in context:
+                if not checked:
+                    _refuse_doctype(element.getroottree().docinfo, source)
+                    checked = True
                 if event == "start":
-                    if not checked:
-                        _refuse_doctype(element.getroottree().docinfo, source)
-                        checked = True
                     if element.tag == path[-1] and _at(element, path):
-                        bounded.record = element
+                        bounded.begin(element)
                     continue
                 if not _at(element, path):
                     continue
-                bounded.record = None
-                if _elements_over(element, self.max_elements):
+                if not small and bounded.may_be_over() and _elements_over(element, self.max_elements):
                     raise _TooManyElements(element)
+                bounded.record = None
                 record = self._convert_at(element, source, count + 1)
                 count += 1
+                self.record_line = _line(element)
                 yield record
-                _forget(element)
+                if len(path) > 1:  # else the document ends here, and goes whole
+                    _forget(element)
             root = context.root
         except etree.XMLSyntaxError as error:
             raise _parse_error(error, source, count) from error
@@ -159,7 +200,20 @@ class XmlReader:
         if root.tag != path[0]:
             raise PayloadError(f"the document element is <{self._names.show(str(root.tag))}>, "
                                f"but records {self.records_path} starts at <{self._names.show(path[0])}>",
-                               source=source, line=1)
+                               source=source, line=_line(root) or 1)
+
+    def _check_root(self, root: etree._Element, source: str) -> None:
+        """Refuse a document element other than the one the schema's xml hints name (``name`` and
+        ``namespace``; a name without a namespace is in none)."""
+        if self._root is None:
+            return
+        namespace, name = self._root
+        uri, local = split_clark(str(root.tag))
+        if uri == namespace and local == (name or local):
+            return
+        expected = _describe(namespace, name) if name else f"an element in {_namespace(namespace)}"
+        raise PayloadError(f"the document element is {_describe(uri, local)}, but the source schema's xml "
+                           f"hints say {expected}", source=source, line=_line(root) or 1)
 
     def _convert_at(self, element: etree._Element, source: str, number: int | None = None) -> Any:
         """The record of ``element``, or the error that refuses it (too deep, too many attributes)."""
@@ -170,13 +224,18 @@ class XmlReader:
         except _TooManyAttributes as error:
             return HostileInputError(f"refused XML: an element with more than {self.max_attributes} attributes",
                                      source=source, line=error.line, record_number=number)
+        except NotBoolean as error:
+            return PayloadError(f"refused XML: {error}", source=source, line=error.line, record_number=number)
 
     def _too_many_elements(self, record: etree._Element, source: str, number: int | None) -> HostileInputError:
         return HostileInputError(f"refused XML: a record of more than {self.max_elements} elements",
                                  source=source, line=_line(record), record_number=number)
 
 
+#: The fewest bytes an element takes (``<a/>``): a record of n bytes holds n / 4 elements at most.
+_ELEMENT_BYTES: Final = 4
 _NILLED: Final = object()
+_UNSEEN: Final = object()
 
 
 class _Refused(Exception):
@@ -201,6 +260,19 @@ class _TooManyElements(Exception):
         self.record = record
 
 
+_DEPTH_PATHS: dict[int, etree.XPath] = {}
+
+
+def _too_deep_element(record: etree._Element, max_depth: int) -> etree._Element | None:
+    """The first element of ``record`` nested past ``max_depth`` levels (the record is level 1), found by
+    libxml2 without a Python object for every element."""
+    find = _DEPTH_PATHS.get(max_depth)
+    if find is None:
+        find = _DEPTH_PATHS[max_depth] = etree.XPath("(" + "/".join(["*"] * max_depth) + ")[1]")
+    found: Any = find(record)
+    return found[0] if found else None
+
+
 def _elements_over(record: etree._Element, limit: int) -> bool:
     """Whether ``record`` holds more than ``limit`` elements, itself included (counting no further than that)."""
     return sum(1 for _ in islice(record.iter(), limit + 1)) > limit
@@ -208,17 +280,35 @@ def _elements_over(record: etree._Element, limit: int) -> bool:
 
 class _Bounded:
     """The input of ``iterparse``: before each chunk it reads, the record being parsed (``record``, set by
-    the reader) must hold at most ``limit`` elements, so that a huge record is refused early."""
+    the reader with ``begin``) must hold at most ``limit`` elements, so that a huge record is refused early.
+
+    Counting is skipped while the record spans too few bytes to hold that many elements (an element takes
+    ``_ELEMENT_BYTES`` at least), so that an ordinary record costs no count at all.
+    """
 
     def __init__(self, stream: IO[bytes], limit: int) -> None:
         self._stream = stream
         self.limit = limit
         self.record: etree._Element | None = None
+        self._read = 0  # bytes read so far
+        self._before_last = 0  # bytes read before the last chunk (the one that holds what was just parsed)
+        self._record_from = 0
+
+    def begin(self, record: etree._Element) -> None:
+        self.record = record
+        self._record_from = self._before_last
+
+    def may_be_over(self) -> bool:
+        """Whether the record being parsed spans enough bytes to hold more than ``limit`` elements."""
+        return self._read - self._record_from > self.limit * _ELEMENT_BYTES
 
     def read(self, size: int = -1) -> bytes:
-        if self.record is not None and _elements_over(self.record, self.limit):
+        if self.record is not None and self.may_be_over() and _elements_over(self.record, self.limit):
             raise _TooManyElements(self.record)
-        return self._stream.read(size)
+        data = self._stream.read(size)
+        self._before_last = self._read
+        self._read += len(data)
+        return data
 
 
 class _Names:
@@ -230,10 +320,34 @@ class _Names:
     that URI, else ``{uri}local``. Never the document's own prefixes.
     """
 
-    def __init__(self, prefixes: dict[str, str], max_attributes: int) -> None:
+    def __init__(self, prefixes: dict[str, str], max_attributes: int, keep: frozenset[str] | None = None) -> None:
         self.prefixes = prefixes  # URI -> prefix
         self.max_attributes = max_attributes
+        self.keep = keep
         self._cache: dict[tuple[str, str | None], str] = {}
+        self._undescribed: dict[tuple[str, ObjectPlan, bool], str | None] = {}
+
+    def child_key(self, tag: str, plan: ObjectPlan) -> str | None:
+        """The key of an undescribed child element of an object ``plan`` reads, or None to skip it (not in
+        ``keep``). Never a key the plan gives a property (docs/xml.md)."""
+        return self._undescribed_key(tag, plan, False)
+
+    def attribute_key(self, name: str, plan: ObjectPlan) -> str | None:
+        """The key (``@name``) of an undescribed attribute, or None to skip it."""
+        return self._undescribed_key(name, plan, True)
+
+    def _undescribed_key(self, name: str, plan: ObjectPlan, attribute: bool) -> str | None:
+        cache_key = (name, plan, attribute)
+        found = self._undescribed.get(cache_key, _UNSEEN)
+        if found is _UNSEEN:
+            prefix = "@" if attribute else ""
+            found = prefix + self.key(name, None if attribute else plan.namespace)
+            if found in plan.by_key:
+                found = prefix + self.qualified(name)
+            if self.keep is not None and found not in self.keep:
+                found = None
+            self._undescribed[cache_key] = found
+        return found  # type: ignore[return-value]  # _UNSEEN is replaced above
 
     def attributes(self, element: etree._Element) -> list[tuple[str, str]]:
         """The attributes of ``element``; raises ``_TooManyAttributes`` past ``max_attributes``, before lxml
@@ -255,8 +369,26 @@ class _Names:
             self._cache[(tag, namespace)] = found
         return found
 
+    def qualified(self, tag: str) -> str:
+        """The key of an undescribed element or attribute whose plain key a described property already has:
+        ``prefix:local`` with the mapping's prefix for its URI, else ``{uri}local``, ``{}local`` in no
+        namespace."""
+        uri, local = split_clark(tag)
+        if uri is None:
+            return "{}" + local
+        return f"{self.prefixes[uri]}:{local}" if uri in self.prefixes else tag
+
     def show(self, tag: str) -> str:
         return self.key(tag, None)
+
+
+def _namespace(uri: str | None) -> str:
+    return f"namespace {uri}" if uri else "no namespace"
+
+
+def _describe(uri: str | None, local: str) -> str:
+    """``<local> in namespace urn:...`` (or ``in no namespace``), for messages."""
+    return f"<{local}> in {_namespace(uri)}"
 
 
 def _parse_path(records: str, namespaces: Mapping[str, str]) -> tuple[str, ...]:
@@ -306,6 +438,15 @@ class _Replay:
         return self._rest.read(size)
 
 
+def _read_up_to(stream: IO[bytes], size: int) -> bytes:
+    """The next ``size`` bytes of ``stream`` (fewer only at its end), however few each read gives."""
+    chunks, left = [], size
+    while left > 0 and (chunk := stream.read(left)):
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
 _PROLOG_HEAD: Final = 1 << 16
 _COMMENT: Final = re.compile(r"<!--.*?-->", re.DOTALL)
 _ROOT_START: Final = re.compile(r"<[^?!]")
@@ -317,6 +458,8 @@ def _refuse_doctype_early(stream: IO[bytes], source: str) -> IO[bytes]:
     if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[:2] == b"\x00<" or head[1:2] == b"\x00":
         text = head.decode("utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else
                            "utf-16-be" if head[:1] == b"\x00" else "utf-16-le", errors="ignore")
+    elif b"<!DOCTYPE" not in head:
+        return cast(IO[bytes], _Replay(head, stream))  # the common case, found without decoding
     else:
         text = head.decode("latin-1")  # every ASCII-compatible encoding spells the markup alike
     prolog = _COMMENT.sub("", text)
@@ -342,6 +485,7 @@ def _parse_error(error: etree.XMLSyntaxError, source: str, count: int) -> Payloa
         message, line, column = log[-1].message, log[-1].line, log[-1].column
     elif not line and message == "no element found":
         message, line, column = "Document is empty", 1, 1
+    message = _user_terms(message)
     after = f" (after record {count})" if count else ""
     if any(marker in message for marker in _HOSTILE_MESSAGES):
         return HostileInputError(f"refused XML: {message}{after}", source=source, line=line or None,
@@ -350,68 +494,102 @@ def _parse_error(error: etree.XMLSyntaxError, source: str, count: int) -> Payloa
                               column=column or None)
 
 
+def _user_terms(message: str) -> str:
+    """libxml2's message without advice the user cannot follow, its limits said plainly."""
+    message = _LIBXML2_ADVICE.sub("", message).strip()
+    for start, plain in _REWORDED:
+        if message.startswith(start):
+            return plain
+    return message
+
+
 def _read_object(element: etree._Element, plan: ObjectPlan, left: int, names: _Names) -> Any:
     """An element described by an object schema (``_NILLED`` when it says ``xsi:nil="true"``).
 
     The hot path of reading: one dict lookup per attribute and per child, the
     scalar cases inlined.
     """
-    if left < 0:
-        raise _TooDeep(_line(element))
-    record: dict[str, Any] = {}
-    attribute_steps = plan.attribute_steps
-    pairs = names.attributes(element)
-    for name, attribute_value in pairs:
-        attribute = attribute_steps.get(name)
-        if attribute is not None:
-            record[attribute[0]] = attribute_value if attribute[1] is None else attribute[1](attribute_value)
-        elif name != NIL:
-            record["@" + names.key(name, None)] = attribute_value
-        elif attribute_value in _TRUE:
-            return _NILLED
-    steps = plan.steps
-    tails: list[str] | None = None
-    for child in element:
-        tag: Any = child.tag
-        step = steps.get(tag)
-        if step is None:
-            _add(record, names.key(tag, plan.namespace), _read_any(child, left - 1, names))
-        else:
-            key, kind, is_list, arg, empty, nil, item_tag = step
-            if item_tag is not None:
-                record[key] = _read_items(child, step, left - 1, names)
+    try:
+        if left < 0:
+            raise _TooDeep(_line(element))
+        record: dict[str, Any] = {}
+        attribute_steps = plan.attribute_steps
+        for name, attribute_value in names.attributes(element):
+            attribute = attribute_steps.get(name)
+            if attribute is not None:
+                record[attribute[0]] = attribute_value if attribute[1] is None else attribute[1](attribute_value)
+            elif name != NIL:
+                key = names.attribute_key(name, plan)
+                if key is not None:
+                    record[key] = attribute_value
+            elif attribute_value in _TRUE:
+                return _NILLED
+        steps = plan.steps
+        tails: list[str] | None = None
+        for child in element:
+            tag: Any = child.tag
+            step = steps.get(tag)
+            if step is None:
+                key = names.child_key(tag, plan)
+                if key is not None:
+                    _add(record, key, _read_any(child, left - 1, names))
+                elif len(child.attrib) > names.max_attributes:  # skipped unread, but not an attack
+                    raise _TooManyAttributes(_line(child))
             else:
-                value: Any
-                if kind == TYPED:
-                    value = child.text
-                    value = (nil if child.get(NIL) in _TRUE else empty) if value is None else arg(value)
-                elif kind == STRING:
-                    value = child.text
-                    if value is None:
-                        value = nil if child.get(NIL) in _TRUE else empty
-                elif kind == OBJECT:
-                    value = _read_object(child, arg, left - 1, names)
-                    if value is _NILLED:
-                        value = nil
+                key, kind, is_list, arg, empty, nil, item_tag = step
+                if item_tag is not None:
+                    record[key] = _read_items(child, step, left - 1, names)
                 else:
-                    value = _read_any(child, left - 1, names)
-                if value is OMIT:
-                    pass
-                elif is_list:
-                    items = record.get(key)
-                    if items is None:
-                        record[key] = [value]
+                    value: Any
+                    if kind == TYPED:
+                        value = child.text if not len(child) else _string_value(child)
+                        value = (nil if child.get(NIL) in _TRUE else empty) if value is None else arg(value)
+                    elif kind == STRING:
+                        value = child.text if not len(child) else _string_value(child)
+                        if value is None:
+                            value = nil if child.get(NIL) in _TRUE else empty
+                    elif kind == OBJECT:
+                        value = _read_object(child, arg, left - 1, names)
+                        if value is _NILLED:
+                            value = nil
                     else:
-                        items.append(value)
-                else:
-                    record[key] = value
-        tail = child.tail
-        if tail is not None and not tail.isspace():
-            tails = [tail] if tails is None else [*tails, tail]
-    text = element.text
-    if tails is not None or (text is not None and not text.isspace()):
-        _set_text(record, plan, text, tails)
-    return record
+                        value = _read_any(child, left - 1, names)
+                    if value is OMIT:
+                        pass
+                    elif is_list:
+                        items = record.get(key)
+                        if items is None:
+                            record[key] = [value]
+                        else:
+                            items.append(value)
+                    else:
+                        record[key] = value
+            tail = child.tail
+            if tail is not None and not tail.isspace():
+                tails = [tail] if tails is None else [*tails, tail]
+        text = element.text
+        if tails is not None or (text is not None and not text.isspace()):
+            _set_text(record, plan, text, tails)
+        return record
+    except NotBoolean as error:
+        if error.line is None:
+            error.line = _culprit_line(element, error)
+        raise
+
+
+def _culprit_line(element: etree._Element, error: NotBoolean) -> int | None:
+    """The line of the element that holds the text ``error`` refuses: a child of ``element``, or itself."""
+    if not error.name.startswith("the attribute"):
+        for child in element:
+            if child.text == error.text:
+                return _line(child)
+    return _line(element)
+
+
+def _string_value(element: etree._Element) -> str:
+    """The whole text of an element with child markup, as XPath ``string()`` gives it: ``BUR<b>K</b>E`` is
+    ``BURKE``. A scalar never loses the text after a child element."""
+    return "".join(cast(Iterator[str], element.itertext()))  # lxml-stubs say bytes too
 
 
 def _set_text(record: dict[str, Any], plan: ObjectPlan, text: str | None, tails: list[str] | None) -> None:
@@ -437,7 +615,7 @@ def _read_value(element: etree._Element, step: Step, left: int, names: _Names) -
     """One described element's value: a scalar from its text, an object, or the fallback."""
     _, kind, _, arg, empty, nil, _ = step
     if kind <= TYPED:
-        text = element.text
+        text = element.text if not len(element) else _string_value(element)
         if text is None:
             return nil if element.get(NIL) in _TRUE else empty
         return text if kind == STRING else arg(text)

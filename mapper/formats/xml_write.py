@@ -8,8 +8,9 @@ attributes, ``#text`` is text, a list is a repeated element).
 
 from __future__ import annotations
 
+import codecs
+import re
 from collections.abc import Mapping
-from contextlib import ExitStack
 from typing import IO, TYPE_CHECKING, Any, cast
 
 from lxml import etree
@@ -63,9 +64,9 @@ class XmlWriter:
         if namespace and namespace not in self.nsmap.values():
             self.nsmap[hints.get("prefix") if isinstance(hints.get("prefix"), str) else None] = namespace
         self.root_tag = _resolve(root, known, namespace) if root else None
-        self._stack: ExitStack | None = None
-        self._file: Any = None
+        self._root_start, self._root_end, self._declared = self._root_markup()
         self._stream: IO[bytes] | None = None
+        self._encoder = codecs.getincrementalencoder(encoding)("xmlcharrefreplace")
         self._count = 0
 
     @classmethod
@@ -76,54 +77,47 @@ class XmlWriter:
         return cls(mapping.target_schema, namespaces=side.namespaces, **options)
 
     def begin(self, stream: IO[bytes]) -> None:
-        self._stack = ExitStack()
         self._stream = stream
+        self._encoder = codecs.getincrementalencoder(self.encoding)("xmlcharrefreplace")
         self._count = 0
-        self._file = self._stack.enter_context(etree.xmlfile(stream, encoding=self.encoding))
         if self.declaration:
-            self._file.write_declaration()
+            self._put(f"<?xml version='1.0' encoding='{self.encoding}'?>\n")
         if self.root_tag is not None:
-            self._stack.enter_context(self._file.element(self.root_tag, nsmap=self._used_nsmap()))
+            self._put(self._root_start)
 
     def write(self, record: Any) -> None:
-        assert self._file is not None, "begin() first"
+        assert self._stream is not None, "begin() first"
         if self.root_tag is None and self._count:
             raise ValueError("an XML document has one document element: give the writer a root for several records")
         element = self.element(record)
         if self.pretty:
             etree.indent(element, space="  ", level=1 if self.root_tag else 0)
-            if self.root_tag is not None:
-                self._file.write("\n  ")
-        self._file.write(element)
+        text = etree.tostring(element, encoding="unicode")
+        if self.root_tag is not None:
+            # The document element declares these once; lxml would repeat them on every record.
+            start = text.index(">")
+            text = self._declared.sub("", text[:start]) + text[start:]
+            if self.pretty:
+                text = "\n  " + text
+        self._put(text)
         self._count += 1
 
     def end(self) -> None:
-        assert self._stack is not None, "begin() first"
-        if self.pretty and self.root_tag is not None and self._count:
-            self._file.write("\n")
-        self._stack.close()
-        if self.pretty and self._stream is not None:
-            self._stream.write("\n".encode(self.encoding))
-        self._file = None
-        self._stack = None
+        assert self._stream is not None, "begin() first"
+        if self.root_tag is not None:
+            self._put(("\n" if self.pretty and self._count else "") + self._root_end)
+        if self.pretty:
+            self._put("\n")
+        self._put("", final=True)
+        self._stream = None
 
     def close(self) -> None:
-        """Let go of an output that will not be ended (after an error); nothing when ended.
+        """Let go of an output that will not be ended (after an error); nothing when ended."""
+        self._stream = None
 
-        lxml's incremental writer must be closed before it is garbage: met open in a
-        reference cycle (a traceback makes one), the collector frees it half torn down
-        and the process crashes.
-        """
-        stack, self._stack, self._file = self._stack, None, None
-        if stack is not None:
-            try:
-                stack.close()
-            except Exception:  # noqa: BLE001, S110 - the output is being abandoned; its stream may be gone
-                pass
-
-    def __del__(self) -> None:
-        # Finalizers run before the collector tears a cycle down (PEP 442): the last safe moment.
-        self.close()
+    def _put(self, text: str, *, final: bool = False) -> None:
+        assert self._stream is not None
+        self._stream.write(self._encoder.encode(text, final))
 
     def element(self, record: Any) -> etree._Element:
         """The element of one record. Raises ``RecordError`` when XML cannot hold it."""
@@ -138,8 +132,21 @@ class XmlWriter:
             raise RecordError([Problem(f"cannot be written as XML: {error}", stage="target")]) from error
         return element
 
-    def _used_nsmap(self) -> dict[str | None, str]:
-        return {prefix: uri for prefix, uri in self.nsmap.items() if prefix != "xsi"}
+    def _root_markup(self) -> tuple[str, str, re.Pattern[str]]:
+        """The document element's start and end tags, and what matches the declarations it makes."""
+        if self.root_tag is None:
+            return "", "", re.compile(r"(?!)")
+        # xsi is declared only by the records that use it (xsi:nil), as before.
+        nsmap = {prefix: uri for prefix, uri in self.nsmap.items() if prefix != "xsi"}
+        empty = etree.tostring(etree.Element(self.root_tag, nsmap=cast(Any, nsmap)), encoding="unicode")
+        start = empty[:-2] + ">"
+        name = start[1:].split(None, 1)[0].rstrip(">")
+        declared = "|".join(map(re.escape, _DECLARATION.findall(start)))
+        return start, f"</{name}>", re.compile(declared or r"(?!)")
+
+
+#: A namespace declaration as lxml writes it in a start tag (values quoted with ", which they never hold).
+_DECLARATION = re.compile(r' xmlns(?::[^\s=]+)?="[^"]*"')
 
 
 def _record_tag(record_element: str | None, hints: Mapping[str, Any], known: Mapping[str, str]) -> str:

@@ -31,7 +31,7 @@ from ..engine.sides import writer_options
 from ..engine.tasks import ConvertTask
 from ..errors import PayloadError, RecordError
 from ..formats import source_reader, writer
-from ..formats.json import JsonReader, NdjsonReader, dumps
+from ..formats.json import NdjsonReader, dumps
 from ..mapping import Mapping
 from .answers import Refusal
 
@@ -142,7 +142,7 @@ def _read(mapping: Mapping, body: bytes, fmt: str) -> tuple[list[tuple[int | Non
     except PayloadError as error:
         raise Refusal(400, "malformed-body", str(error), line=error.line, column=error.column,
                       record=error.record_number) from error
-    return records, isinstance(reader, JsonReader) and reader.document_is_record is True
+    return records, getattr(reader, "document_is_record", None) is True
 
 
 def _ndjson(body: bytes) -> Iterator[tuple[int | None, Any]]:

@@ -29,7 +29,6 @@ from typing import Any
 
 from ..errors import MapperError, PayloadError
 from ..formats import SUFFIXES, format_of_path, source_reader
-from ..formats.json import JsonReader
 from ..mapping import Mapping, load
 
 __all__ = ["CaseResult", "FixtureCase", "find_cases", "read_input", "run_case"]
@@ -103,7 +102,8 @@ def orphans(mapping_path: Path) -> list[Path]:
 def read_input(mapping: Mapping, input_path: Path) -> tuple[list[Any], bool]:
     """The records of a fixture input, read as ``mapper convert`` reads them, and
     whether the input is a single record (a JSON document that is one object,
-    read without a ``records`` expression): then, as for ``mapper convert``, the
+    read without a ``records`` expression, or an XML document that is its one
+    record element): then, as for ``mapper convert``, the
     output is that one record rather than an array.
 
     A record that cannot be read is a ``PayloadError`` in the list; an input
@@ -112,7 +112,7 @@ def read_input(mapping: Mapping, input_path: Path) -> tuple[list[Any], bool]:
     reader = source_reader(mapping, format_of_path(input_path.name) or mapping.spec.source.format)
     with input_path.open("rb") as stream:
         records = list(reader.records(stream, str(input_path)))
-    return records, isinstance(reader, JsonReader) and reader.document_is_record is True
+    return records, getattr(reader, "document_is_record", None) is True
 
 
 def _matches_expected(case: FixtureCase, actual: Any) -> bool:
