@@ -104,7 +104,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
                 "mapper.validation", "mapper.provenance", "mapper.functions"})),
     ("what generated code calls", frozenset({"mapper.runtime"})),
     ("the generator", frozenset({"mapper.codegen", "mapper.expressions", "mapper.compiler"})),
-    ("the Mapping", frozenset({"mapper.mapping"})),
+    ("the Mapping", frozenset({"mapper.mapping", "mapper.chains"})),
     ("payload formats", frozenset({"mapper.formats"})),
     ("running conversions", frozenset({"mapper.engine", "mapper.dask"})),
     ("tools for CI", frozenset({"mapper.tooling"})),

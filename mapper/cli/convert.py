@@ -6,6 +6,7 @@ import argparse
 import os
 from typing import Any
 
+from ..chains import chain
 from ..engine import convert_files
 from ..formats import FORMAT_NAMES, XmlLimits
 from ..mapping import load
@@ -21,6 +22,7 @@ from ._common import (
     xml_limits,
 )
 from ._progress import Progress
+from .chaining import split_positionals
 
 EXAMPLE = """\
 examples:
@@ -45,7 +47,8 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                     "Streams: memory stays flat however large the input. Records that fail are written to "
                     "--rejects, or reported on standard error, with every reason; a summary ends the run.",
     )
-    parser.add_argument("mapping", help="mapping file (YAML or JSON)")
+    parser.add_argument("mapping", help="mapping file (YAML or JSON); .yaml mapping files right after it run in "
+                                        "turn, each on the output of the one before (docs/cli.md)")
     parser.add_argument("inputs", nargs="*", default=["-"], metavar="INPUT",
                         help="input files; - or none for standard input")
     parser.add_argument("-o", "--output", default="-", metavar="OUTPUT",
@@ -87,7 +90,10 @@ def _indent(text: str) -> int:
 
 
 def execute(args: argparse.Namespace, streams: Streams) -> int:
+    mappings, args.inputs = split_positionals(args.mapping, args.inputs)
     if args.engine == "dask":
+        if len(mappings) > 1:
+            raise UsageError("chained mappings run with --engine local (from Python, mapper.dask takes a chain)")
         return execute_on_dask(args, streams)
     if args.scheduler:
         raise UsageError("--scheduler needs --engine dask")
@@ -97,7 +103,7 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
         raise UsageError("--rejects - writes to standard output: give the output a file with -o")
     if args.rejects is not None and args.rejects == args.output:
         raise UsageError("--rejects and --output name the same file")
-    mapping = load(args.mapping)
+    mapping = load(args.mapping) if len(mappings) == 1 else chain(*mappings)
     progress = Progress(streams.stderr, args.inputs)
     counts = convert_files(
         mapping, args.inputs, streams.stdout if args.output == "-" else args.output,
