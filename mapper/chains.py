@@ -9,26 +9,22 @@ saying which step (``step 2 (member-to-subscriber): ...``) and naming its
 rule in that step's mapping file.
 
 Chaining checks that each step's source schema accepts what the step before
-writes: every field it requires is one the step before may write, and a field
-both schemas declare is of a type the reader takes.
+writes (``schema_fit``): every field it requires is one the step before may
+write, and a field both schemas declare is of a type the reader takes.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from .errors import MappingError, Problem
-from .jsontypes import type_allows
 from .mapping import Mapping, Result, UserFunction, load
-from .schemas import SchemaNode
+from .schema_fit import misfits
 
 __all__ = ["Chain", "chain"]
-
-#: How deep the schemas of two steps are compared: as deep as records go in practice, finite for recursion.
-_DEPTH = 10
 
 
 class Chain(Mapping):
@@ -96,34 +92,9 @@ def _at_step(problem: Problem, number: int, name: str) -> Problem:
 
 def _check_fit(before: Mapping, after: Mapping) -> None:
     """Raise ``MappingError`` at ``after``'s source schema when it refuses what ``before`` writes."""
-    problem = next(_misfits(before.target_schema.root, after.source_schema.root, "", _DEPTH), None)
+    problem = next(misfits(before.target_schema.root, after.source_schema.root, writer="the target before it",
+                           reader="the source"), None)
     if problem is not None:
         raise MappingError(f"{Path(after.spec.file).name} cannot follow {Path(before.spec.file).name}: {problem}",
                            after.spec.source.schema_location)
 
-
-def _misfits(written: SchemaNode, read: SchemaNode, path: str, depth: int) -> Iterator[str]:
-    """Why a value valid under ``written`` may not fit ``read``: a required field ``written`` does not
-    declare, or a type ``read`` does not take, at ``path`` or below."""
-    written, read = written.resolved(), read.resolved()
-    offered, taken = written.types(), read.types()
-    where = f"{path!r}" if path else "the record"
-    if taken is not None and (offered is None or not all(type_allows(taken, kind) for kind in offered)):
-        what = " or ".join(sorted(offered)) if offered is not None else "any type"
-        yield f"{where} is written as {what}, but read as {' or '.join(sorted(taken))}"
-        return
-    if depth == 0:
-        return
-    declared = set(written.property_names())
-    for name in read.property_names():
-        field_path = f"{path}.{name}" if path else name
-        if name not in declared:
-            if name in read.required():
-                yield f"the source requires {field_path!r}, which the target before it does not write"
-            continue
-        written_child, read_child = written.property(name), read.property(name)
-        if written_child is not None and read_child is not None:
-            yield from _misfits(written_child, read_child, field_path, depth - 1)
-    written_items, read_items = written.items(), read.items()
-    if written_items is not None and read_items is not None:
-        yield from _misfits(written_items, read_items, f"{path}[]", depth - 1)

@@ -101,7 +101,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
     ("documents and the model", frozenset({"mapper.documents", "mapper.model", "mapper.coercion"})),
     ("reading mappings and schemas; the function library",
      frozenset({"mapper.mapping_file", "mapper.lookup_files", "mapper.lexer", "mapper.parser", "mapper.schemas",
-                "mapper.validation", "mapper.provenance", "mapper.functions"})),
+                "mapper.validation", "mapper.provenance", "mapper.functions", "mapper.schema_fit"})),
     ("what generated code calls", frozenset({"mapper.runtime"})),
     ("the generator", frozenset({"mapper.codegen", "mapper.expressions", "mapper.compiler"})),
     ("the Mapping", frozenset({"mapper.mapping", "mapper.chains"})),
