@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import mapper
 from mapper.cli.chaining import split_positionals
@@ -126,3 +128,15 @@ def test_convert_reports_a_reject_at_the_first_step_as_such() -> None:
 def test_what_a_chain_refuses(args: list[str], message: str) -> None:
     done = _mapper("convert", *args)
     assert (done.returncode, done.stdout, done.stderr) == (2, "", f"mapper: error: {message}\n")
+
+
+_NAMES = st.sampled_from(["a.yaml", "b.yml", "C.YAML", "in.json", "in.ndjson", "in.xml", "-", "x.yaml.json"])
+
+
+@given(first=_NAMES, rest=st.lists(_NAMES, max_size=6))
+def test_positionals_split_into_leading_mappings_and_the_inputs_after(first: str, rest: list[str]) -> None:
+    mappings, inputs = split_positionals(first, rest)
+    assert mappings[0] == first
+    assert all(name.lower().endswith((".yaml", ".yml")) for name in mappings[1:])
+    assert inputs == (rest[len(mappings) - 1:] or ["-"])
+    assert not rest[len(mappings) - 1:] or not inputs[0].lower().endswith((".yaml", ".yml"))

@@ -146,3 +146,46 @@ def test_nothing_breaks_exits_0() -> None:
     done = _mapper("drift", METAR, "--source", "schemas/weather/metar.schema.json")
     assert (done.returncode, done.stdout) == (0, "")
     assert done.stderr == f"mapper drift: no change affects {METAR}\n"
+
+
+def test_the_crm_scenario_against_a_contact_schema_made_to_drift() -> None:
+    """``contact.v2.schema.json`` renames FirstName (GivenName: a synonym), widens Birthdate's format to a
+    date-time, lets LastName be null and adds an account tier."""
+    drift = drift_of_mapping(ROOT / "mappings" / "crm-contact-to-member.yaml", source=DATA / "contact.v2.schema.json")
+    assert [(finding.kind, finding.rule, finding.severity) for finding in drift.findings] == [
+        ("removed", "merge_fields.FNAME", BREAK),
+        ("nullable", "merge_fields.LNAME", NOTE),
+        ("format", "merge_fields.BIRTHDAY", BREAK),
+        ("enum-added", "vip", NOTE),  # compared with a constant, looked up nowhere
+    ]
+    assert drift.findings[0].message.endswith("(did you mean 'GivenName'?)")
+
+
+@pytest.mark.parametrize(
+    ("lookup", "severity", "ending"),
+    [
+        ("{values: {a: A, b: B}}", BREAK, "lookup 'codes' has no entry for 'c' and no default"),
+        ("{values: {a: A, b: B}, default: Z}", NOTE, "lookup 'codes' gives its default for them"),
+        ("{values: {a: A, b: B, c: C}}", NOTE, "lookup 'codes' has them"),
+    ],
+)
+def test_a_new_enum_value_breaks_only_a_lookup_that_lacks_it(tmp_path: Path, lookup: str, severity: str,
+                                                             ending: str) -> None:
+    _schema(tmp_path, "source", {"code": {"enum": ["a", "b"]}})
+    _schema(tmp_path, "target", {"label": {"type": "string"}})
+    new = _schema(tmp_path, "new", {"code": {"enum": ["a", "b", "c"]}})
+    (tmp_path / "mapping.yaml").write_text(
+        "mapping: codes\nsource: {schema: source.schema.json}\ntarget: {schema: target.schema.json}\n"
+        f"lookups:\n  codes: {lookup}\nrules:\n  label: {{from: code, lookup: codes}}\n")
+    [finding] = drift_of_mapping(tmp_path / "mapping.yaml", source=new).findings
+    assert (finding.kind, finding.severity, finding.rule) == ("enum-added", severity, "label")
+    assert finding.message == f"rule 'label' reads 'code', which allows new values: 'c'; {ending}"
+
+
+SHIPPED_SCHEMAS = sorted(path.relative_to(ROOT).as_posix() for path in (ROOT / "schemas").rglob("*.schema.json")
+                         if path.name != "mapping.schema.json")
+
+
+@pytest.mark.parametrize("schema", SHIPPED_SCHEMAS)
+def test_a_shipped_schema_has_not_drifted_from_itself(schema: str) -> None:
+    assert drift_of_schemas(ROOT / schema, ROOT / schema).findings == ()
