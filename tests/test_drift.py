@@ -19,7 +19,7 @@ import pytest
 
 from mapper.schemas import load_schema
 from mapper.tooling.drift import BREAK, NOTE, drift_of_mapping, drift_of_schemas
-from mapper.tooling.drift.changes import compare, fields
+from mapper.tooling.drift.changes import compare, declared_at, fields
 
 ROOT = Path(__file__).parent.parent
 DATA = ROOT / "tests" / "data" / "drift"
@@ -189,3 +189,28 @@ SHIPPED_SCHEMAS = sorted(path.relative_to(ROOT).as_posix() for path in (ROOT / "
 @pytest.mark.parametrize("schema", SHIPPED_SCHEMAS)
 def test_a_shipped_schema_has_not_drifted_from_itself(schema: str) -> None:
     assert drift_of_schemas(ROOT / schema, ROOT / schema).findings == ()
+
+
+_DOCUMENT = {
+    "type": "object",
+    "properties": {
+        "a": {"type": "string"},
+        "lines": {"type": "array", "items": {"$ref": "#/$defs/line"}},
+        "both": {"allOf": [{"properties": {"x": {"type": "string"}}}]},
+    },
+    "$defs": {"line": {"type": "object", "properties": {"sku/id": {"type": "string"}}}},
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("a", ("properties", "a")),
+        ("lines[]", ("properties", "lines", "items")),
+        ("lines[].sku/id", ("$defs", "line", "properties", "sku/id")),  # through a local $ref
+        ("both.x", None),  # declared in an allOf: no single place to show
+        ("missing", None),
+    ],
+)
+def test_where_a_schema_document_declares_a_field(path: str, expected: tuple[str, ...] | None) -> None:
+    assert declared_at(_DOCUMENT, path) == expected

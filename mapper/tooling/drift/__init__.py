@@ -19,10 +19,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ...documents import load_document
 from ...errors import Location
 from ...mapping import Mapping, UserFunction, load
 from ...schemas import display_path, load_schema
-from .changes import compare, fields
+from .changes import compare, declared_at, fields
 from .findings import BREAK, NOTE, Finding
 from .impact import mapping_findings
 
@@ -71,11 +72,15 @@ def drift_of_schemas(old: str | Path, new: str | Path) -> Drift:
     """The change from schema file ``old`` to schema file ``new``, field by field (raises ``SchemaError``)."""
     before, after = load_schema(old), load_schema(new)
     old_label, new_label = _label(Path(before.path)), _label(Path(after.path))
-    findings = tuple(
-        Finding(BREAK if change.breaks_readers else NOTE, change.kind, change.describe(),
-                Location(old_label if change.kind == "removed" else new_label))
-        for change in compare(fields(before), fields(after)))
-    return Drift(old_label, (old_label,), (new_label,), findings)
+    documents = (load_document(before.path, label=old_label), load_document(after.path, label=new_label))
+    findings = []
+    for change in compare(fields(before), fields(after)):
+        # A removed field is shown where the old version declares it; any other where the new one does.
+        document = documents[0] if change.kind == "removed" else documents[1]
+        at = declared_at(document.data, change.path)
+        findings.append(Finding(BREAK if change.breaks_readers else NOTE, change.kind, change.describe(),
+                                Location(document.file) if at is None else document.locate(at, key=True)))
+    return Drift(old_label, (old_label,), (new_label,), tuple(findings))
 
 
 def _label(path: Path) -> str:

@@ -16,11 +16,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ...documents import DocPath
 from ...jsontypes import type_allows
 from ...schemas import Schema, SchemaNode
 from ..scaffold import name_match
 
-__all__ = ["Change", "FieldFacts", "compare", "fields"]
+__all__ = ["Change", "FieldFacts", "compare", "declared_at", "fields"]
 
 #: How deep a schema is walked: deep enough for every shipped scenario, finite for recursive schemas.
 _DEPTH = 10
@@ -206,3 +207,46 @@ def _renamed_to(path: str, before: FieldFacts, added: list[str], new: dict[str, 
 def _name(path: str) -> str:
     return path[len(_parent(path)):].lstrip(".")
 
+
+
+
+def declared_at(contents: Any, path: str) -> DocPath | None:
+    """Where the schema document ``contents`` declares the field ``path`` (``properties``, ``items``,
+    following ``$ref`` within the document); None when it is declared otherwise (``allOf``, another file)."""
+    node: Any = contents
+    at: DocPath = ()
+    for step in _steps(path):
+        node, at = _follow_local_refs(contents, node, at)
+        if not isinstance(node, dict):
+            return None
+        if step == "[]":
+            node, at = node.get("items"), (*at, "items")
+        else:
+            properties = node.get("properties")
+            node, at = properties.get(step) if isinstance(properties, dict) else None, (*at, "properties", step)
+        if not isinstance(node, (dict, bool)):
+            return None
+    return at
+
+
+def _steps(path: str) -> Iterator[str]:
+    """``sky_condition[].sky_cover`` -> ``sky_condition``, ``[]``, ``sky_cover``."""
+    for part in path.split("."):
+        name, items = part, 0
+        while name.endswith("[]"):
+            name, items = name[:-2], items + 1
+        if name:
+            yield name
+        yield from ["[]"] * items
+
+
+def _follow_local_refs(contents: Any, node: Any, at: DocPath) -> tuple[Any, DocPath]:
+    for _ in range(32):  # a cycle of references ends here
+        ref = node.get("$ref") if isinstance(node, dict) else None
+        if not (isinstance(ref, str) and ref.startswith("#/")):
+            return node, at
+        at = tuple(part.replace("~1", "/").replace("~0", "~") for part in ref[2:].split("/"))
+        node = contents
+        for part in at:
+            node = node.get(part) if isinstance(node, dict) else None
+    return node, at
