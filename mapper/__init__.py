@@ -47,6 +47,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
+    from .chains import Chain, chain
     from .engine import convert_files
     from .expressions import Expression, compile, search
     from .functions import FunctionSpec, jmespath_function
@@ -56,7 +57,7 @@ if TYPE_CHECKING:
 #: the compiler (most of a start-up), which ``mapper --version`` or a Ctrl-C during start-up need not wait for.
 _LAZY = {"convert_files": "engine", "Expression": "expressions", "compile": "expressions", "search": "expressions",
          "FunctionSpec": "functions", "jmespath_function": "functions", "Mapping": "mapping", "Result": "mapping",
-         "load": "mapping"}
+         "load": "mapping", "Chain": "chains", "chain": "chains"}
 
 
 def __getattr__(name: str) -> Any:
@@ -70,6 +71,7 @@ def __getattr__(name: str) -> Any:
 __version__ = "0.1.0"
 
 __all__ = [
+    "Chain",
     "ConversionError",
     "EvaluationError",
     "Expression",
@@ -91,6 +93,7 @@ __all__ = [
     "UnknownFunctionError",
     "UnknownNameError",
     "__version__",
+    "chain",
     "compile",
     "convert_files",
     "jmespath_function",

@@ -80,6 +80,25 @@ class MappingRead:
     spec: MappingSpec | None
     problems: tuple[MappingError, ...]
     without_lookup: frozenset[Location] = frozenset()
+    #: Every rule built by a sub-mapping, sub-mappings within sub-mappings included, in file order.
+    sub_mappings: tuple[SubMappingUse, ...] = ()
+
+
+@dataclass(frozen=True)
+class SubMappingUse:
+    """A rule built by another mapping file (``mapping: line.yaml``), for ``mapper check`` to hold that
+    file's target schema against the field the rule fills.
+
+    ``target_path`` steps from the top of the mapping's target to that field: property names, ``[]``
+    for the items of an ``each``. ``location`` is where ``mapping:`` names the file; ``target_schema``
+    the resolved path of that file's target schema, named at ``target_schema_location``.
+    """
+
+    rule: str
+    target_path: tuple[str, ...]
+    location: Location
+    target_schema: str
+    target_schema_location: Location
 
 
 def read_mapping(document: Document) -> MappingRead:
@@ -104,7 +123,7 @@ def read_mapping(document: Document) -> MappingRead:
         rules=rules,
         lookups=lookups,
     )
-    return MappingRead(spec, tuple(parser.problems), frozenset(parser.without_lookup))
+    return MappingRead(spec, tuple(parser.problems), frozenset(parser.without_lookup), tuple(parser.sub_mappings))
 
 
 def parse_mapping(document: Document) -> MappingSpec:
@@ -271,6 +290,16 @@ def _side(document: Document, which: str, base: Path) -> Side:
     )
 
 
+def _target_path(rule: str) -> tuple[str, ...]:
+    """The steps into the target of the rule named ``rule`` (``lines[].price`` -> ``lines``, ``[]``, ``price``)."""
+    steps: list[str] = []
+    for part in rule.split("."):
+        name = part.rstrip("[]")
+        steps.append(name)
+        steps.extend(["[]"] * ((len(part) - len(name)) // 2))
+    return tuple(steps)
+
+
 class _RuleParser:
     """Turns the ``rules`` tree into rule objects, collecting the problems of the rules in file order.
 
@@ -285,6 +314,7 @@ class _RuleParser:
         self.files = files
         self.problems: list[MappingError] = []
         self.without_lookup: set[Location] = set()
+        self.sub_mappings: list[SubMappingUse] = []
 
     def expr(self, path: DocPath, text: str) -> Expr:
         return Expr(text, self.document.locate(path))
@@ -296,11 +326,52 @@ class _RuleParser:
             return self.object_rule(name, path, value, scope=None, when=None)
         return self.rule_object(name, path, value)
 
-    def bindings(self, path: DocPath, block: dict[str, str]) -> tuple[Binding, ...]:
-        """The bindings of the ``let:`` block at ``path + ("let",)``, in the order written."""
-        return tuple(Binding(name, self.expr(path + ("let", name), text),
+    def bindings(self, path: DocPath, block: dict[str, str | dict[str, str]]) -> tuple[Binding, ...]:
+        """The bindings of the ``let:`` block at ``path + ("let",)``, in the order written; one written
+        ``{file: ...}`` takes the expression of its name from that file (placed there)."""
+        return tuple(Binding(name, self.expr(path + ("let", name), value) if isinstance(value, str)
+                             else self.shared_binding(path + ("let", name), name, value["file"]),
                              self.document.locate(path + ("let", name), key=True))
-                     for name, text in block.items())
+                     for name, value in block.items())
+
+    def shared_binding(self, path: DocPath, name: str, file: str) -> Expr:
+        """The expression named ``name`` in the file of named expressions ``file`` (relative to this
+        one), located there. A fault is a problem of this read; the binding is then read as null."""
+        named_at = self.document.locate(path + ("file",))
+        placeholder = Expr("`null`", named_at)
+        document = self.referenced(Path(self.document.file).parent / file, named_at, "let file")
+        if document is None:
+            return placeholder
+        if not isinstance(document.data, dict):
+            self.problems.append(MappingFormatError("a let file must hold an object of named expressions "
+                                                    "(name: expression)", document.locate()))
+            return placeholder
+        if name not in document.data:
+            defined = sorted(document.data)
+            listed = f"; it defines: {', '.join(defined)}" if defined else "; it defines none"
+            self.problems.append(MappingFormatError(
+                f"let file {file} has no expression {name!r}{_did_you_mean(name, defined)}{listed}", named_at))
+            return placeholder
+        text = document.data[name]
+        if not isinstance(text, str) or not text:
+            self.problems.append(MappingFormatError(f"{name!r}: an expression must be a non-empty string, not "
+                                                    f"{_json(text)}", document.locate((name,))))
+            return placeholder
+        return Expr(text, document.locate((name,)))
+
+    def referenced(self, target: Path, named_at: Location, what: str) -> Document | None:
+        """The file ``target`` that this one names at ``named_at``; None, with the problem noted, when it
+        cannot be read (located at ``named_at``) or does not parse (located in it)."""
+        try:
+            return load_document(target)
+        except FileNotFoundError:
+            self.problems.append(MappingFormatError(f"{what} {target.as_posix()} does not exist", named_at))
+        except OSError as error:
+            self.problems.append(MappingFormatError(f"cannot read {what} {target.as_posix()}: {error.strerror}",
+                                                    named_at))
+        except MappingError as error:
+            self.problems.append(error)
+        return None
 
     def levels(self, path: DocPath, each: str | dict[str, str]) -> tuple[Level, ...]:
         """The levels of an ``each``: one without a name for an expression, one per name for a mapping."""
@@ -361,17 +432,8 @@ class _RuleParser:
             chain = " -> ".join(Path(each).name for each in (*self.files, resolved))
             self.problems.append(MappingFormatError(f"mapping {file!r} includes itself ({chain})", named_at))
             return empty
-        try:
-            document = load_document(target)
-        except FileNotFoundError:
-            self.problems.append(MappingFormatError(f"mapping file {target.as_posix()} does not exist", named_at))
-            return empty
-        except OSError as error:
-            self.problems.append(MappingFormatError(f"cannot read mapping file {target.as_posix()}: "
-                                                    f"{error.strerror}", named_at))
-            return empty
-        except MappingError as error:
-            self.problems.append(error)
+        document = self.referenced(target, named_at, "mapping file")
+        if document is None:
             return empty
         problems = _document_problems(document)
         if problems:
@@ -385,12 +447,16 @@ class _RuleParser:
                     f"lookup {lookup_name!r} is also defined, otherwise, in {Path(known.location.file or '').name}: "
                     "rename one of them", lookup.location))
             self.lookups.setdefault(lookup_name, lookup)
+        self.sub_mappings.append(SubMappingUse(
+            name, _target_path(name), named_at, str((target.parent / document.data["target"]["schema"]).resolve()),
+            document.locate(("target", "schema"))))
         parser = _RuleParser(document, self.lookups, (*self.files, resolved))
         rules = parser.object_rule(name, ("rules",), document.data["rules"], scope=scope, when=when,
                                    has_default=has_default, default=default, location=location,
                                    bindings=parser.bindings((), document.data.get("let", {})), ignore=ignore)
         self.problems.extend(parser.problems)
         self.without_lookup |= parser.without_lookup
+        self.sub_mappings.extend(parser.sub_mappings)
         return rules
 
     def object_rule(

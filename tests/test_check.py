@@ -39,6 +39,8 @@ def _write_case(case: dict[str, Any], directory: Path) -> None:
             shutil.copy(CORPUS / "schemas" / f"{schema}.schema.json", directory / f"{side}.schema.json")
         else:
             (directory / f"{side}.schema.json").write_text(json.dumps(schema), encoding="utf-8")
+    for name, content in case.get("files", {}).items():  # the files a mapping names (sub-mappings)
+        (directory / name).write_text(content, encoding="utf-8")
 
 
 def _case(path: Path) -> dict[str, Any]:

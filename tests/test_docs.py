@@ -1,10 +1,15 @@
 """The documentation's examples run: each example in docs/mapping-format.md is
-written out as files and its output checked; the README's commands exist."""
+written out as files and its output checked, each in docs/authoring.md run as a
+command; the README's commands exist."""
 
 from __future__ import annotations
 
 import json
 import re
+import shlex
+import shutil
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -50,3 +55,26 @@ def test_readme_starts_with_the_two_setup_commands() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     test_command = commands[1].strip().splitlines()[-1].split("&&")[-1].strip()
     assert test_command in ci
+
+
+AUTHORING_EXAMPLES = _examples(ROOT / "docs" / "authoring.md")
+MAPPER = shutil.which("mapper") or str(Path(sys.executable).parent / "mapper")
+
+
+def test_the_authoring_doc_has_an_example_per_feature() -> None:
+    assert list(AUTHORING_EXAMPLES) == ["drift", "chain", "let", "submapping"]
+
+
+@pytest.mark.parametrize("name", list(AUTHORING_EXAMPLES))
+def test_authoring_doc_example_prints_what_it_says(name: str, tmp_path: Path) -> None:
+    """Each example's files (and those of the examples before it) written out, its command run as a process."""
+    names = list(AUTHORING_EXAMPLES)
+    for earlier in names[: names.index(name) + 1]:
+        for file, body in AUTHORING_EXAMPLES[earlier].items():
+            if file not in ("command", "stdout"):
+                (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
+                (tmp_path / file).write_text(body, encoding="utf-8")
+    command = shlex.split(AUTHORING_EXAMPLES[name]["command"])
+    assert command[0] == "mapper"
+    done = subprocess.run([MAPPER, *command[1:]], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.stdout == AUTHORING_EXAMPLES[name]["stdout"], done.stderr

@@ -6,6 +6,7 @@ import argparse
 import os
 from typing import Any
 
+from ..chains import chain
 from ..engine import convert_files
 from ..formats import FORMAT_NAMES, XmlLimits
 from ..mapping import Mapping, load
@@ -24,6 +25,7 @@ from ._common import (
 )
 from ._progress import Progress
 from ._stdin import sniff
+from .chaining import split_positionals
 from .check import add_functions_option, user_functions
 
 EXAMPLE = """\
@@ -53,7 +55,8 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                     "Streams: memory stays flat however large the input. Records that fail are written to "
                     "--rejects, or reported on standard error, with every reason; a summary ends the run.",
     )
-    parser.add_argument("mapping", help="mapping file (YAML or JSON)")
+    parser.add_argument("mapping", help="mapping file (YAML or JSON); .yaml mapping files right after it run in "
+                                        "turn, each on the output of the one before (docs/cli.md)")
     parser.add_argument("inputs", nargs="*", default=["-"], metavar="INPUT",
                         help="input files; - or none for standard input")
     parser.add_argument("-o", "--output", default="-", metavar="OUTPUT",
@@ -103,7 +106,10 @@ def _indent(text: str) -> int:
 
 
 def execute(args: argparse.Namespace, streams: Streams) -> int:
+    mappings, args.inputs = split_positionals(args.mapping, args.inputs)
     if args.engine == "dask":
+        if len(mappings) > 1:
+            raise UsageError("chained mappings run with --engine local (from Python, mapper.dask takes a chain)")
         return execute_on_dask(args, streams)
     if args.scheduler:
         raise UsageError("--scheduler needs --engine dask")
@@ -114,8 +120,10 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
     if args.rejects is not None and args.rejects == args.output:
         raise UsageError("--rejects and --output name the same file")
     functions = user_functions(args.functions)
-    mapping = load(args.mapping, functions=functions, validate_source=args.validate_source)
-    if check_fails(args, streams, functions):
+    steps = [load(path, functions=functions, validate_source=args.validate_source if number == 0 else None)
+             for number, path in enumerate(mappings)]
+    mapping = steps[0] if len(steps) == 1 else chain(*steps)
+    if any([check_fails(path, args, streams, functions) for path in mappings]):
         return EXIT_USAGE
     input_format, stdin = args.input_format, streams.stdin
     if _sniffs_stdin(args, mapping):
@@ -137,17 +145,17 @@ def _sniffs_stdin(args: argparse.Namespace, mapping: Mapping) -> bool:
             and mapping.spec.source.format == "json")
 
 
-def check_fails(args: argparse.Namespace, streams: Streams, functions: list[Any]) -> bool:
-    """Write the errors ``mapper check`` finds in the (loaded) mapping to standard error, as ``check`` writes
+def check_fails(path: str, args: argparse.Namespace, streams: Streams, functions: list[Any]) -> bool:
+    """Write the errors ``mapper check`` finds in the (loaded) mapping ``path`` to standard error, as ``check`` writes
     them; whether ``--strict`` makes them stop the run before any input is read.
 
     Warnings are left to ``mapper check``: a conversion only hears of what makes records come out wrong.
     """
-    errors = [diagnostic for diagnostic in check_file(args.mapping, functions=functions) if diagnostic.fails]
+    errors = [diagnostic for diagnostic in check_file(path, functions=functions) if diagnostic.fails]
     streams.stderr.write(FORMATS["text"](errors))
     if errors and args.strict:
         streams.stderr.write(f"mapper: error: mapper check finds {len(errors)} error{'s' if len(errors) != 1 else ''}"
-                             f" in {args.mapping}: with --strict nothing is converted\n")
+                             f" in {path}: with --strict nothing is converted\n")
     return bool(errors) and args.strict
 
 
@@ -174,7 +182,7 @@ def execute_on_dask(args: argparse.Namespace, streams: Streams) -> int:
     except ImportError as error:  # the message says: pip install 'mapper[dask]'
         raise UsageError(str(error)) from error
     load(args.mapping)  # a broken mapping is reported once, before check and before a cluster starts
-    if check_fails(args, streams, []):
+    if check_fails(args.mapping, args, streams, []):
         return EXIT_USAGE
     rejects = args.rejects or f"{args.output.rstrip('/')}/_rejects"
     counts = on_dask.convert_files(

@@ -12,7 +12,8 @@ record. The stages, each reporting all it finds:
 2. every expression compiles (``M102``, in the loader's words) and calls known
    functions with the right arguments (``M104``-``M106``);
 3. the rules, walked with the target schema, write what it allows and requires
-   (``M2xx``), and their expressions, typed through the source schema
+   (``M2xx``; a sub-mapping's target schema against the field it fills:
+   ``M206``), and their expressions, typed through the source schema
    (``inference``), read what it has (``M3xx``);
 4. a mapping found clean is loaded with ``mapper.load`` as well, so ``check``
    never passes a file the engine refuses (``M109``).
@@ -41,7 +42,7 @@ from ...errors import (
 from ...expressions import compile as compile_expression
 from ...functions import build_function_table
 from ...mapping import Mapping, load
-from ...mapping_file import read_mapping
+from ...mapping_file import SubMappingUse, read_mapping
 from ...model import Expr, MappingSpec, expressions_of, walk_rules
 from ...parser import parse
 from ...schemas import Schema, display_path, load_schema
@@ -49,6 +50,7 @@ from .codes import CODES, Code
 from .inference import ExpressionTyper, Observations
 from .report import FORMATS, Diagnostic, Totals
 from .rules import Parsed, RuleChecker, expression_location, unread_fields
+from .submappings import sub_mapping_misfits
 
 __all__ = ["CODES", "FORMATS", "Code", "Diagnostic", "Observations", "Totals", "check_file", "find_mappings",
            "observe"]
@@ -116,6 +118,7 @@ class _FileChecker:
         self.unused = unused
         self.found: list[Diagnostic] = []
         self.unchecked: frozenset[Location] = frozenset()  # rules whose unknown lookup was reported
+        self.sub_mappings: tuple[SubMappingUse, ...] = ()
 
     def add(self, code: str, message: str, location: Location, rule: str | None = None,
             ignored: bool = False) -> None:
@@ -148,6 +151,8 @@ class _FileChecker:
                 self.add("M109", f"the checker could not analyse the rules ({type(error).__name__}: {error}); "
                                  "please report this", Location(self.label))
                 return
+            for code, message, location, rule in sub_mapping_misfits(self.sub_mappings, target):
+                self.add(code, message, location, rule)
             if self.unused:
                 for field in unread_fields(source, reads):
                     self.add("W401", f"source field {field!r} is read by no rule", spec.source.schema_location)
@@ -177,6 +182,7 @@ class _FileChecker:
         for problem in read.problems:
             self.add_error(_DOCUMENT_CODES[type(problem)], problem)
         self.unchecked = read.without_lookup
+        self.sub_mappings = read.sub_mappings
         # A rule read without its unknown lookup is still what the user meant; one whose keys cannot go
         # together may not be, and checking it further would only add noise.
         if read.spec is None or any(not isinstance(problem, UnknownNameError) for problem in read.problems):

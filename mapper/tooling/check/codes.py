@@ -43,6 +43,7 @@ CODES: dict[str, Code] = {code.code: code for code in (
                           "property that does not take null, without a default"),
     Code("M205", "error", "a constant, default, lookup result or known source value is invalid "
                           "for the target property"),
+    Code("M206", "error", "a sub-mapping's target schema describes what the target field it fills does not take"),
     Code("M301", "error", "an expression reads a field the source schema does not have"),
     Code("M302", "error", "a path step can only give null (a field of an array, an index of an object)"),
     Code("M303", "error", "`each` runs over a value that is never an array"),
