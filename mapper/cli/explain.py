@@ -38,6 +38,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                         help="the record to explain, counted from 1 as --rejects counts them (default 1)")
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="text (default) or json (docs/lineage.md)")
+    parser.add_argument("--field", default="", metavar="POINTER",
+                        help="only the rules writing this output field (a JSON pointer, e.g. /merge_fields) "
+                             "and the fields inside it")
     parser.add_argument("--from", dest="input_format", choices=FORMAT_NAMES, metavar="FORMAT",
                         help="input format: json, ndjson or xml (default: from the file name, else the mapping's)")
     add_functions_option(parser)
@@ -54,6 +57,7 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
     explanation = explain(mapping, record, args.record)
     if not explanation.matches:  # a bug in the trace: say so rather than explain something else
         raise RuntimeError("the trace does not build what the engine builds for this record")
+    explanation = explanation.below(args.field)
     if args.format == "json":
         text = json.dumps(explanation.to_dict(), indent=2, ensure_ascii=False, default=repr) + "\n"
     else:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from copy import deepcopy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..coercion import coercer_for, python_types
@@ -135,6 +135,13 @@ class Explanation:
         if self.result.output is None and self.result.problems:
             return True
         return json.dumps(self.output, default=repr) == json.dumps(self.result.output, default=repr)
+
+    def below(self, pointer: str) -> Explanation:
+        """The explanation of the output field at JSON pointer ``pointer`` and the fields inside it
+        (of them all for ``""``)."""
+        prefix = pointer.rstrip("/") + "/"
+        kept = tuple(trace for trace in self.fields if trace.target == pointer or trace.target.startswith(prefix))
+        return replace(self, fields=kept)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: ``{"mapping", "record", "ok", "output", "problems", "fields"}`` (docs/lineage.md)."""

@@ -43,11 +43,12 @@ def _line(label: str, text: str) -> str:
 def _block(trace: FieldTrace) -> list[str]:
     lines = [f"{trace.target or '/'}  {trace.rule}  ({trace.location})"]
     if trace.when is not None:
-        lines.append(_line("when", f"{trace.when.expression}  ->  {short_json(trace.when.value)}"
+        lines.append(_line("when", f"{_one_line(trace.when.expression)}  ->  {short_json(trace.when.value)}"
                                    f" ({'true' if trace.when.holds else 'false'})"))
         lines.extend(_reads(trace.when.reads))
     if trace.expression is not None:
-        lines.append(_line("from" if trace.kind in ("object", "array") else "expression", trace.expression))
+        lines.append(_line("from" if trace.kind in ("object", "array") else "expression",
+                           _one_line(trace.expression)))
     lines.extend(_reads(trace.reads))
     for step in trace.steps:
         table = f"  (table {step.table})" if step.table is not None else ""
@@ -57,8 +58,19 @@ def _block(trace: FieldTrace) -> list[str]:
 
 
 def _reads(reads: tuple[Reading, ...]) -> list[str]:
-    return [_line("read", f"{reading.path} = {short_json(reading.value)}"
-                          + (f"  (via {', '.join(reading.via)})" if reading.via else "")) for reading in reads]
+    """A line per path read, the values aligned."""
+    width = max((len(reading.path) for reading in reads), default=0)
+    lines = []
+    for reading in reads:
+        via = [label for label in reading.via if label not in reading.path]  # `$lines[0]` says it already
+        lines.append(_line("read", f"{reading.path:<{width}} = {short_json(reading.value)}"
+                                   + (f"  (via {', '.join(via)})" if via else "")))
+    return lines
+
+
+def _one_line(expression: str) -> str:
+    """An expression on one line: a line break in it (a YAML "\\n") shown as ``\\n``."""
+    return expression.replace("\n", "\\n")
 
 
 def _outcome(trace: FieldTrace) -> str:
@@ -69,3 +81,4 @@ def _outcome(trace: FieldTrace) -> str:
     if trace.kind in ("object", "array"):
         return _line("written", "(its fields below)" if trace.kind == "object" else "(its items below)")
     return _line("written", short_json(trace.value))
+
