@@ -11,11 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import mapper
+from mapper.documents import parse_yaml
 from mapper.errors import PayloadError
 from mapper.tooling.explain import Explanation, FieldTrace, explain
 from mapper.tooling.fixtures import find_cases, read_input
+from mapper.tooling.strategies import from_schema
+from tests.test_cases import _write_case
 
 ROOT = Path(__file__).parent.parent
 CRM = ROOT / "mappings" / "crm-contact-to-member.yaml"
@@ -63,6 +68,15 @@ def test_the_trace_builds_what_the_engine_builds(label: str, input_path: Path, n
     for trace in explanation.fields:
         if trace.written and trace.kind == "value":
             assert _at(explanation.output, trace.target) == trace.value, trace.target
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "mappings").glob("*.yaml")), ids=lambda path: path.stem)
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(data=st.data())
+def test_the_trace_builds_what_the_engine_builds_for_generated_records(path: Path, data: st.DataObject) -> None:
+    loaded = _load(path)
+    record = data.draw(from_schema(loaded.source_schema))
+    assert explain(loaded, record).matches
 
 
 def _full_contact() -> Explanation:
@@ -226,3 +240,20 @@ def test_record_n_counts_as_rejects_counts(tmp_path: Path) -> None:
 def test_errors_are_one_line_with_the_exit_codes(argv: list[str], code: int, message: str) -> None:
     done = _explain(*argv)
     assert (done.returncode, done.stdout, done.stderr.decode()) == (code, b"", message)
+
+
+CASES = sorted((ROOT / "tests" / "cases").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("case_file", CASES, ids=[path.stem for path in CASES])
+def test_the_trace_builds_what_the_engine_builds_for_every_mapping_case(case_file: Path, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # The behaviour cases of tests/cases (each flattening, context functions, coercion...) as a differential test.
+    case = parse_yaml(case_file.read_text(encoding="utf-8"), case_file.name).data
+    if "error" in case:
+        pytest.skip("the mapping does not load")
+    _write_case(case, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    explanation = explain(mapper.load("mapping.yaml"), case["input"])
+    assert explanation.matches
+    assert explanation.result.output == explanation.output

@@ -15,11 +15,13 @@ import pytest
 
 import mapper
 from mapper.cli import run
+from mapper.documents import parse_yaml
 from mapper.functions import build_function_table
 from mapper.parser import parse
 from mapper.tooling.lineage import lineage_of, source_pointer
 from mapper.tooling.lineage_formats import FORMATS
 from mapper.tooling.reads import Context, Read, Value, value_of
+from tests.test_cases import _write_case
 
 ROOT = Path(__file__).parent.parent
 MAPPINGS = sorted((ROOT / "mappings").glob("*.yaml"))
@@ -199,3 +201,19 @@ class _Text:
     def write(self, data: str) -> int:
         self.text += data
         return len(data)
+
+
+CASES = sorted((ROOT / "tests" / "cases").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("case_file", CASES, ids=[path.stem for path in CASES])
+def test_every_target_field_of_a_mapping_case_has_a_source_or_a_constant(case_file: Path, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    case = parse_yaml(case_file.read_text(encoding="utf-8"), case_file.name).data
+    if "error" in case:
+        pytest.skip("the mapping does not load")
+    _write_case(case, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    lineage = lineage_of(mapper.load("mapping.yaml"))
+    fed = {edge.target for edge in lineage.edges} | {constant.target for constant in lineage.constants}
+    assert [field.target for field in lineage.fields if field.kind == "value" and field.target not in fed] == []
