@@ -59,6 +59,9 @@ def _record_reads(expression: str, **variables: str) -> list[tuple[str, tuple[st
     ("Emails[0].Address", {}, [("/Emails/*/Address", ())]),
     ("Emails[?IsPrimary] | [0].Address", {}, [("/Emails/*/Address", ()), ("/Emails/*/IsPrimary", ())]),
     ("a[].b[].c", {}, [("/a/*/b/*/c", ())]),
+    ("value | [@, translation[]][] | [?system=='x'].code", {}, [
+        ("/value/code", ()), ("/value/system", ()), ("/value/translation/*/code", ()),
+        ("/value/translation/*/system", ())]),
     ("a.*.b", {}, [("/a/*/b", ())]),
     ("a[0:2].b", {}, [("/a/*/b", ())]),
     ("`1`", {}, []),

@@ -30,7 +30,7 @@ from typing import Any
 
 from ..functions import FunctionSpec
 
-__all__ = ["Context", "Read", "Step", "Value", "Wildcard", "items_of", "value_of"]
+__all__ = ["NOTHING", "Context", "Read", "Step", "Value", "Wildcard", "items_of", "value_of"]
 
 Node = dict[str, Any]
 
@@ -208,7 +208,11 @@ def _filter_projection(node: Node, context: Context) -> Value:
 
 
 def _flatten(node: Node, context: Context) -> Value:
-    value = value_of(node["children"][0], context)
+    child = node["children"][0]
+    if child["type"] == "multi_select_list":
+        # `[@, translation[]][]`: a projection in the list gives its items; any other element is one item.
+        return _union((value_of(element, context) for element in child["children"]), many=True)
+    value = value_of(child, context)
     return Value(value.step(Wildcard.FLATTENED).refs, value.derived, many=True)
 
 
