@@ -34,7 +34,7 @@ from ..mapping import Mapping, Result
 from ..model import Binding, EachRule, Expr, ObjectRule, Rule, ValueRule
 from ..runtime import OMIT, RULE_ERRORS, Path, Scope, is_true, lookup_translator, not_array, with_values
 from ..schemas import SchemaNode
-from .lineage import where
+from .lineage import rule_kind, where
 from .reads import Context, Read, Value, value_of
 
 __all__ = ["Condition", "Explanation", "FieldTrace", "Reading", "TraceStep", "explain"]
@@ -162,7 +162,6 @@ class _Tracer:
     """Runs the rules of one mapping on one record as the generated builders do, tracing each."""
 
     def __init__(self, mapping: Mapping, result: Result) -> None:
-        self.mapping = mapping
         self.functions = mapping.function_table
         self.lookups = mapping.spec.lookups
         self.expressions: dict[tuple[str, tuple[str, ...]], Expression] = {
@@ -230,7 +229,7 @@ class _Tracer:
         for key, child in sorted(rule.fields, key=lambda item: _position(order, item[0])):
             child_node = node.property(key) if node is not None else None
             field_path = path + (key,)
-            trace = self.trace(child, field_path, _kind(child))
+            trace = self.trace(child, field_path, rule_kind(child))
             try:
                 value = self.field(child, child_node, data, scope, variables, field_path, trace)
             except RULE_ERRORS as error:
@@ -394,10 +393,6 @@ def _depth(scope: Scope | None) -> int:
     while current is not None:
         depth, current = depth + 1, current.outer
     return depth
-
-
-def _kind(rule: Rule) -> str:
-    return "value" if isinstance(rule, ValueRule) else "object" if isinstance(rule, ObjectRule) else "array"
 
 
 def _rule_name(rule: Rule) -> str:

@@ -16,7 +16,7 @@ positions. ``Lineage.to_dict()`` is the documented JSON form (docs/lineage.md).
 from __future__ import annotations
 
 from collections.abc import Mapping as MappingOf
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
@@ -28,7 +28,7 @@ from ..model import EachRule, Expr, MappingSpec, ObjectRule, Rule, ValueRule
 from ..parser import parse
 from .reads import NOTHING, Context, Read, Value, Wildcard, items_of, value_of
 
-__all__ = ["Constant", "Edge", "Field", "Lineage", "lineage", "lineage_of", "where"]
+__all__ = ["Constant", "Edge", "Field", "Lineage", "lineage", "lineage_of", "rule_kind", "source_pointer", "where"]
 
 #: A target path: object keys, ``*`` for the items of an array.
 TargetPath = tuple[str, ...]
@@ -85,17 +85,13 @@ class Lineage:
     file: str
     fields: tuple[Field, ...]
     edges: tuple[Edge, ...]
-    constants: tuple[Constant, ...] = field(default=())
+    constants: tuple[Constant, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: ``{"mapping", "file", "fields", "edges", "constants"}`` (docs/lineage.md)."""
         return {"mapping": self.mapping, "file": self.file, "fields": [item.to_dict() for item in self.fields],
                 "edges": [edge.to_dict() for edge in self.edges],
                 "constants": [constant.to_dict() for constant in self.constants]}
-
-    def sources_of(self, target: str) -> list[Edge]:
-        """The edges into ``target``."""
-        return [edge for edge in self.edges if edge.target == target]
 
 
 def lineage_of(mapping: Mapping) -> Lineage:
@@ -105,7 +101,7 @@ def lineage_of(mapping: Mapping) -> Lineage:
 
 def lineage(spec: MappingSpec, functions: MappingOf[str, FunctionSpec]) -> Lineage:
     """The lineage of the parsed mapping ``spec``, knowing the functions ``functions``."""
-    walk = _Walk(spec, functions)
+    walk = _Walk()
     record = Value(frozenset({Read("$")}))
     walk.object_fields(spec.rules, (), Context(record, record, functions, scopes=(record,)))
     return Lineage(spec.name, PurePath(spec.file).name, tuple(walk.fields), tuple(dict.fromkeys(walk.edges)),
@@ -130,10 +126,13 @@ def _scope(value: Value) -> Value:
     return Value(value.refs, frozenset() if value.refs else value.derived, value.many)
 
 
+def rule_kind(rule: Rule) -> str:
+    """``value``, ``object`` (a rule with rules of its own) or ``array`` (an ``each``)."""
+    return "value" if isinstance(rule, ValueRule) else "object" if isinstance(rule, ObjectRule) else "array"
+
+
 class _Walk:
-    def __init__(self, spec: MappingSpec, functions: MappingOf[str, FunctionSpec]) -> None:
-        self.spec = spec
-        self.functions = functions
+    def __init__(self) -> None:
         self.fields: list[Field] = []
         self.edges: list[Edge] = []
         self.constants: list[Constant] = []
@@ -155,8 +154,7 @@ class _Walk:
             self.rule(child, target + (key,), context)
 
     def rule(self, rule: Rule, target: TargetPath, context: Context) -> None:
-        kind = "value" if isinstance(rule, ValueRule) else "object" if isinstance(rule, ObjectRule) else "array"
-        self.fields.append(Field(path_to_pointer(target), where(rule.location), kind))
+        self.fields.append(Field(path_to_pointer(target), where(rule.location), rule_kind(rule)))
         if rule.when is not None:
             self.feed(self.value(rule.when, context), target, rule, "when")
         if isinstance(rule, ValueRule):
