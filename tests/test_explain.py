@@ -15,12 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mapper
-from mapper.documents import parse_yaml
 from mapper.errors import PayloadError
 from mapper.tooling.explain import Explanation, FieldTrace, explain
 from mapper.tooling.fixtures import find_cases, read_input
 from mapper.tooling.strategies import from_schema
-from tests.test_cases import _write_case
+from tests.test_lineage import LOADING_CASES, load_case
 
 ROOT = Path(__file__).parent.parent
 CRM = ROOT / "mappings" / "crm-contact-to-member.yaml"
@@ -242,18 +241,9 @@ def test_errors_are_one_line_with_the_exit_codes(argv: list[str], code: int, mes
     assert (done.returncode, done.stdout, done.stderr.decode()) == (code, b"", message)
 
 
-CASES = sorted((ROOT / "tests" / "cases").glob("*.yaml"))
-
-
-@pytest.mark.parametrize("case_file", CASES, ids=[path.stem for path in CASES])
-def test_the_trace_builds_what_the_engine_builds_for_every_mapping_case(case_file: Path, tmp_path: Path,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    # The behaviour cases of tests/cases (each flattening, context functions, coercion...) as a differential test.
-    case = parse_yaml(case_file.read_text(encoding="utf-8"), case_file.name).data
-    if "error" in case:
-        pytest.skip("the mapping does not load")
-    _write_case(case, tmp_path)
-    monkeypatch.chdir(tmp_path)
-    explanation = explain(mapper.load("mapping.yaml"), case["input"])
+@pytest.mark.parametrize("case_file", LOADING_CASES, ids=[path.stem for path in LOADING_CASES])
+def test_the_trace_builds_what_the_engine_builds_for_every_mapping_case(case_file: Path, tmp_path: Path) -> None:
+    loaded, case = load_case(case_file, tmp_path)
+    explanation = explain(loaded, case["input"])
     assert explanation.matches
     assert explanation.result.output == explanation.output
