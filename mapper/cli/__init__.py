@@ -25,8 +25,22 @@ from typing import IO, Any, NoReturn
 try:  # most of a start-up: a Ctrl-C meanwhile ends it as one later would, without a traceback
     from .. import __version__
     from ..errors import ConversionError, MapperError, MappingError, PayloadError
-    from . import (check, completion, convert, drift, eval, explain, fuzz, lineage, playground, precommit, scaffold,
-                   serve, test, validate)
+    from . import (
+        check,
+        completion,
+        convert,
+        drift,
+        eval,
+        explain,
+        fuzz,
+        lineage,
+        playground,
+        precommit,
+        scaffold,
+        serve,
+        test,
+        validate,
+    )
     from ._common import EXIT_INPUT, EXIT_USAGE, Streams, Terminated, UsageError, in_flags
 except KeyboardInterrupt:
     sys.stderr.write("mapper: interrupted\n")
