@@ -22,13 +22,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
-import jsonschema.exceptions
 import jsonschema_rs
 
 from .schemas import Schema, json_spelling
+
+if TYPE_CHECKING:  # the reference is built only for a record that needs its explanation
+    import jsonschema
+    import jsonschema.exceptions
 
 Path = tuple[str | int, ...]
 
@@ -49,7 +52,7 @@ class RecordValidator:
 
     def __init__(self, schema: Schema, *, check_formats: bool = True) -> None:
         self.schema = schema
-        self._validator = schema.validator(check_formats=check_formats)
+        self._check_formats = check_formats
         registry = jsonschema_rs.Registry(list(schema.documents.items()))
         judge = jsonschema_rs.validator_for(
             schema.contents, registry=registry, base_uri=schema.uri, validate_formats=check_formats,
@@ -70,9 +73,13 @@ class RecordValidator:
             explained = None
         return sorted(explained, key=_relevance) if explained else self.explained_by_reference(record)
 
+    @cached_property
+    def _reference(self) -> jsonschema.protocols.Validator:
+        return self.schema.validator(check_formats=self._check_formats)
+
     def explained_by_reference(self, record: Any, judged: bool = True) -> list[Violation]:
         """The violations the reference validator finds (``judged``: jsonschema-rs found some)."""
-        errors = list(self._validator.iter_errors(record))
+        errors = list(self._reference.iter_errors(record))
         if not errors:
             if not judged:
                 return []
