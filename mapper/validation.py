@@ -21,6 +21,7 @@ have written it. Violations come deepest first, then in path and keyword order.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -57,13 +58,16 @@ class RecordValidator:
         judge = jsonschema_rs.validator_for(
             schema.contents, registry=registry, base_uri=schema.uri, validate_formats=check_formats,
         )
-        self._is_valid = judge.is_valid
+        #: jsonschema-rs's verdict, for the per-record path: True when ``record`` is valid; raises ``ValueError``
+        #: or ``OverflowError`` for a value it cannot take (an integer beyond 64 bits), which ``violations``
+        #: then leaves to the reference.
+        self.is_valid: Callable[[Any], bool] = judge.is_valid
         self._rs_errors = judge.iter_errors
 
     def violations(self, record: Any) -> list[Violation]:
         """Every violation of ``record``, most relevant first; empty when valid."""
         try:
-            if self._is_valid(record):
+            if self.is_valid(record):
                 return []
         except (ValueError, OverflowError):  # e.g. integers beyond 64 bits: let the reference decide
             return self.explained_by_reference(record, judged=False)
