@@ -15,8 +15,9 @@ each reporting its own peak memory (VmHWM):
   all (shared caches, memory bandwidth and neighbours make it less than 2): the
   reference to read --jobs 2 against;
 - the native tools users would pick, each running the same CRM mapping on the
-  same file: ``JSONata 2.x on Node`` (the expression of ``peers.JSONATA``, run by
-  benchmarks/node/jsonata_ndjson.js; ``npm install`` in benchmarks/node first).
+  same file: ``jq`` (benchmarks/crm.jq) and ``JSONata 2.x on Node`` (the
+  expression of ``peers.JSONATA``, run by benchmarks/node/jsonata_ndjson.js;
+  ``npm install`` in benchmarks/node first).
   A peer whose tool is absent is skipped, with a message. Its time includes its
   start-up (a few tens of milliseconds), which mapper's excludes; it validates nothing.
 
@@ -49,6 +50,7 @@ from ._util import paired_ratio, report, run_child
 from .workloads import CRM_MAPPING, crm_contact
 
 NODE_FOLDER = Path(__file__).parent / "node"
+JQ_PROGRAM = Path(__file__).parent / "crm.jq"
 
 
 def generate(path: Path, count: int, seed: int = 1) -> int:
@@ -122,6 +124,11 @@ def native_peers(folder: Path) -> tuple[dict[str, list[str]], dict[str, str]]:
     why each other one cannot."""
     commands: dict[str, list[str]] = {}
     skipped: dict[str, str] = {}
+    jq = shutil.which("jq")
+    if jq is None:
+        skipped["jq"] = "jq is not installed"
+    else:
+        commands["jq"] = [jq, "-c", "-f", str(JQ_PROGRAM)]
     node = shutil.which("node")
     if node is None:
         skipped["JSONata 2.x on Node"] = "node is not installed"
@@ -137,14 +144,17 @@ def native_peers(folder: Path) -> tuple[dict[str, list[str]], dict[str, str]]:
 def run_native(name: str, command: list[str], source: Path, target: Path) -> dict[str, Any]:
     """One run of a native peer: its time from start to exit, and its peak memory (from ``wait4``)."""
     start = time.perf_counter()
-    process = subprocess.Popen([*command, str(source), str(target)], stdout=subprocess.PIPE)
-    assert process.stdout is not None
-    printed = process.stdout.read()
+    if name == "jq":  # a filter: the input as argument, the results on its standard output
+        with target.open("wb") as out:
+            process = subprocess.Popen([*command, str(source)], stdout=out)
+    else:
+        process = subprocess.Popen([*command, str(source), str(target)], stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{name} failed")
-    records: int = json.loads(printed.decode().strip().splitlines()[-1])["records"]
+    with target.open("rb") as results:
+        records = sum(1 for _ in results)
     return {"contender": name, "records": records, "seconds": seconds, "peak_rss_mib": round(usage.ru_maxrss / 1024, 1)}
 
 
