@@ -13,7 +13,13 @@ each reporting its own peak memory (VmHWM):
   once, each on half of the input. Its time against ``--jobs 1`` on the whole is
   what two processes gain on this machine for this work, with no coordination at
   all (shared caches, memory bandwidth and neighbours make it less than 2): the
-  reference to read --jobs 2 against.
+  reference to read --jobs 2 against;
+- the native tools users would pick, each running the same CRM mapping on the
+  same file: ``jq`` (benchmarks/crm.jq) and ``JSONata 2.x on Node`` (the
+  expression of ``peers.JSONATA``, run by benchmarks/node/jsonata_ndjson.js;
+  ``npm install`` in benchmarks/node first).
+  A peer whose tool is absent is skipped, with a message. Its time includes its
+  start-up (a few tens of milliseconds), which mapper's excludes; it validates nothing.
 
 The contenders take turns for R rounds. Records per second are the fastest run of
 each; each ratio is the median of the ratios within a round (the machines are
@@ -29,7 +35,9 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -37,8 +45,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from . import peers
 from ._util import paired_ratio, report, run_child
 from .workloads import CRM_MAPPING, crm_contact
+
+NODE_FOLDER = Path(__file__).parent / "node"
+JQ_PROGRAM = Path(__file__).parent / "crm.jq"
 
 
 def generate(path: Path, count: int, seed: int = 1) -> int:
@@ -107,6 +119,45 @@ def run_halves_at_once(parts: tuple[Path, Path], folder: Path) -> dict[str, Any]
             "seconds": max(row["seconds"] for row in rows), "peak_rss_mib": max(row["peak_rss_mib"] for row in rows)}
 
 
+def native_peers(folder: Path) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """The command line of each native peer that can run here (its arguments follow: input, output), and
+    why each other one cannot."""
+    commands: dict[str, list[str]] = {}
+    skipped: dict[str, str] = {}
+    jq = shutil.which("jq")
+    if jq is None:
+        skipped["jq"] = "jq is not installed"
+    else:
+        commands["jq"] = [jq, "-c", "-f", str(JQ_PROGRAM)]
+    node = shutil.which("node")
+    if node is None:
+        skipped["JSONata 2.x on Node"] = "node is not installed"
+    elif not (NODE_FOLDER / "node_modules" / "jsonata").is_dir():
+        skipped["JSONata 2.x on Node"] = f"jsonata is not installed: run npm install in {NODE_FOLDER}"
+    else:
+        expression = folder / "crm.jsonata"
+        expression.write_text(peers.JSONATA["crm"], encoding="utf-8")
+        commands["JSONata 2.x on Node"] = [node, str(NODE_FOLDER / "jsonata_ndjson.js"), str(expression)]
+    return commands, skipped
+
+
+def run_native(name: str, command: list[str], source: Path, target: Path) -> dict[str, Any]:
+    """One run of a native peer: its time from start to exit, and its peak memory (from ``wait4``)."""
+    start = time.perf_counter()
+    if name == "jq":  # a filter: the input as argument, the results on its standard output
+        with target.open("wb") as out:
+            process = subprocess.Popen([*command, str(source)], stdout=out)
+    else:
+        process = subprocess.Popen([*command, str(source), str(target)], stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{name} failed")
+    with target.open("rb") as results:
+        records = sum(1 for _ in results)
+    return {"contender": name, "records": records, "seconds": seconds, "peak_rss_mib": round(usage.ru_maxrss / 1024, 1)}
+
+
 def child(args: list[str]) -> None:
     name, source, target = args[:3]
     start = time.perf_counter()
@@ -127,10 +178,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         source = Path(folder) / "contacts.ndjson"
         size = generate(source, args.records)
         parts = halves(source)
-        rounds = [{**{name: run_child("benchmarks.bench_ndjson", name, str(source), str(Path(folder) / "out.ndjson"))
+        natives, skipped = native_peers(Path(folder))
+        output = Path(folder) / "out.ndjson"
+        rounds = [{**{name: run_child("benchmarks.bench_ndjson", name, str(source), str(output))
                       for name in CONTENDERS[:3]},
-                   CONTENDERS[3]: run_halves_at_once(parts, Path(folder))} for _ in range(args.repeat)]
-    rows = {name: min((one[name] for one in rounds), key=lambda row: row["seconds"]) for name in CONTENDERS}
+                   CONTENDERS[3]: run_halves_at_once(parts, Path(folder)),
+                   **{name: run_native(name, command, source, output) for name, command in natives.items()}}
+                  for _ in range(args.repeat)]
+    rows = {name: min((one[name] for one in rounds), key=lambda row: row["seconds"]) for name in rounds[0]}
     for name, row in rows.items():
         row["peak_rss_mib"] = max(one[name]["peak_rss_mib"] for one in rounds)
     print(f"\nNDJSON end to end: {args.records} CRM contacts, {size / 1e6:.1f} MB")
@@ -145,9 +200,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "reference: 2 x --jobs 1 on halves / --jobs 1 throughput":
             paired_ratio(seconds, "mapper --jobs 1", "2 x --jobs 1 on halves"),
     }
+    for name in natives:
+        ratios[f"{name} / mapper --jobs 1 time"] = paired_ratio(seconds, name, "mapper --jobs 1")
     for name, value in ratios.items():
         print(f"  {name}: {value}")
-    result = {"workload": "ndjson end to end", "records": args.records, "bytes": size, "rows": rows, "ratios": ratios}
+    for name, reason in skipped.items():
+        print(f"  skipped {name}: {reason}")
+    result = {"workload": "ndjson end to end", "records": args.records, "bytes": size, "rows": rows, "ratios": ratios,
+              "skipped": skipped}
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2), encoding="utf-8")
     return result

@@ -206,10 +206,11 @@ _JSONATA_CRM = r"""
   $email := $exists($primary) ? $primary : Emails[0].Address;
   $mobile := Phones[Type = "Mobile"][0].Number;
   $code := HasOptedOutOfEmail ? "U" : EmailStatus__c;
+  $state := $type($code) = "string" ? $lookup($status, $code);  /* JSONata 2.x on Node refuses a null key */
   $lines := $split(MailingAddress.Street, "\n");
   {
     "email_address": $lowercase($trim($email)),
-    "status": $exists($lookup($status, $code)) ? $lookup($status, $code) : "pending",
+    "status": $exists($state) ? $state : "pending",
     "email_type": "html",
     "merge_fields": {
       "FNAME": FirstName,

@@ -27,37 +27,44 @@ hierarchy.
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from .errors import (
-    ConversionError,
-    EvaluationError,
-    ExpressionError,
-    HostileInputError,
-    Location,
-    MapperError,
-    MappingError,
-    MappingFormatError,
-    MappingSyntaxError,
-    PayloadError,
-    PayloadSyntaxError,
-    Problem,
-    RecordError,
-    SchemaError,
-    UnknownFunctionError,
-    UnknownNameError,
-)
-
 if TYPE_CHECKING:
     from .chains import Chain, chain
     from .engine import convert_files
+    from .errors import (
+        ConversionError,
+        EvaluationError,
+        ExpressionError,
+        HostileInputError,
+        Location,
+        MapperError,
+        MappingError,
+        MappingFormatError,
+        MappingSyntaxError,
+        PayloadError,
+        PayloadSyntaxError,
+        Problem,
+        RecordError,
+        SchemaError,
+        UnknownFunctionError,
+        UnknownNameError,
+    )
     from .expressions import Expression, compile, search
     from .functions import FunctionSpec, jmespath_function
     from .mapping import Mapping, Result, load
 
-#: The module of each name that is imported on first use: they bring in the schema validators, lxml and
-#: the compiler (most of a start-up), which ``mapper --version`` or a Ctrl-C during start-up need not wait for.
-_LAZY = {"convert_files": "engine", "Expression": "expressions", "compile": "expressions", "search": "expressions",
-         "FunctionSpec": "functions", "jmespath_function": "functions", "Mapping": "mapping", "Result": "mapping",
-         "load": "mapping", "Chain": "chains", "chain": "chains"}
+#: The module of each name, imported on first use: ``import mapper`` costs nothing, and what a run needs
+#: comes in as it needs it (the schema validators, lxml and the compiler are most of a start-up), so that
+#: ``mapper --version`` does not wait for them, and the CLI imports even the errors inside the code that
+#: turns a Ctrl-C during start-up into "interrupted".
+_LAZY = {
+    **dict.fromkeys(["ConversionError", "EvaluationError", "ExpressionError", "HostileInputError", "Location",
+                     "MapperError", "MappingError", "MappingFormatError", "MappingSyntaxError", "PayloadError",
+                     "PayloadSyntaxError", "Problem", "RecordError", "SchemaError", "UnknownFunctionError",
+                     "UnknownNameError"], "errors"),
+    "convert_files": "engine", "Expression": "expressions", "compile": "expressions", "search": "expressions",
+    "FunctionSpec": "functions", "jmespath_function": "functions", "Mapping": "mapping", "Result": "mapping",
+    "load": "mapping", "Chain": "chains", "chain": "chains",
+}
 
 
 def __getattr__(name: str) -> Any:

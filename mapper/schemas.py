@@ -22,12 +22,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
-import jsonschema
-import jsonschema.exceptions
-import jsonschema.validators
 import jsonschema_rs
 import referencing
 import referencing.exceptions
@@ -37,6 +34,9 @@ from referencing import Registry, Resource
 from .documents import DocPath, Document, load_document
 from .errors import Location, MappingSyntaxError, SchemaError
 from .jsontypes import schema_type, type_allows
+
+if TYPE_CHECKING:  # the reference validator is imported only to explain (a third of a start-up)
+    import jsonschema
 
 
 @dataclass
@@ -61,6 +61,8 @@ class Schema:
 
     @cached_property
     def validator_class(self) -> type[jsonschema.protocols.Validator]:
+        import jsonschema.validators
+
         cls: type[jsonschema.protocols.Validator] = jsonschema.validators.validator_for(
             self.contents, default=jsonschema.Draft202012Validator
         )
@@ -86,6 +88,8 @@ class Schema:
         leaves ``uri``, ``hostname`` and others unchecked unless optional
         packages are installed, and refuses leap seconds that RFC 3339 allows.
         """
+        import jsonschema
+
         checker = jsonschema.FormatChecker(formats=())
         for name in sorted(_formats_used(self.documents.values())):
             is_valid = jsonschema_rs.validator_for({"format": name}, validate_formats=True).is_valid
@@ -445,6 +449,9 @@ def check_schema(document: Document) -> None:
                 return
         except (ValueError, jsonschema_rs.ReferencingError):
             pass  # the reference decides, and explains
+    import jsonschema.exceptions
+    import jsonschema.validators
+
     cls = jsonschema.validators.validator_for(document.data, default=jsonschema.Draft202012Validator)
     error = jsonschema.exceptions.best_match(cls(cls.META_SCHEMA).iter_errors(document.data))
     while error is not None and error.context:

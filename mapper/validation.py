@@ -21,14 +21,18 @@ have written it. Violations come deepest first, then in path and keyword order.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
-import jsonschema.exceptions
 import jsonschema_rs
 
 from .schemas import Schema, json_spelling
+
+if TYPE_CHECKING:  # the reference is built only for a record that needs its explanation
+    import jsonschema
+    import jsonschema.exceptions
 
 Path = tuple[str | int, ...]
 
@@ -49,18 +53,21 @@ class RecordValidator:
 
     def __init__(self, schema: Schema, *, check_formats: bool = True) -> None:
         self.schema = schema
-        self._validator = schema.validator(check_formats=check_formats)
+        self._check_formats = check_formats
         registry = jsonschema_rs.Registry(list(schema.documents.items()))
         judge = jsonschema_rs.validator_for(
             schema.contents, registry=registry, base_uri=schema.uri, validate_formats=check_formats,
         )
-        self._is_valid = judge.is_valid
+        #: jsonschema-rs's verdict, for the per-record path: True when ``record`` is valid; raises ``ValueError``
+        #: or ``OverflowError`` for a value it cannot take (an integer beyond 64 bits), which ``violations``
+        #: then leaves to the reference.
+        self.is_valid: Callable[[Any], bool] = judge.is_valid
         self._rs_errors = judge.iter_errors
 
     def violations(self, record: Any) -> list[Violation]:
         """Every violation of ``record``, most relevant first; empty when valid."""
         try:
-            if self._is_valid(record):
+            if self.is_valid(record):
                 return []
         except (ValueError, OverflowError):  # e.g. integers beyond 64 bits: let the reference decide
             return self.explained_by_reference(record, judged=False)
@@ -70,9 +77,13 @@ class RecordValidator:
             explained = None
         return sorted(explained, key=_relevance) if explained else self.explained_by_reference(record)
 
+    @cached_property
+    def _reference(self) -> jsonschema.protocols.Validator:
+        return self.schema.validator(check_formats=self._check_formats)
+
     def explained_by_reference(self, record: Any, judged: bool = True) -> list[Violation]:
         """The violations the reference validator finds (``judged``: jsonschema-rs found some)."""
-        errors = list(self._validator.iter_errors(record))
+        errors = list(self._reference.iter_errors(record))
         if not errors:
             if not judged:
                 return []

@@ -6,6 +6,9 @@ figures compare like with like.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from benchmarks import bench_mapping, workloads
@@ -31,3 +34,30 @@ def test_the_mapping_benchmark_prints_its_ratios(capsys: pytest.CaptureFixture[s
     results = bench_mapping.main(["--records", "30", "--repeat", "1"])
     assert [result["workload"] for result in results] == ["crm", "clinical", "weather"]
     assert "mapper / hand-written (target <= 1.5)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("peer", ["jq", "JSONata 2.x on Node"])
+def test_every_native_peer_gives_mappers_output(peer: str, tmp_path: Path) -> None:
+    import mapper
+    from benchmarks import bench_ndjson
+
+    commands, skipped = bench_ndjson.native_peers(tmp_path)
+    if peer in skipped:
+        pytest.skip(f"{peer}: {skipped[peer]}")
+    source, target = tmp_path / "contacts.ndjson", tmp_path / "members.ndjson"
+    bench_ndjson.generate(source, 1000)
+    assert bench_ndjson.run_native(peer, commands[peer], source, target)["records"] == 1000
+    contacts = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines()]
+    given = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    accepted = [(result.output, given[index]) for index, result in
+                enumerate(mapper.load(workloads.CRM_MAPPING).apply_many(contacts)) if result.ok]
+    assert len(accepted) > 900 and all(output == theirs for output, theirs in accepted)
+
+
+def test_a_native_peer_whose_tool_is_absent_is_skipped_with_the_reason(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from benchmarks import bench_ndjson
+
+    monkeypatch.setattr(bench_ndjson.shutil, "which", lambda name: None)
+    assert bench_ndjson.native_peers(tmp_path) == ({}, {"jq": "jq is not installed",
+                                                        "JSONata 2.x on Node": "node is not installed"})

@@ -465,9 +465,10 @@ sys.meta_path.insert(0, _Interrupt())
 
 
 @pytest.mark.parametrize("module", ["mapper.cli.convert", "mapper.engine", "mapper.schemas", "jsonschema",
-                                    "yaml", "orjson"])
+                                    "yaml", "orjson", "mapper.errors", "mapper.functions", "mapper.validation"])
 def test_ctrl_c_during_start_up_gives_no_traceback(module: str, tmp_path: Path) -> None:
-    # Imports take most of a start-up: a Ctrl-C during any of them ends it as one later would.
+    # Imports take most of a start-up: a Ctrl-C during any of them ends it as one later would. mapper.errors
+    # too: ``import mapper`` loads nothing, so the CLI imports it inside the code that catches the Ctrl-C.
     (tmp_path / "sitecustomize.py").write_text(INTERRUPTING_SITE, encoding="utf-8")
     environment = {**os.environ, "PYTHONPATH": str(tmp_path), "MAPPER_TEST_INTERRUPT_AT": module}
     done = subprocess.run([EXECUTABLE, "convert", MAPPING, "--from", "ndjson"], stdin=subprocess.DEVNULL,

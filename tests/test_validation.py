@@ -41,7 +41,7 @@ def validator(tmp_path: Path) -> RecordValidator:
 ])
 def test_formats_have_one_verdict(validator: RecordValidator, record: dict[str, str], messages: list[str]) -> None:
     assert [violation.message for violation in validator.violations(record)] == messages
-    assert validator._is_valid(record) is (not messages)
+    assert validator.is_valid(record) is (not messages)
 
 
 # -- the two explainers agree -----------------------------------------------------------------------

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..tooling.check import FORMATS, Totals, check_file, find_mappings
 from ._common import EXIT_OK, EXIT_REJECTS, Streams, UsageError
 
 DEFAULT_DIRECTORY = "mappings"
@@ -24,6 +23,11 @@ codes: M1xx the mapping file, M2xx the target side, M3xx the source side, W4xx w
 """
 
 
+#: The names of ``tooling.check.FORMATS`` (a test holds them equal): the checker itself is imported only to
+#: check, not for every command's start-up.
+REPORT_FORMATS = ("github", "json", "text")
+
+
 def add_parser(commands: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = commands.add_parser(
         "check", help="check mapping files against their schemas", epilog=EXAMPLE,
@@ -34,7 +38,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("paths", nargs="*", metavar="PATH",
                         help=f"mapping files or directories (default: every mapping under {DEFAULT_DIRECTORY}/)")
-    parser.add_argument("--format", choices=sorted(FORMATS), default="text",
+    parser.add_argument("--format", choices=REPORT_FORMATS, default="text",
                         help="text (default), json, or github (workflow annotations)")
     parser.add_argument("--strict", action="store_true", help="fail on warnings too")
     parser.add_argument("--unused", action="store_true", help="warn about source fields no rule reads (W401)")
@@ -68,6 +72,8 @@ def user_functions(modules: list[str]) -> list[Any]:
 
 
 def execute(args: argparse.Namespace, streams: Streams) -> int:
+    from ..tooling.check import FORMATS, Totals, check_file, find_mappings
+
     paths = args.paths or [DEFAULT_DIRECTORY]
     if not args.paths and not Path(DEFAULT_DIRECTORY).is_dir():
         raise UsageError(f"no {DEFAULT_DIRECTORY}/ directory here: name the mapping files to check")

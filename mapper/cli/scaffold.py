@@ -9,7 +9,6 @@ from typing import Any
 
 from ..engine.output import AtomicOutput
 from ..schemas import load_schema
-from ..tooling.scaffold import mapping_name, scaffold, tally
 from ._common import EXIT_OK, Streams, UsageError
 
 EXAMPLE = """\
@@ -46,6 +45,8 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 
 def execute(args: argparse.Namespace, streams: Streams) -> int:
+    from ..tooling.scaffold import mapping_name, scaffold, tally  # only for this command
+
     source_path, target_path = Path(args.source_schema), Path(args.target_schema)
     output = Path(args.output) if args.output else None
     if output is not None and output.exists() and not args.force:

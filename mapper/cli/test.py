@@ -6,8 +6,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..tooling.check import find_mappings
-from ..tooling.fixtures import orphans, run_fixtures
 from ._common import EXIT_OK, EXIT_REJECTS, Streams, UsageError
 from .check import add_functions_option, user_functions
 
@@ -43,6 +41,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 
 def execute(args: argparse.Namespace, streams: Streams) -> int:
+    from ..tooling.check import find_mappings  # the checker and the fixtures only for this command
+    from ..tooling.fixtures import orphans, run_fixtures
+
     paths = args.paths or [DEFAULT_DIRECTORY]
     if not args.paths and not Path(DEFAULT_DIRECTORY).is_dir():
         raise UsageError(f"no {DEFAULT_DIRECTORY}/ directory here: name the mappings to test")

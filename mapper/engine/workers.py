@@ -15,11 +15,13 @@ import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from .tasks import OK, Outcome, Task, process
 from .units import BLOCK, Unit, split_blocks
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -40,6 +42,8 @@ def ordered_map(function: Callable[[T], R], items: Iterable[T], *, jobs: int,
                 in_flight: int | None = None) -> Iterator[R]:
     """``map(function, items)`` over ``jobs`` worker processes, results in order; ``function``,
     the items and the results must be picklable. ``initializer(*initargs)`` runs in every worker."""
+    from concurrent.futures import ProcessPoolExecutor  # multiprocessing: only for runs with workers
+
     limit = in_flight or 2 * jobs
     pool = ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(os.getpid(), initializer, initargs))
     pending: deque[Future[R]] = deque()

@@ -10,14 +10,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache, partial
-from typing import Any
-
-import regex
+from typing import TYPE_CHECKING, Any
 
 from .describe import show
 from .errors import FunctionError
 from .library import NUMBER_OR_NULL, STRING_OR_NULL, STRING_VALUE, integer, library, number_text
 from .specs import Expects, Refines, param
+
+if TYPE_CHECKING:  # imported by the first regex call: a tenth of a start-up, for the mappings that call one
+    import regex
 
 
 @library("lower", [STRING_VALUE], STRING_OR_NULL, passes_text=True)
@@ -209,13 +210,18 @@ def _concat(*values: str | float | None) -> str | None:
 @lru_cache(maxsize=512)
 def _regex(pattern: str) -> regex.Pattern[str]:
     re.compile(pattern)
-    return regex.compile(pattern)
+    import regex
+
+    try:
+        return regex.compile(pattern)
+    except regex.error as error:
+        raise re.error(str(error)) from None
 
 
 def _compiled(function: str, pattern: str) -> regex.Pattern[str]:
     try:
         return _regex(pattern)
-    except (re.error, regex.error) as error:
+    except re.error as error:
         raise FunctionError(function, f"invalid regular expression {show(pattern)}: {error}") from None
 
 

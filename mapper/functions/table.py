@@ -31,10 +31,20 @@ def _standard_specs() -> Mapping[str, FunctionSpec]:
 
 
 @cache
-def _standard_callers() -> Mapping[str, Caller]:
-    # Compiled on first use and shared by every table: only user functions are
-    # compiled per table.
-    return MappingProxyType({name: compile_caller(spec) for name, spec in _standard_specs().items()})
+def _standard_caller(name: str) -> Caller:
+    # Compiled on first use and shared by every table: only user functions are compiled per table.
+    return compile_caller(_standard_specs()[name])
+
+
+class _Callers(dict[str, Caller]):
+    """The callers of a table by name, a standard function's compiled when first asked for: a mapping
+    calls a few of the library's functions, and compiling all of them was a tenth of a start-up."""
+
+    def __missing__(self, name: str) -> Caller:
+        if name not in _standard_specs():
+            raise KeyError(name)
+        caller = self[name] = _standard_caller(name)
+        return caller
 
 
 class FunctionTable(jmespath.functions.Functions):
@@ -49,7 +59,7 @@ class FunctionTable(jmespath.functions.Functions):
     def __init__(self, user_functions: Iterable[Callable[..., Any] | FunctionSpec] = ()) -> None:
         self.user_functions = tuple(user_functions)
         specs = dict(_standard_specs())
-        callers = dict(_standard_callers())
+        callers = _Callers()
         for function in self.user_functions:
             spec = user_spec(function)
             if spec.name in specs:

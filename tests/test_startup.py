@@ -1,0 +1,65 @@
+"""What a start-up imports: ``import mapper`` and ``mapper convert`` leave out what they do not need.
+
+Start-up is the whole cost of a run per event (a hook, a shell loop, a webhook); what is checked
+here is which modules load (never how long anything takes: benchmarks/bench_startup.py measures).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+MAPPING = ROOT / "mappings" / "crm-contact-to-member.yaml"
+CONTACT = ROOT / "mappings" / "crm-contact-to-member.fixtures" / "full-contact.input.json"
+
+#: What no run of ``convert`` needs: the checker's and the fuzzer's stacks, Dask, the server.
+NEVER_FOR_CONVERT = ["hypothesis", "dask", "distributed", "starlette", "uvicorn", "mapper.tooling.check",
+                     "mapper.tooling.fuzzing", "mapper.tooling.scaffold", "mapper.serve", "multiprocessing"]
+
+
+def imported_by(code: str) -> set[str]:
+    """The modules loaded by running ``code`` in a fresh interpreter."""
+    done = subprocess.run([sys.executable, "-c", f"{code}\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
+                          capture_output=True, text=True, check=True, cwd=ROOT)
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+@pytest.mark.parametrize("module", ["jsonschema", "referencing", "yaml", "hypothesis", "dask", "starlette",
+                                    "lxml", "mapper.errors", "mapper.mapping"])
+def test_import_mapper_imports_nothing_a_run_may_not_need(module: str) -> None:
+    assert module not in imported_by("import mapper")
+
+
+def test_the_names_of_the_front_door_still_import_on_first_use() -> None:
+    loaded = imported_by("import mapper\nassert mapper.MapperError.__module__ == 'mapper.errors'\n"
+                         "assert mapper.load.__module__ == 'mapper.mapping'")
+    assert {"mapper.errors", "mapper.mapping"} <= loaded
+
+
+@pytest.mark.parametrize("module", NEVER_FOR_CONVERT + ["regex"])
+def test_loading_and_applying_a_mapping_imports_only_what_it_uses(module: str) -> None:
+    # regex loads for the first regex function called (this mapping calls none).
+    assert module not in imported_by(f"import mapper\nmapper.load({str(MAPPING)!r}).apply("
+                                     f"__import__('json').loads(open({str(CONTACT)!r}).read()))")
+
+
+def test_the_cli_imports_no_command_but_the_one_it_runs(tmp_path: Path) -> None:
+    # As the console script does: import the CLI, run convert; then report what was loaded.
+    code = (f"import sys\nfrom mapper.cli import run\n"
+            f"status = run(['convert', {str(MAPPING)!r}, {str(CONTACT)!r}, '-o', {str(tmp_path / 'out.json')!r}],"
+            f" sys.stdin.buffer, sys.stdout.buffer, sys.stderr)\nassert status == 0, status")
+    loaded = imported_by(code)
+    assert not loaded & set(NEVER_FOR_CONVERT)
+    assert json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))["email_address"]
+
+
+def test_the_report_formats_of_check_are_named_without_importing_the_checker() -> None:
+    from mapper.cli.check import REPORT_FORMATS
+    from mapper.tooling.check import FORMATS
+
+    assert REPORT_FORMATS == tuple(sorted(FORMATS))
