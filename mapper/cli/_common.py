@@ -66,8 +66,8 @@ def jobs(text: str) -> int:
 def add_stream_options(parser: argparse.ArgumentParser) -> None:
     """The options ``convert`` and ``validate`` share: input format, rejects, stopping, jobs."""
     parser.add_argument("--from", dest="input_format", choices=FORMAT_NAMES, metavar="FORMAT",
-                        help="input format: json, ndjson or xml (default: from the file name "
-                             ".json/.ndjson/.jsonl/.xml, else the mapping's)")
+                        help="input format: json, ndjson, xml, csv or tsv (default: from the file name "
+                             ".json/.ndjson/.jsonl/.xml/.csv/.tsv, else the mapping's)")
     parser.add_argument("--records", metavar="WHERE",
                         help="where the records are: for JSON a JMESPath expression giving an array "
                              "(e.g. data.items), for XML the path of the record element (e.g. /feed/item); "

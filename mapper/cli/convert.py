@@ -51,7 +51,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     parser.add_argument("-o", "--output", default="-", metavar="OUTPUT",
                         help="output file, written atomically (default: standard output)")
     parser.add_argument("--to", dest="output_format", choices=FORMAT_NAMES, metavar="FORMAT",
-                        help="output format: json, ndjson or xml (default: from the -o file name, "
+                        help="output format: json, ndjson, xml, csv or tsv (default: from the -o file name, "
                              "else the mapping's)")
     add_stream_options(parser)
     layout = parser.add_mutually_exclusive_group()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ConversionError, PayloadError
-from ..formats import FORMAT_NAMES, XmlLimits, format_of_path, reader, writer
+from ..formats import FORMAT_NAMES, TABLE_FORMATS, XmlLimits, format_of_path, reader, writer
 from ..mapping import Mapping
 from .units import Input
 
@@ -58,6 +58,8 @@ def target_records_path(mapping: Any, namespaces: dict[str, str]) -> tuple[str |
 
 def writer_options(mapping: Mapping, output_format: str) -> dict[str, Any]:
     """The keyword arguments of ``mapper.formats.writer`` for the mapping's target side."""
+    if output_format in TABLE_FORMATS:  # its schema names the columns
+        return {"schema": mapping.target_schema}
     if output_format != "xml":
         return {}
     side = mapping.spec.target

@@ -99,8 +99,8 @@ def read_units(inputs: Iterable[Input], stdin: IO[bytes], observer: Observer) ->
                     if isinstance(record, PayloadError):
                         record.record_number = number
                         yield (source, number, record.line, BAD, record)
-                    else:
-                        yield (source, number, None, VALUE, record)
+                    else:  # a CSV reader tells the line its row starts on
+                        yield (source, number, getattr(item.reader, "record_line", None), VALUE, record)
             except PayloadError as error:
                 yield (source, number, error.line, FATAL, str(error))
         finally:
