@@ -30,6 +30,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Final
@@ -49,6 +50,7 @@ MAX_LINE: Final = 8 * 1024 * 1024
 SNIFF_SIZE: Final = 1024
 
 _SNIFFED_DELIMITERS: Final = ",;\t|"
+_UNDECODED: Final = re.compile("[\udc80-\udcff]")
 
 Step = str | int
 
@@ -257,7 +259,10 @@ class _Lines:
     def __init__(self, stream: IO[bytes], encoding: str, source: str) -> None:
         if codecs.lookup(encoding).name == "utf-8":
             encoding = "utf-8-sig"  # skips a byte order mark, as Excel writes one
-        self._text: io.TextIOWrapper | None = io.TextIOWrapper(stream, encoding=encoding, newline="")
+        self._named = encoding.removesuffix("-sig")
+        # Undecodable bytes become lone surrogates, found in their line (a strict decoder fails a buffer ahead).
+        self._text: io.TextIOWrapper | None = io.TextIOWrapper(stream, encoding=encoding, errors="surrogateescape",
+                                                               newline="")
         self._source = source
         self._ahead: list[str] = []
         self.number = 0
@@ -286,16 +291,15 @@ class _Lines:
         if "\0" in line:
             raise PayloadSyntaxError("invalid CSV: a NUL character (a binary file, or UTF-16 without a byte "
                                      "order mark?)", source=self._source, line=self.number)
+        if (bad := _UNDECODED.search(line)) is not None:
+            byte = ord(bad.group()) - 0xDC00
+            raise PayloadSyntaxError(f"not {self._named} text: byte 0x{byte:02x} cannot be decoded (give the "
+                                     "encoding?)", source=self._source, line=self.number, column=bad.start() + 1)
         return line
 
     def _read(self) -> str:
         assert self._text is not None, "read after detach()"
-        try:
-            line = self._text.readline(MAX_LINE + 1)
-        except UnicodeDecodeError as error:
-            line_number = self.number + len(self._ahead) + 1
-            raise PayloadSyntaxError(f"not {self._text.encoding} text: {error.reason}", source=self._source,
-                                     line=line_number) from error
+        line = self._text.readline(MAX_LINE + 1)
         if len(line) > MAX_LINE:
             raise PayloadSyntaxError(f"invalid CSV: a line longer than {MAX_LINE} characters", source=self._source,
                                      line=self.number + len(self._ahead) + 1)
