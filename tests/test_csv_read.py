@@ -280,3 +280,35 @@ def test_an_unreadable_row_reaches_the_rejects_through_the_library(tmp_path: Pat
     [reject] = [json.loads(line) for line in rejects.getvalue().splitlines()]
     assert (reject["record"], reject["line"], reject["input"]) == (1, 2, None)
     assert isinstance(PayloadError("x"), ValueError)  # the one hierarchy: payload faults are ValueErrors
+
+
+def test_the_dialect_options_of_mapper_convert(tmp_path: Path) -> None:
+    source = tmp_path / "export.txt"
+    source.write_bytes("Id|LastName|Email|MailingAddress.City\n0035e00000Xy7QgAAJ|Berg|'lena@example.se'|'Malmö'\n"
+                       .encode("cp1252"))
+    result = run_mapper("convert", str(SCENARIO), str(source), "--from", "csv", "--delimiter", "|", "--quotechar", "'",
+                        "--encoding", "cp1252", "--compact", "-o", str(tmp_path / "out.ndjson"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    [member] = [json.loads(line) for line in (tmp_path / "out.ndjson").read_text("utf-8").splitlines()]
+    assert (member["email_address"], member["merge_fields"]["LNAME"]) == ("lena@example.se", "Berg")
+
+
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("--delimiter", ";;", "mapper convert: argument --delimiter: one character, not ';;'"),
+    ("--quotechar", "", "mapper convert: argument --quotechar: one character, not ''"),
+    ("--encoding", "klingon", "mapper convert: argument --encoding: unknown encoding 'klingon'"),
+])
+def test_a_wrong_dialect_option_is_a_usage_error(tmp_path: Path, option: str, value: str, message: str) -> None:
+    result = run_mapper("convert", str(SCENARIO), str(FIXTURES / "report-as-tsv.input.tsv"), option, value,
+                        cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == message
+
+
+def test_the_delimiter_option_lays_out_csv_output(tmp_path: Path) -> None:
+    import mapper
+
+    output = io.BytesIO()
+    mapper.convert_files(SCENARIO, [FIXTURES / "export-of-three-contacts.input.csv"], output, output_format="csv",
+                         csv=CsvDialect(delimiter=";"), rejects=io.BytesIO())
+    assert output.getvalue().startswith(b"email_address;status;email_type;merge_fields.FNAME;")

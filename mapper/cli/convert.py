@@ -16,6 +16,7 @@ from ._common import (
     Streams,
     UsageError,
     add_stream_options,
+    csv_dialect,
     finish,
     positive,
     xml_limits,
@@ -104,7 +105,8 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
         rejects=streams.stdout if args.rejects == "-" else args.rejects, input_format=args.input_format,
         output_format=args.output_format, records=args.records, jobs=args.jobs or 1, fail_fast=args.fail_fast,
         max_rejects=args.max_rejects, stdin=streams.stdin, observer=progress, debug=args.debug,
-        xml_limits=xml_limits(args), indent=None if args.compact or args.indent == 0 else args.indent)
+        xml_limits=xml_limits(args), indent=None if args.compact or args.indent == 0 else args.indent,
+        csv=csv_dialect(args))
     return finish(streams, "convert", counts, started=progress.started, verbs=("written", "rejected"),
                   rejects=args.rejects, quiet=args.quiet)
 

@@ -6,19 +6,21 @@ from typing import Any
 
 from ..errors import ConversionError, PayloadError
 from ..formats import FORMAT_NAMES, TABLE_FORMATS, XmlLimits, format_of_path, reader, writer
+from ..formats.csv_read import CsvDialect
 from ..mapping import Mapping
 from .units import Input
 
 
 def resolve_input(name: str, given: str | None, records: str | None, mapping: Mapping | None,
-                  side: str, schema: Any = None, xml_limits: XmlLimits | None = None) -> Input:
+                  side: str, schema: Any = None, xml_limits: XmlLimits | None = None,
+                  csv: CsvDialect | None = None) -> Input:
     """An input (a path, or ``-`` for standard input) with its format and its reader.
 
     The format is ``given``, else what the file name says, else the format of
     the mapping's ``side`` (``source`` or ``target``); its records are
     ``records``, else the side's when the format is the side's own. The
-    schema is ``schema``, else the side's; ``xml_limits`` bound an XML input. Raises ``ConversionError`` when the
-    format cannot be told or the records path cannot work.
+    schema is ``schema``, else the side's; ``xml_limits`` bound an XML input, ``csv`` lays out a CSV
+    one. Raises ``ConversionError`` when the format cannot be told or the records path cannot work.
     """
     spec_side = getattr(mapping.spec, side) if mapping is not None else None
     fmt = given or (format_of_path(name) if name != "-" else None) or (spec_side.format if spec_side else None)
@@ -33,7 +35,8 @@ def resolve_input(name: str, given: str | None, records: str | None, mapping: Ma
         if fmt == "xml" and side == "target":
             records, namespaces = target_records_path(mapping, namespaces)
     try:
-        return Input(name, fmt, reader(fmt, schema, records=records, namespaces=namespaces, xml_limits=xml_limits))
+        return Input(name, fmt, reader(fmt, schema, records=records, namespaces=namespaces, xml_limits=xml_limits,
+                                       csv=csv))
     except PayloadError as error:  # a records path or expression that cannot work
         raise ConversionError(str(error)) from error
 
