@@ -312,3 +312,14 @@ def test_the_delimiter_option_lays_out_csv_output(tmp_path: Path) -> None:
     mapper.convert_files(SCENARIO, [FIXTURES / "export-of-three-contacts.input.csv"], output, output_format="csv",
                          csv=CsvDialect(delimiter=";"), rejects=io.BytesIO())
     assert output.getvalue().startswith(b"email_address;status;email_type;merge_fields.FNAME;")
+
+
+def test_docs_csv_states_the_limits_and_its_example_runs(tmp_path: Path) -> None:
+    text = (ROOT / "docs" / "csv.md").read_text("utf-8")
+    for fact in (f"{csv_read.MAX_FIELD:,} characters", f"longer than {csv_read.MAX_FIELD} characters",
+                 f"a line longer than {csv_read.MAX_LINE} characters", "--delimiter", "--quotechar", "--encoding"):
+        assert fact in text
+    command = text.split("```sh\n", 1)[1].split("```", 1)[0].replace("\\\n", " ").split()
+    result = run_mapper(*command[1:], cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == json.loads((FIXTURES / "export-of-three-contacts.expected.json").read_text())
