@@ -55,6 +55,34 @@ class RecordWriter(Protocol):
     def close(self) -> None: ...
 
 
+class EncodingWriter:
+    """A ``RecordWriter`` whose records are encoded one by one, each on its own (``encode``, given by a
+    subclass): ``encode`` and ``write_encoded`` split ``write`` in two, so that worker processes can
+    encode and the parent only writes. The formats of ``ENCODING_FORMATS`` write so."""
+
+    _stream: IO[bytes] | None = None
+
+    def begin(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+
+    def encode(self, record: Any) -> bytes:
+        """The bytes of one record; raises ``RecordError`` for what the format cannot hold."""
+        raise NotImplementedError
+
+    def write(self, record: Any) -> None:
+        self.write_encoded(self.encode(record))
+
+    def write_encoded(self, data: bytes) -> None:
+        assert self._stream is not None, "begin() first"
+        self._stream.write(data)
+
+    def end(self) -> None:
+        """Nothing to finish: each record was written whole."""
+
+    def close(self) -> None:
+        """Nothing to let go of (see ``RecordWriter``)."""
+
+
 #: The formats of a payload, as a mapping side, ``--from``/``--to`` or ``input_format`` names them.
 FORMAT_NAMES = ("json", "ndjson", "xml", "csv", "tsv")
 

@@ -23,6 +23,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from ..documents import path_to_pointer
 from ..errors import Problem, RecordError
+from . import EncodingWriter
 from .csv_read import CsvDialect, Step
 
 if TYPE_CHECKING:
@@ -51,21 +52,17 @@ def _columns(node: SchemaNode, prefix: tuple[str, ...]) -> Iterator[tuple[str, .
             yield (*prefix, name)
 
 
-class CsvWriter:
-    """Writes records as CSV (or TSV, with ``dialect=TSV``): the header at ``begin``, a row per record.
-
-    ``encode`` and ``write_encoded`` split ``write`` in two, so that rows can be
-    encoded in a worker process and written by the parent.
-    """
+class CsvWriter(EncodingWriter):
+    """Writes records as CSV (or TSV, with ``dialect=TSV``): the header at ``begin``, a row per record,
+    each encoded on its own (``EncodingWriter``)."""
 
     def __init__(self, schema: Schema, dialect: CsvDialect | None = None) -> None:
         self.dialect = dialect or CsvDialect()
         self._columns = columns_of(schema)
         self._known = {path[:depth] for path in self._columns for depth in range(1, len(path) + 1)}
-        self._stream: IO[bytes] | None = None
 
     def begin(self, stream: IO[bytes]) -> None:
-        self._stream = stream
+        super().begin(stream)
         stream.write(self._row([".".join(path) for path in self._columns]))
 
     def encode(self, record: Any) -> bytes:
@@ -74,19 +71,6 @@ class CsvWriter:
             raise _refused("", "is not an object: a CSV row holds one record's fields")
         self._check_fields(record, ())
         return self._row([_cell(_get(record, path), path) for path in self._columns])
-
-    def write(self, record: Any) -> None:
-        self.write_encoded(self.encode(record))
-
-    def write_encoded(self, data: bytes) -> None:
-        assert self._stream is not None, "begin() first"
-        self._stream.write(data)
-
-    def end(self) -> None:
-        """Nothing to finish: the last row ended with its line ending."""
-
-    def close(self) -> None:
-        """Nothing to let go of (see ``RecordWriter``)."""
 
     def _check_fields(self, record: dict[str, Any], prefix: tuple[str, ...]) -> None:
         """Refuse a field that no column holds, and would be lost."""

@@ -40,7 +40,7 @@ import orjson
 from ..documents import path_to_pointer
 from ..errors import MappingError, PayloadError, PayloadSyntaxError, Problem, RecordError, TooDeepError
 from ..expressions import compile as compile_expression
-from . import MAX_DEPTH, too_deep
+from . import MAX_DEPTH, EncodingWriter, too_deep
 
 #: Documents up to this size are parsed whole (exact error positions); larger ones stream.
 BUFFER_LIMIT: Final = 8 * 1024 * 1024
@@ -552,28 +552,9 @@ class JsonWriter:
         """Nothing to let go of (see ``RecordWriter``)."""
 
 
-class NdjsonWriter:
+class NdjsonWriter(EncodingWriter):
     """Writes one compact JSON record per line."""
-
-    def __init__(self) -> None:
-        self._stream: IO[bytes] | None = None
-
-    def begin(self, stream: IO[bytes]) -> None:
-        self._stream = stream
 
     def encode(self, record: Any) -> bytes:
         """The record's line, newline included; raises ``RecordError`` when JSON cannot hold it exactly."""
         return dumps(record) + b"\n"
-
-    def write(self, record: Any) -> None:
-        self.write_encoded(self.encode(record))
-
-    def write_encoded(self, data: bytes) -> None:
-        assert self._stream is not None, "begin() first"
-        self._stream.write(data)
-
-    def end(self) -> None:
-        pass
-
-    def close(self) -> None:
-        """Nothing to let go of (see ``RecordWriter``)."""
