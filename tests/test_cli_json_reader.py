@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import mapper.formats.json as json_format
-from mapper.errors import PayloadError, PayloadSyntaxError, RecordError
+from mapper.errors import PayloadError, PayloadSyntaxError, RecordError, TooDeepError
 from mapper.formats.json import JsonReader, JsonWriter, NdjsonReader, NdjsonWriter, dumps
 
 RECORDS: list[Any] = [
@@ -90,3 +90,43 @@ def test_writers_keep_key_order_and_write_utf8() -> None:
     array.end()
     assert out.getvalue() == b'[\n  {\n    "a": [\n      1\n    ]\n  },\n  {\n    "b": 2\n  }\n]\n'
     assert json.loads(out.getvalue()) == [{"a": [1]}, {"b": 2}]
+
+
+def _one_large_record(items: int) -> tuple[dict[str, Any], bytes]:
+    record = {"id": "r1", "lines": [{"sku": f"S{index}", "n": index, "price": 1.5, "t": "\u00e9t\u00e9 \\ \""}
+                                    for index in range(items)]}
+    return record, json.dumps([record, {"after": [1, 2]}], ensure_ascii=False, indent=1).encode()
+
+
+@pytest.mark.parametrize("items", [500, 2_000, 8_000, 32_000])
+def test_a_record_larger_than_the_window_is_parsed_in_linear_work(monkeypatch: pytest.MonkeyPatch,
+                                                                   items: int) -> None:
+    # A window that grew one chunk at a time re-parsed the record once per chunk: characters parsed grew
+    # with the square of its size (32,000 items, 1 MB, 1 KiB chunks: about 500 MB). Now a bounded multiple.
+    monkeypatch.setattr(json_format, "_CHUNK", 1024)
+    record, document = _one_large_record(items)
+    stream = io.BytesIO(document)
+    text = json_format._Text(stream.read(1024), stream, "x")
+    assert list(text.records((), None)) == [record, {"after": [1, 2]}]
+    assert text.parsed <= 8 * len(document)
+
+
+@pytest.mark.parametrize(("tail", "message"), [
+    ('{"a": [1, 2,, 3]}]', "x:1:17: invalid JSON: Expecting value (after record 1)"),
+    ('{"a": [1, NaN]}]', "x:1:5: invalid JSON: NaN is not JSON (after record 1)"),
+    ('{"a": [1, 2]', "x:1:17: invalid JSON: Expecting ',' delimiter (after record 1)"),
+])
+def test_a_broken_large_record_says_where_as_before(monkeypatch: pytest.MonkeyPatch, tail: str, message: str) -> None:
+    monkeypatch.setattr(json_format, "_CHUNK", 2)
+    with pytest.raises(PayloadSyntaxError) as raised:
+        list(JsonReader(buffer_limit=1).records(io.BytesIO(b"[1, " + tail.encode()), "x"))
+    assert str(raised.value) == message
+
+
+def test_a_large_record_keeps_big_integers_and_refuses_deep_nesting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(json_format, "_CHUNK", 16)
+    big = {"n": 123456789012345678901234567890, "pad": ["x" * 10] * 20}
+    deep = {"d": json.loads("[" * 200 + "]" * 200), "pad": ["x" * 10] * 20}
+    records = list(JsonReader(buffer_limit=1).records(io.BytesIO(json.dumps([big, deep, 1]).encode()), "x"))
+    assert records[0] == big and records[2] == 1
+    assert isinstance(records[1], TooDeepError) and records[1].pointer.startswith("/d/0/0/")

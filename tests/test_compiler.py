@@ -133,7 +133,8 @@ def _build_here(mapping: mapper.Mapping, record: Any) -> list[Any]:
 @pytest.mark.parametrize("mapping_file", SHIPPED, ids=[path.stem for path in SHIPPED])
 def test_the_source_runs_on_its_own_and_builds_the_same_records(mapping_file: Path, tmp_path: Path) -> None:
     mapping = mapper.load(mapping_file)
-    records = [record for case in find_cases(mapping_file) for record in read_input(mapping, case.input_path)[0]]
+    records = [record for case in find_cases(mapping_file) for record in read_input(mapping, case.input_path)[0]
+               if not isinstance(record, mapper.PayloadError)]  # a CSV row that is no record never reaches a rule
     assert records
     module = tmp_path / "exported.py"
     module.write_text(mapping.compiled.source, encoding="utf-8")

@@ -150,8 +150,8 @@ def test_an_xml_document_that_breaks_off_keeps_the_records_before_it(tmp_path: P
 @pytest.mark.parametrize(
     ("arguments", "error", "message"),
     [
-        ({"input_format": "yaml"}, ValueError, "unknown format 'yaml' (formats: json, ndjson, xml)"),
-        ({"output_format": "csv"}, ValueError, "unknown format 'csv' (formats: json, ndjson, xml)"),
+        ({"input_format": "yaml"}, ValueError, "unknown format 'yaml' (formats: json, ndjson, xml, csv, tsv)"),
+        ({"output_format": "parquet"}, ValueError, "unknown format 'parquet' (formats: json, ndjson, xml, csv, tsv)"),
         ({"output": "."}, mapper.ConversionError, "cannot write .: it is a directory"),
         ({"output": "same.ndjson", "rejects": "same.ndjson"}, mapper.ConversionError,
          "rejects and output name the same file: same.ndjson"),
@@ -190,11 +190,11 @@ def test_an_input_whose_format_cannot_be_told_names_the_parameter_that_tells_it(
     with pytest.raises(mapper.ConversionError) as raised:
         validate_files({"type": "object"}, "schema", ["README.md"])
     error = raised.value
-    assert str(error) == "cannot tell the format of README.md from its name: give input_format='json', 'ndjson' or 'xml'"
+    assert str(error) == "cannot tell the format of README.md from its name: give input_format='json', 'ndjson', 'xml', 'csv' or 'tsv'"
     assert (error.message, error.parameter, error.values) == (
         "cannot tell the format of README.md from its name", "input_format", FORMAT_NAMES)
     assert error.advice("--from ", error.values) == \
-        "cannot tell the format of README.md from its name: give --from json, ndjson or xml"
+        "cannot tell the format of README.md from its name: give --from json, ndjson, xml, csv or tsv"
 
 
 @pytest.mark.parametrize("error", [

@@ -246,6 +246,7 @@ def hit_rate(path: Path) -> tuple[int, int, int]:
 HITS = {
     "ccda-encounter-to-professional-claim": 0,
     "crm-contact-to-member": 11,
+    "crm-export-csv-to-member": 14,
     "fhir-bundle-to-professional-claim": 0,
     "jira-issue-to-drive-file": 2,
     "metar-to-observation": 7,

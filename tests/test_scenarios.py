@@ -21,7 +21,7 @@ from mapper.cli import run
 
 ROOT = Path(__file__).parent.parent
 MAPPINGS = sorted((ROOT / "mappings").glob("*.yaml"))
-INPUT = re.compile(r"^(?P<case>.+)\.input\.(json|ndjson|xml)$")
+INPUT = re.compile(r"^(?P<case>.+)\.input\.(json|ndjson|xml|csv|tsv)$")
 
 
 def _cases(mapping_path: Path) -> list[str]:

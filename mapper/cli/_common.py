@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import os
 import time
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from typing import IO
 from ..engine import Counts
 from ..errors import ConversionError
 from ..formats import FORMAT_NAMES, MAX_ATTRIBUTES, MAX_ELEMENTS, XmlLimits
+from ..formats.csv_read import CsvDialect
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE, EXIT_INPUT = 0, 1, 2, 3
 
@@ -66,8 +68,8 @@ def jobs(text: str) -> int:
 def add_stream_options(parser: argparse.ArgumentParser) -> None:
     """The options ``convert`` and ``validate`` share: input format, rejects, stopping, jobs."""
     parser.add_argument("--from", dest="input_format", choices=FORMAT_NAMES, metavar="FORMAT",
-                        help="input format: json, ndjson or xml (default: from the file name "
-                             ".json/.ndjson/.jsonl/.xml, else the mapping's)")
+                        help="input format: json, ndjson, xml, csv or tsv (default: from the file name "
+                             ".json/.ndjson/.jsonl/.xml/.csv/.tsv, else the mapping's)")
     parser.add_argument("--records", metavar="WHERE",
                         help="where the records are: for JSON a JMESPath expression giving an array "
                              "(e.g. data.items), for XML the path of the record element (e.g. /feed/item); "
@@ -87,6 +89,34 @@ def add_stream_options(parser: argparse.ArgumentParser) -> None:
                              f"(default {MAX_ATTRIBUTES})")
     parser.add_argument("--xml-max-elements", type=positive, default=MAX_ELEMENTS, metavar="N",
                         help=f"refuse an XML document at a record of more than N elements (default {MAX_ELEMENTS:,})")
+    parser.add_argument("--delimiter", type=one_character, metavar="CHAR",
+                        help="CSV: the cell delimiter (tab: '\\t'; default: sniffed when reading, ',' when writing)")
+    parser.add_argument("--quotechar", type=one_character, metavar="CHAR",
+                        help="CSV: the quote character (default: sniffed when reading, '\"' when writing)")
+    parser.add_argument("--encoding", type=encoding, default="utf-8", metavar="CODEC",
+                        help="CSV: the text encoding, e.g. cp1252 (default utf-8; a byte order mark is skipped)")
+
+
+def one_character(text: str) -> str:
+    """An argparse type: one character (``\\t`` or ``tab`` for a tab)."""
+    text = "\t" if text in ("\\t", "tab") else text
+    if len(text) != 1:
+        raise argparse.ArgumentTypeError(f"one character, not {text!r}")
+    return text
+
+
+def encoding(text: str) -> str:
+    """An argparse type: the name of a text encoding Python knows."""
+    try:
+        codecs.lookup(text)
+    except LookupError:
+        raise argparse.ArgumentTypeError(f"unknown encoding {text!r}") from None
+    return text
+
+
+def csv_dialect(args: argparse.Namespace) -> CsvDialect:
+    """The CSV layout of ``--delimiter``, ``--quotechar`` and ``--encoding``."""
+    return CsvDialect(delimiter=args.delimiter, quotechar=args.quotechar, encoding=args.encoding)
 
 
 def xml_limits(args: argparse.Namespace) -> XmlLimits:

@@ -19,6 +19,7 @@ from ._common import (
     Streams,
     UsageError,
     add_stream_options,
+    csv_dialect,
     finish,
     positive,
     xml_limits,
@@ -62,7 +63,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     parser.add_argument("-o", "--output", default="-", metavar="OUTPUT",
                         help="output file, written atomically (default: standard output)")
     parser.add_argument("--to", dest="output_format", choices=FORMAT_NAMES, metavar="FORMAT",
-                        help="output format: json, ndjson or xml (default: from the -o file name, "
+                        help="output format: json, ndjson, xml, csv or tsv (default: from the -o file name, "
                              "else the mapping's)")
     add_stream_options(parser)
     layout = parser.add_mutually_exclusive_group()
@@ -134,7 +135,8 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
         rejects=streams.stdout if args.rejects == "-" else args.rejects, input_format=input_format,
         output_format=args.output_format, records=args.records, jobs=args.jobs or 1, fail_fast=args.fail_fast,
         max_rejects=args.max_rejects, stdin=stdin, observer=progress, debug=args.debug,
-        xml_limits=xml_limits(args), indent=None if args.compact or args.indent == 0 else args.indent)
+        xml_limits=xml_limits(args), indent=None if args.compact or args.indent == 0 else args.indent,
+        csv=csv_dialect(args))
     return finish(streams, "convert", counts, started=progress.started, verbs=("written", "rejected"),
                   rejects=args.rejects, quiet=args.quiet)
 

@@ -11,7 +11,7 @@ from ..engine.files import validate_files
 from ..errors import MappingError
 from ..mapping import Mapping, load
 from ..schemas import load_schema
-from ._common import Streams, add_stream_options, finish, xml_limits
+from ._common import Streams, add_stream_options, csv_dialect, finish, xml_limits
 from ._progress import Progress
 
 EXAMPLE = """\
@@ -59,7 +59,7 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
         schema, stage, args.inputs, mapping=mapping, input_format=args.input_format, records=args.records,
         rejects=streams.stdout if args.rejects == "-" else args.rejects, jobs=args.jobs or 1,
         max_rejects=1 if args.fail_fast else args.max_rejects, stdin=streams.stdin, observer=progress,
-        xml_limits=xml_limits(args))
+        xml_limits=xml_limits(args), csv=csv_dialect(args))
     return finish(streams, "validate", counts, started=progress.started, verbs=("valid", "invalid"),
                   rejects=args.rejects, quiet=args.quiet)
 

@@ -15,7 +15,8 @@ from collections.abc import Callable, Sequence
 from typing import IO, Any, TypeGuard
 
 from ..errors import ConversionError
-from ..formats import RecordWriter, XmlLimits, check_format, format_of_path, writer
+from ..formats import TABLE_FORMATS, RecordWriter, XmlLimits, check_format, format_of_path, writer
+from ..formats.csv_read import CsvDialect
 from ..formats.xml_needs import fallback_keys
 from ..mapping import Mapping, load
 from .counts import Counts
@@ -45,6 +46,7 @@ def convert_files(
     debug: bool = False,
     xml_limits: XmlLimits | None = None,
     indent: int | None = 2,
+    csv: CsvDialect | None = None,
 ) -> Counts:
     """Convert ``inputs`` with ``mapping`` into ``output``, as ``mapper convert`` does; return the counts.
 
@@ -65,7 +67,8 @@ def convert_files(
     ``observer.raised`` is told the traceback of every exception a rule of a
     rejected record raised (without it, no record pays for that). ``xml_limits``
     bounds what an XML record may hold (default ``XmlLimits()``). JSON output is laid out as
-    ``json.dumps(indent=indent)`` does (2 spaces a level; None: each record on one line).
+    ``json.dumps(indent=indent)`` does (2 spaces a level; None: each record on one line). ``csv`` is the
+    layout of CSV and TSV inputs and output (default: sniffed when reading; docs/csv.md).
 
     Raises ``MappingError`` for a bad mapping file, ``ConversionError`` for
     an input whose format cannot be told or an output that cannot be written,
@@ -80,7 +83,7 @@ def convert_files(
     # Only what the rules can see of what the source schema leaves open is read from XML.
     needs = fallback_keys(mapping)
     items = [resolve_input(os.fspath(name), input_format, records, mapping, "source", xml_limits=xml_limits,
-                           fallback_keys=needs) for name in inputs]
+                           csv=csv, fallback_keys=needs) for name in inputs]
     check_readable(items)
     _refuse_clashes(items, output, rejects, stdin)
     if output_format is None:
@@ -90,6 +93,8 @@ def convert_files(
     options = writer_options(mapping, output_format)
     if output_format == "json":
         options["indent"] = indent
+    if output_format in TABLE_FORMATS and csv is not None:
+        options["csv"] = csv
 
     def make_writer() -> RecordWriter:
         # Known once the first record is read: a JSON or XML document that is one record gives one record back.
@@ -105,7 +110,8 @@ def convert_files(
 def validate_files(schema: Any, stage: str, inputs: Sequence[str], *, mapping: Mapping | None = None,
                    input_format: str | None = None, records: str | None = None, rejects: Destination = None,
                    jobs: int = 1, max_rejects: int | None = None, stdin: IO[bytes] | None = None,
-                   observer: Observer | None = None, xml_limits: XmlLimits | None = None) -> Counts:
+                   observer: Observer | None = None, xml_limits: XmlLimits | None = None,
+                   csv: CsvDialect | None = None) -> Counts:
     """Validate every record of ``inputs`` against ``schema``, as ``mapper validate`` does.
 
     ``stage`` names the schema in problems: ``source`` or ``target`` for a
@@ -114,7 +120,8 @@ def validate_files(schema: Any, stage: str, inputs: Sequence[str], *, mapping: M
     ``written`` counts the valid records.
     """
     side = stage if mapping is not None else "source"
-    items = [resolve_input(name, input_format, records, mapping, side, schema, xml_limits) for name in inputs]
+    items = [resolve_input(name, input_format, records, mapping, side, schema, xml_limits, csv=csv)
+             for name in inputs]
     check_readable(items)
     _refuse_clashes(items, None, rejects, stdin)
     return _run(ValidateTask(schema, stage), None, items, None, rejects, jobs=jobs, max_rejects=max_rejects,

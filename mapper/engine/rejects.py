@@ -5,10 +5,11 @@ One JSON object per failed record, one a line (docs/cli.md)::
     {"record": N, "source": FILE, "line": L, "input": RECORD, "errors": [...]}
 
 ``record`` counts records from 1 in their input; ``line`` is the NDJSON line
-(of the record element in XML, null for JSON); ``mapper.dask`` adds ``offset``, the byte where the
-line starts. ``input`` is null and ``text`` holds the raw line when the line
-is not JSON. Each error is ``Problem.to_dict()``, or ``input_problem()`` for
-a record that could not be read.
+(of the record element in XML, or the line a CSV row starts on; null for JSON);
+``mapper.dask`` adds ``offset``, the byte where the line starts. ``input`` is
+null and ``text`` holds the raw line when the line is not JSON. Each error
+is ``Problem.to_dict()``, or ``input_problem()`` for a record that could not
+be read.
 """
 
 from __future__ import annotations

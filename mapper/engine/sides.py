@@ -5,22 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ConversionError, PayloadError
-from ..formats import FORMAT_NAMES, XmlLimits, format_of_path, reader, writer
+from ..formats import FORMAT_NAMES, TABLE_FORMATS, XmlLimits, format_of_path, reader, writer
+from ..formats.csv_read import CsvDialect
 from ..mapping import Mapping
 from .units import Input
 
 
 def resolve_input(name: str, given: str | None, records: str | None, mapping: Mapping | None,
                   side: str, schema: Any = None, xml_limits: XmlLimits | None = None, *,
-                  fallback_keys: frozenset[str] | None = None) -> Input:
+                  csv: CsvDialect | None = None, fallback_keys: frozenset[str] | None = None) -> Input:
     """An input (a path, or ``-`` for standard input) with its format and its reader.
 
     The format is ``given``, else what the file name says, else the format of
     the mapping's ``side`` (``source`` or ``target``); its records are
     ``records``, else the side's when the format is the side's own. The
     schema is ``schema``, else the side's; ``xml_limits`` bound an XML input, of whose undescribed parts
-    only ``fallback_keys`` are read when given (``formats.xml_needs``). Raises ``ConversionError`` when the
-    format cannot be told or the records path cannot work.
+    only ``fallback_keys`` are read when given (``formats.xml_needs``); ``csv`` lays out a CSV one. Raises
+    ``ConversionError`` when the format cannot be told or the records path cannot work.
     """
     spec_side = getattr(mapping.spec, side) if mapping is not None else None
     fmt = given or (format_of_path(name) if name != "-" else None) or (spec_side.format if spec_side else None)
@@ -36,7 +37,7 @@ def resolve_input(name: str, given: str | None, records: str | None, mapping: Ma
             records, namespaces = target_records_path(mapping, namespaces)
     try:
         return Input(name, fmt, reader(fmt, schema, records=records, namespaces=namespaces, xml_limits=xml_limits,
-                                       fallback_keys=fallback_keys))
+                                       csv=csv, fallback_keys=fallback_keys))
     except PayloadError as error:  # a records path or expression that cannot work
         raise ConversionError(str(error)) from error
 
@@ -61,6 +62,8 @@ def target_records_path(mapping: Any, namespaces: dict[str, str]) -> tuple[str |
 
 def writer_options(mapping: Mapping, output_format: str) -> dict[str, Any]:
     """The keyword arguments of ``mapper.formats.writer`` for the mapping's target side."""
+    if output_format in TABLE_FORMATS:  # its schema names the columns
+        return {"schema": mapping.target_schema}
     if output_format != "xml":
         return {}
     side = mapping.spec.target

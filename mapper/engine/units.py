@@ -99,7 +99,7 @@ def read_units(inputs: Iterable[Input], stdin: IO[bytes], observer: Observer) ->
                     if isinstance(record, PayloadError):
                         record.record_number = number
                         yield (source, number, record.line, BAD, record)
-                    else:  # an XML reader knows the line of the record element
+                    else:  # an XML reader knows the line of the record element, a CSV reader its row's
                         yield (source, number, getattr(item.reader, "record_line", None), VALUE, record)
             except PayloadError as error:
                 yield (source, number, error.line, FATAL, str(error))

@@ -10,6 +10,8 @@ the reader yields the ``PayloadError`` itself in that record's place.
 
 ``reader(format, ...)`` and ``writer(format, ...)`` pick the implementation
 by format name, so a command line or a mapping side only names a format.
+A reader that knows the line each record starts on (CSV) tells it as
+``record_line`` after yielding the record, for the record's reject.
 
 Every reader refuses a record nested deeper than ``MAX_DEPTH`` levels: it
 yields a ``TooDeepError`` in the record's place and goes on with the next.
@@ -29,6 +31,7 @@ from ..documents import path_to_pointer
 if TYPE_CHECKING:
     from ..mapping import Mapping as MapperMapping
     from ..schemas import Schema
+    from .csv_read import CsvDialect
 
 
 class RecordReader(Protocol):
@@ -52,15 +55,46 @@ class RecordWriter(Protocol):
     def close(self) -> None: ...
 
 
+class EncodingWriter:
+    """A ``RecordWriter`` whose records are encoded one by one, each on its own (``encode``, given by a
+    subclass): ``encode`` and ``write_encoded`` split ``write`` in two, so that worker processes can
+    encode and the parent only writes. The formats of ``ENCODING_FORMATS`` write so."""
+
+    _stream: IO[bytes] | None = None
+
+    def begin(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+
+    def encode(self, record: Any) -> bytes:
+        """The bytes of one record; raises ``RecordError`` for what the format cannot hold."""
+        raise NotImplementedError
+
+    def write(self, record: Any) -> None:
+        self.write_encoded(self.encode(record))
+
+    def write_encoded(self, data: bytes) -> None:
+        assert self._stream is not None, "begin() first"
+        self._stream.write(data)
+
+    def end(self) -> None:
+        """Nothing to finish: each record was written whole."""
+
+    def close(self) -> None:
+        """Nothing to let go of (see ``RecordWriter``)."""
+
+
 #: The formats of a payload, as a mapping side, ``--from``/``--to`` or ``input_format`` names them.
-FORMAT_NAMES = ("json", "ndjson", "xml")
+FORMAT_NAMES = ("json", "ndjson", "xml", "csv", "tsv")
 
 #: The format a file name's suffix says (compared in lower case).
-SUFFIXES = {".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".xml": "xml"}
+SUFFIXES = {".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".xml": "xml", ".csv": "csv", ".tsv": "tsv"}
 
 #: The formats whose writers encode a record to bytes on their own (``encode``, ``write_encoded``), so that
 #: worker processes can encode and the parent only writes.
-ENCODING_FORMATS = frozenset({"json", "ndjson"})
+ENCODING_FORMATS = frozenset({"json", "ndjson", "csv", "tsv"})
+
+#: The formats of rows and columns (``mapper.formats.csv_read``, ``csv_write``).
+TABLE_FORMATS = frozenset({"csv", "tsv"})
 
 
 #: How deep a record may nest (the record itself is level 1; for XML, elements from the record element).
@@ -113,7 +147,7 @@ def _path_to(value: Any, target: Any) -> list[str | int]:
 
 
 def format_of_path(path: str) -> str | None:
-    """The format a file name or URL says (``.json``, ``.ndjson``/``.jsonl``, ``.xml``), or None."""
+    """The format a file name or URL says (``.json``, ``.ndjson``/``.jsonl``, ``.xml``, ``.csv``, ``.tsv``), or None."""
     return SUFFIXES.get(PurePosixPath(path.rstrip("/")).suffix.lower())
 
 
@@ -129,9 +163,10 @@ def _unknown(fmt: str) -> ValueError:
 
 def reader(fmt: str, schema: Schema | None = None, *, records: str | None = None,
            namespaces: Mapping[str, str] | None = None, xml_limits: XmlLimits | None = None,
-           fallback_keys: frozenset[str] | None = None) -> RecordReader:
-    """The reader of format ``fmt``; ``records`` picks the records (JMESPath for JSON, a path for XML).
-    ``fallback_keys`` (``xml_needs.fallback_keys``) are the only undescribed XML parts to read.
+           csv: CsvDialect | None = None, fallback_keys: frozenset[str] | None = None) -> RecordReader:
+    """The reader of format ``fmt``; ``records`` picks the records (JMESPath for JSON, a path for XML);
+    ``fallback_keys`` (``xml_needs.fallback_keys``) are the only undescribed XML parts to read; ``csv`` is
+    the layout of CSV (sniffed when not given; TSV is tab-delimited whatever it says).
 
     Raises ``ValueError`` for an unknown format. XML loads ``lxml`` only when asked for.
     """
@@ -149,7 +184,21 @@ def reader(fmt: str, schema: Schema | None = None, *, records: str | None = None
         limits = xml_limits or XmlLimits()
         return XmlReader(schema, records, namespaces, max_attributes=limits.max_attributes,
                          max_elements=limits.max_elements, fallback_keys=fallback_keys)
+    if fmt in TABLE_FORMATS:
+        from .csv_read import CsvReader
+
+        return CsvReader(schema, _dialect(fmt, csv))
     raise _unknown(fmt)
+
+
+def _dialect(fmt: str, given: CsvDialect | None) -> CsvDialect:
+    from dataclasses import replace
+
+    from .csv_read import TSV, CsvDialect
+
+    if fmt == "tsv":
+        return replace(given or TSV, delimiter="\t")
+    return given or CsvDialect()
 
 
 def source_reader(mapping: MapperMapping, fmt: str, records: str | None = None) -> RecordReader:
@@ -171,10 +220,12 @@ def source_reader(mapping: MapperMapping, fmt: str, records: str | None = None) 
 
 
 def writer(fmt: str, schema: Schema | None = None, *, many: bool = True, indent: int | None = 2,
-           namespaces: Mapping[str, str] | None = None, xml: Mapping[str, Any] | None = None) -> RecordWriter:
+           namespaces: Mapping[str, str] | None = None, xml: Mapping[str, Any] | None = None,
+           csv: CsvDialect | None = None) -> RecordWriter:
     """The writer of format ``fmt``: for JSON an array when ``many``, else one record, laid out with
     ``indent`` spaces a level (None: compact); for XML the options of a mapping side's ``xml``
-    section. Raises ``ValueError`` for an unknown format."""
+    section; for CSV and TSV the layout ``csv``, columns named by ``schema`` (required).
+    Raises ``ValueError`` for an unknown format, or CSV without a schema that declares properties."""
     if fmt == "json":
         from .json import JsonWriter
 
@@ -187,4 +238,10 @@ def writer(fmt: str, schema: Schema | None = None, *, many: bool = True, indent:
         from .xml import XmlWriter
 
         return XmlWriter(schema, namespaces=namespaces, **dict(xml or {}))
+    if fmt in TABLE_FORMATS:
+        from .csv_write import CsvWriter
+
+        if schema is None:
+            raise ValueError("CSV output needs a target schema: its properties name the columns")
+        return CsvWriter(schema, _dialect(fmt, csv))
     raise _unknown(fmt)

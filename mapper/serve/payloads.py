@@ -9,14 +9,17 @@ What comes back (docs/serve.md, "Batches"):
 
 - a JSON object read without a ``records`` expression is one record: 200 with
   the output record, or 422 with the reject;
-- anything else (an array, NDJSON, XML, a document with a ``records``
+- anything else (an array, NDJSON, XML, CSV, a document with a ``records``
   expression) is a batch: 200 with ``{"results": [{"record": N, "output": ...}],
   "rejects": [...], "counts": {...}}``, results and rejects apart, each in
-  input order and numbered from 1; asked for XML (``Accept``), the converted
-  records as one XML document, or 422 with the rejects when any record failed.
+  input order and numbered from 1; asked for XML or CSV (``Accept``), the
+  converted records as one XML document or one CSV table (a header, a row per
+  record), or 422 with the rejects when any record failed.
 
 A reject is the object ``--rejects`` writes for a record (``record``, ``line``
-for NDJSON, ``input``, ``errors``), with a ``message`` first.
+for NDJSON and CSV, ``input``, ``errors``), with a ``message`` first. CSV
+bodies are UTF-8 (``charset`` may say so, and nothing else), their dialect
+sniffed; ``text/tab-separated-values`` is TSV.
 """
 
 from __future__ import annotations
@@ -26,24 +29,27 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..engine.rejects import reject_line, reject_record
+from ..engine.rejects import input_problem, reject_line, reject_record
 from ..engine.sides import writer_options
 from ..engine.tasks import ConvertTask
 from ..errors import PayloadError, RecordError
-from ..formats import source_reader, writer
+from ..formats import TABLE_FORMATS, source_reader, writer
+from ..formats.csv_write import CsvWriter
 from ..formats.json import NdjsonReader, dumps
 from ..mapping import Mapping
 from .answers import Refusal
 
 #: How a request body names its format (``Content-Type``, parameters aside).
 INPUT_TYPES = {"application/json": "json", "application/x-ndjson": "ndjson", "application/ndjson": "ndjson",
-               "application/jsonl": "ndjson", "application/xml": "xml", "text/xml": "xml"}
+               "application/jsonl": "ndjson", "application/xml": "xml", "text/xml": "xml", "text/csv": "csv",
+               "text/tab-separated-values": "tsv"}
 #: How a client asks for the answer's format (``Accept``).
-OUTPUT_TYPES = {"application/json": "json", "application/xml": "xml", "text/xml": "xml"}
-MEDIA_TYPES = {"json": "application/json", "xml": "application/xml"}
+OUTPUT_TYPES = {"application/json": "json", "application/xml": "xml", "text/xml": "xml", "text/csv": "csv",
+                "text/tab-separated-values": "tsv"}
+MEDIA_TYPES = {"json": "application/json", "xml": "application/xml", "csv": "text/csv; charset=utf-8",
+               "tsv": "text/tab-separated-values; charset=utf-8"}
 #: Where the errors of a request body say they are, as a file name in the CLI's messages.
 SOURCE = "<request>"
-_CSV = "text/csv"
 
 
 @dataclass(frozen=True)
@@ -59,12 +65,16 @@ class Answer:
 
 def input_format(mapping: Mapping, content_type: str | None) -> str:
     """The format of a body by its ``Content-Type`` (JSON without one); raises a 415 ``Refusal``."""
-    media = (content_type or "application/json").partition(";")[0].strip().lower()
+    media, _, parameters = (content_type or "application/json").partition(";")
+    media = media.strip().lower()
     fmt = INPUT_TYPES.get(media)
     accepted = ", ".join(name for name, each in INPUT_TYPES.items() if each != "xml" or _reads_xml(mapping))
-    if media == _CSV:
-        raise Refusal(415, "unsupported-media-type", f"CSV bodies are not supported yet: send {accepted}",
-                      accepted=accepted.split(", "))
+    charset = next((value.strip().strip('"').lower() for key, _, value in
+                    (parameter.partition("=") for parameter in parameters.split(";")) if key.strip() == "charset"),
+                   "utf-8")
+    if fmt in TABLE_FORMATS and charset not in ("utf-8", "utf8"):
+        raise Refusal(415, "unsupported-media-type", f"{media} bodies are read as UTF-8, not {charset}: "
+                      "send charset=utf-8", accepted=accepted.split(", "))
     if fmt is None or (fmt == "xml" and not _reads_xml(mapping)):
         why = f"mapping {mapping.name} reads JSON records" if fmt == "xml" else f"cannot read {media} bodies"
         raise Refusal(415, "unsupported-media-type", f"{why}: send {accepted} (Content-Type)",
@@ -88,11 +98,11 @@ def output_format(mapping: Mapping, accept: str | None) -> str:
         if media in ("*/*", "application/*"):
             return "json"
         fmt = OUTPUT_TYPES.get(media)
-        if fmt == "json" or (fmt == "xml" and mapping.spec.target.format == "xml"):
+        if fmt in ("json", "csv", "tsv") or (fmt == "xml" and mapping.spec.target.format == "xml"):
             return fmt
-    offered = "application/json" + (", application/xml" if mapping.spec.target.format == "xml" else "")
-    what = "CSV answers are not supported yet" if any(media == _CSV for *_, media in ranges) else \
-        f"mapping {mapping.name} cannot answer {accept}"
+    offered = ", ".join(["application/json", *(["application/xml"] if mapping.spec.target.format == "xml" else []),
+                         "text/csv", "text/tab-separated-values"])
+    what = f"mapping {mapping.name} cannot answer {accept}"
     raise Refusal(406, "not-acceptable", f"{what}: accept {offered}", offered=offered.split(", "))
 
 
@@ -102,10 +112,14 @@ def convert(mapping: Mapping, body: bytes, fmt: str, output: str) -> Answer:
     Raises a 400 ``Refusal`` when the body cannot be read, with line and column as the CLI gives them.
     """
     records, single = _read(mapping, body, fmt)
-    task = ConvertTask(mapping, ("ndjson", {}) if output == "json" else ("xml", writer_options(mapping, "xml")))
+    task = ConvertTask(mapping, ("ndjson", {}) if output == "json" else (output, _writer_options(mapping, output)))
     outputs: list[tuple[int, Any]] = []
     rejects: list[bytes] = []
     for number, (line, record) in enumerate(records, 1):
+        if isinstance(record, PayloadError):  # a record that could not be read (a CSV row of too many cells)
+            record.record_number = number
+            rejects.append(_unreadable(record, number, line))
+            continue
         output_record, error = task.check(record, number)
         if error is None:
             outputs.append((number, output_record))
@@ -116,14 +130,16 @@ def convert(mapping: Mapping, body: bytes, fmt: str, output: str) -> Answer:
         if rejects:
             return Answer(422, MEDIA_TYPES["json"], rejects[0], 1, 1)
         output_record = outputs[0][1]
-        body = output_record.rstrip(b"\n") if output == "json" else _xml(mapping, [output_record])
+        body = output_record.rstrip(b"\n") if output == "json" else _document(mapping, output, [output_record])
         return Answer(200, MEDIA_TYPES[output], body, 1, 0)
-    if output == "xml":
+    if output != "json":
         if rejects:
-            message = (f"{len(rejects)} of {count} records were rejected; an XML answer holds converted records "
+            what = "an XML answer" if output == "xml" else "a CSV answer"
+            message = (f"{len(rejects)} of {count} records were rejected; {what} holds converted records "
                        "only: ask for JSON (Accept: application/json) to have results and rejects apart")
             return Answer(422, MEDIA_TYPES["json"], _batch(message, [], rejects), count, len(rejects))
-        return Answer(200, MEDIA_TYPES["xml"], _xml(mapping, [record for _, record in outputs]), count, 0)
+        return Answer(200, MEDIA_TYPES[output], _document(mapping, output, [record for _, record in outputs]),
+                      count, 0)
     results = [b'{"record":%d,"output":%s}' % (number, encoded.rstrip(b"\n")) for number, encoded in outputs]
     return Answer(200, MEDIA_TYPES["json"], _batch(None, results, rejects), count, len(rejects))
 
@@ -138,7 +154,9 @@ def _read(mapping: Mapping, body: bytes, fmt: str) -> tuple[list[tuple[int | Non
         if fmt == "ndjson":
             return list(_ndjson(body)), False
         reader = source_reader(mapping, fmt)
-        records: list[tuple[int | None, Any]] = [(None, record) for record in reader.records(io.BytesIO(body), SOURCE)]
+        # A CSV reader tells each record's line (the others: None).
+        records: list[tuple[int | None, Any]] = [(getattr(reader, "record_line", None), record)
+                                                 for record in reader.records(io.BytesIO(body), SOURCE)]
     except PayloadError as error:
         raise Refusal(400, "malformed-body", str(error), line=error.line, column=error.column,
                       record=error.record_number) from error
@@ -155,16 +173,53 @@ def _ndjson(body: bytes) -> Iterator[tuple[int | None, Any]]:
 
 
 def _reject(error: RecordError, number: int, line: int | None, record: Any) -> bytes:
+    return _reject_line(_where(error, number, line), record, [problem.to_dict() for problem in error.problems])
+
+
+def _unreadable(error: PayloadError, number: int, line: int | None) -> bytes:
+    return _reject_line(_where(error, number, line), None, [input_problem(error)])
+
+
+def _where(error: Exception, number: int, line: int | None) -> dict[str, Any]:
     where: dict[str, Any] = {"message": str(error), "record": number}
     if line is not None:
         where["line"] = line
-    return reject_line(reject_record(where, record, [problem.to_dict() for problem in error.problems])).rstrip(b"\n")
+    return where
+
+
+def _reject_line(where: dict[str, Any], record: Any, errors: list[dict[str, Any]]) -> bytes:
+    return reject_line(reject_record(where, record, errors)).rstrip(b"\n")
 
 
 def _batch(message: str | None, results: list[bytes], rejects: list[bytes]) -> bytes:
     head = b'{"message":%s,' % dumps(message) if message is not None else b"{"
     counts = dumps({"read": len(results) + len(rejects), "written": len(results), "rejected": len(rejects)})
     return b'%s"results":[%s],"rejects":[%s],"counts":%s}' % (head, b",".join(results), b",".join(rejects), counts)
+
+
+def _writer_options(mapping: Mapping, output: str) -> dict[str, Any]:
+    options = writer_options(mapping, output)
+    try:
+        if output in TABLE_FORMATS:
+            writer(output, **options)  # can the target schema name the columns?
+    except ValueError as error:
+        raise Refusal(406, "not-acceptable", f"mapping {mapping.name} cannot answer {MEDIA_TYPES[output]}: {error}",
+                      offered=["application/json"]) from error
+    return options
+
+
+def _document(mapping: Mapping, output: str, records: list[Any]) -> bytes:
+    """The XML document of the converted records, or the CSV table of their encoded rows."""
+    if output == "xml":
+        return _xml(mapping, records)
+    stream = io.BytesIO()
+    table = writer(output, **writer_options(mapping, output))
+    assert isinstance(table, CsvWriter)
+    table.begin(stream)
+    for row in records:
+        table.write_encoded(row)
+    table.end()
+    return stream.getvalue()
 
 
 def _xml(mapping: Mapping, records: list[Any]) -> bytes:
