@@ -292,3 +292,26 @@ def test_check_fails_what_convert_refuses(case_name: str, code: str, convert_say
     assert convert.returncode != 0 and convert_says in convert.stderr
     check = _process(["check", "mapping.yaml"], tmp_path)
     assert check.returncode == 1 and f" {code} error: " in check.stdout
+
+
+# -- check goes past a format problem (issue 14, item 10) -----------------------------------------
+
+def test_check_reports_every_problem_past_a_format_error_of_a_shipped_mapping(tmp_path: Path) -> None:
+    """The CRM mapping with a const beside a source (a format error), a misspelt key (another), a misspelt
+    source field and an unknown function: all four at once, the format errors first."""
+    shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
+    (tmp_path / "mappings").mkdir()
+    text = (ROOT / "mappings" / "crm-contact-to-member.yaml").read_text("utf-8")
+    broken = (text.replace("  email_type: {const: html}", "  email_type: {const: html, from: Type}")
+              .replace("  language: {from: \"split(PreferredLanguage__c, '-')[0]\", default: en}",
+                       "  language: {from: \"split(PreferredLanguage__c, '-')[0]\", defualt: en}")
+              .replace("  external_id: Id", "  external_id: Idd")
+              .replace('"Account.Tier__c == \'Strategic\'"', '"uppr(Account.Tier__c) == \'STRATEGIC\'"'))
+    assert broken.count("\n") == text.count("\n") and broken != text
+    (tmp_path / "mappings" / "crm.yaml").write_text(broken, encoding="utf-8")
+    done = _process(["check", "mappings/crm.yaml"], tmp_path)
+    assert done.returncode == 1
+    assert [line.split(" error: ")[0] for line in done.stdout.splitlines()] == [
+        "mappings/crm.yaml:23:29: M101", "mappings/crm.yaml:42:59: M101", "mappings/crm.yaml:43:9: M104",
+        "mappings/crm.yaml:52:16: M301"]
+    assert done.stderr == "1 mapping checked: 4 errors, 0 warnings\n"

@@ -83,11 +83,26 @@ HEAD = "mapping: m\nsource: {schema: s.json}\ntarget: {schema: t.json}\n"
                    "  a: {from: x, lookup: statuses}\n"
                    "  b: {const: 1, from: x, default: 2}\n"
                    "  c: {each: xs, lookup: nope}\n",
-            ["m.yaml:7:24: unknown lookup 'statuses' (did you mean 'status'?); defined: status",
-             "m.yaml:8:17: rule 'b': `const` cannot go with `from`: a constant has no source to read",
+            # `const` beside a source breaks the format (the schema refuses it, for editors too): format first.
+            ["m.yaml:8:17: rule 'b': `const` cannot go with `from`: a constant has no source to read",
              "m.yaml:8:26: rule 'b': `const` cannot go with `default`: a constant has no source to read",
+             "m.yaml:7:24: unknown lookup 'statuses' (did you mean 'status'?); defined: status",
              "m.yaml:9:25: unknown lookup 'nope'; defined: status"],
-            id="rule-problems-in-file-order"),
+            id="format-problems-then-rule-problems-in-file-order"),
+        pytest.param(
+            HEAD + "lookups:\n  status: {values: {A: a}, file: x.csv}\n  broken: {valuez: {}}\nrules:\n"
+                   "  a: {from: x, lookup: nope}\n"
+                   "  b: {from: ''}\n"
+                   "  c: {from: x, lookup: broken}\n"
+                   "  d: {each: xs, lookup: nope}\n",
+            # Deepest first, then the rules as far as they can be read: `c` names a lookup that breaks the format
+            # (reported), so it is read without it, silently.
+            ["m.yaml:9:13: rule 'b.from': an expression cannot be empty",
+             'm.yaml:6:11: lookups.broken: {"valuez": {}} is not valid under any of the given schemas',
+             "m.yaml:5:28: lookup 'status': give `values` or `file`, not both",
+             "m.yaml:8:24: unknown lookup 'nope'; defined: status",
+             "m.yaml:11:25: unknown lookup 'nope'; defined: status"],
+            id="a-format-problem-hides-no-other-problem"),
         pytest.param(
             HEAD + "rules:\n  a: {from: x, lookup: nope}\n  b: {rules: {c: y}, lookup: nope}\n",
             ["m.yaml:5:24: unknown lookup 'nope'; the file defines no lookups",
@@ -125,6 +140,15 @@ def test_a_rule_naming_an_unknown_lookup_is_read_without_it() -> None:
     assert [(rule.name, rule.lookup) for rule in rules] == [("a", None), ("b", None)]
     assert read.without_lookup == {Location("m.yaml", 5, 3)}
     assert [type(problem) for problem in read.problems] == [UnknownNameError]
+
+
+def test_a_rule_breaking_the_format_is_read_as_unreadable_and_the_rest_as_written() -> None:
+    read = read_mapping(parse_yaml(HEAD + "rules:\n  a: {from: x, defualt: 1}\n  b: 5\n  c: {from: y}\n", "m.yaml"))
+    assert read.spec is not None
+    assert [(key, type(rule).__name__) for key, rule in read.spec.rules.fields] == [
+        ("a", "ValueRule"), ("b", "ValueRule"), ("c", "ValueRule")]
+    assert read.unreadable == {Location("m.yaml", 5, 3), Location("m.yaml", 6, 3)}
+    assert [type(problem) for problem in read.problems] == [MappingFormatError, MappingFormatError]
 
 
 def test_a_document_breaking_the_format_has_no_spec() -> None:

@@ -25,13 +25,13 @@ from typing import IO, Any, NoReturn
 try:  # most of a start-up: a Ctrl-C meanwhile ends it as one later would, without a traceback
     from .. import __version__
     from ..errors import ConversionError, MapperError, MappingError, PayloadError
-    from . import check, convert, eval, fuzz, scaffold, serve, test, validate
+    from . import check, convert, eval, fuzz, scaffold, schema, serve, test, validate
     from ._common import EXIT_INPUT, EXIT_USAGE, Streams, Terminated, UsageError, in_flags
 except KeyboardInterrupt:
     sys.stderr.write("mapper: interrupted\n")
     raise SystemExit(130) from None
 
-COMMANDS = (convert, validate, check, test, fuzz, eval, scaffold, serve)
+COMMANDS = (convert, validate, check, test, fuzz, eval, scaffold, serve, schema)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -8,7 +8,8 @@ record. The stages, each reporting all it finds:
    (``M101``); lookups named by rules exist (``M103``); schemas load (``M108``).
    The format and the lookups are the loader's own rules (``mapping_file``):
    ``check`` lists every problem the loader would raise the first of, in the
-   same words and at the same place;
+   same words and at the same place, and checks the rules that do not break
+   the format on through the stages below;
 2. every expression compiles (``M102``, in the loader's words) and calls known
    functions with the right arguments (``M104``-``M106``);
 3. the rules, walked with the target schema, write what it allows and requires
@@ -116,6 +117,7 @@ class _FileChecker:
         self.unused = unused
         self.found: list[Diagnostic] = []
         self.unchecked: frozenset[Location] = frozenset()  # rules whose unknown lookup was reported
+        self.unreadable: frozenset[Location] = frozenset()  # rules whose format problems were reported
 
     def add(self, code: str, message: str, location: Location, rule: str | None = None,
             ignored: bool = False) -> None:
@@ -143,7 +145,8 @@ class _FileChecker:
             typer = ExpressionTyper(table.specs, reads, spec.lookups)
             source, target = schemas
             try:
-                RuleChecker(spec, document, source, target, typer, parsed, self.add, self.unchecked).check()
+                RuleChecker(spec, document, source, target, typer, parsed, self.add, self.unchecked,
+                            self.unreadable).check()
             except Exception as error:  # noqa: BLE001 - one odd schema must not stop the run
                 self.add("M109", f"the checker could not analyse the rules ({type(error).__name__}: {error}); "
                                  "please report this", Location(self.label))
@@ -176,11 +179,11 @@ class _FileChecker:
         read = read_mapping(document)
         for problem in read.problems:
             self.add_error(_DOCUMENT_CODES[type(problem)], problem)
+        # A rule read without its unknown lookup is still what the user meant; one that breaks the format,
+        # or whose keys cannot go together, may not be: the rules check passes over it, as checking it
+        # would only add noise, and checks the others.
         self.unchecked = read.without_lookup
-        # A rule read without its unknown lookup is still what the user meant; one whose keys cannot go
-        # together may not be, and checking it further would only add noise.
-        if read.spec is None or any(not isinstance(problem, UnknownNameError) for problem in read.problems):
-            return None
+        self.unreadable = read.unreadable
         return read.spec
 
     def _schemas(self, spec: MappingSpec) -> tuple[Schema, Schema] | None:

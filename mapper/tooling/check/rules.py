@@ -51,10 +51,12 @@ class RuleChecker:
 
     def __init__(self, spec: MappingSpec, document: Document, source: Schema, target: Schema,
                  typer: ExpressionTyper, parsed: Parsed, sink: Report,
-                 unchecked: frozenset[Location] = frozenset()) -> None:
+                 unchecked: frozenset[Location] = frozenset(), unreadable: frozenset[Location] = frozenset()) -> None:
         self.spec = spec
         #: Rules whose value is not checked against the target (their lookup is unknown, already reported).
         self.unchecked = unchecked
+        #: Rules not checked at all, nor the rules in them (they break the mapping-file format, reported).
+        self.unreadable = unreadable
         self.document = document
         self.source = source
         self.target = target
@@ -122,6 +124,8 @@ class RuleChecker:
     # -- rules ----------------------------------------------------------------------------------
 
     def rule(self, rule: Rule, target: SchemaNode | None, required: bool, current: Shape, scope: Scope) -> None:
+        if rule.location in self.unreadable:
+            return
         if rule.when is not None:
             self.shape_of(rule.when, current, scope, rule.name)
             condition = self.parsed.get(rule.when.text)
