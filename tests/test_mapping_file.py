@@ -23,10 +23,13 @@ from hypothesis import strategies as st
 import mapper
 from mapper.documents import load_document, parse_yaml
 from mapper.errors import ExpressionError, Location, MappingError, MappingFormatError, UnknownNameError
+from mapper import mapping_file
 from mapper.mapping_file import parse_mapping, read_mapping
 from mapper.model import Expr, ValueRule, walk_rules
 from mapper.tooling.check import check_file
 from mapper.tooling.check.rules import expression_location
+
+ROOT = Path(__file__).parent.parent
 
 ERROR_CASES = [path for path in test_cases.CASES if "error" in parse_yaml(path.read_text("utf-8"), path.name).data]
 #: The codes of the problems loading refuses a mapping for (the rest only ``check`` sees).
@@ -201,3 +204,16 @@ def test_loading_raises_a_problem_check_lists(rules: dict[str, Any], with_lookup
                 assert _loaded_error("mapping.yaml") in listed
         finally:
             os.chdir(cwd)
+
+
+# -- the format check: jsonschema-rs decides, the pure-Python validator only explains (issue 15) ------------
+
+@pytest.mark.parametrize("path", sorted((ROOT / "mappings").glob("*.yaml")), ids=lambda path: path.name)
+def test_a_mapping_that_follows_the_format_never_meets_the_slow_validator(path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    def slow() -> None:
+        raise AssertionError("the pure-Python validator ran on a mapping that follows the format")
+
+    monkeypatch.setattr(mapping_file, "_format_validator", slow)
+    read = read_mapping(load_document(path))
+    assert read.spec is not None and read.problems == ()

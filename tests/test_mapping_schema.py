@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import jsonschema
+import jsonschema_rs
 import pytest
 
 from mapper.documents import load_document
@@ -47,6 +48,8 @@ def test_every_shipped_mapping_follows_the_format(path: Path) -> None:
 def test_editors_see_the_same_mistakes_the_loader_refuses(rules: dict[str, object]) -> None:
     document = {"mapping": "m", "source": {"schema": "s.json"}, "target": {"schema": "t.json"}, "rules": rules}
     assert not jsonschema.Draft202012Validator(mapping_file_schema()).is_valid(document)
+    # The loader decides with jsonschema-rs, which must agree.
+    assert not jsonschema_rs.validator_for(mapping_file_schema()).is_valid(document)
 
 
 def test_the_schema_has_a_stable_id_named_in_the_docs() -> None:
@@ -79,9 +82,10 @@ def test_every_key_editors_complete_has_a_description() -> None:
 def test_editors_refuse_const_beside_a_source(other: str, value: object) -> None:
     document = {"mapping": "m", "source": {"schema": "s.json"}, "target": {"schema": "t.json"},
                 "rules": {"tag": {"const": "x", other: value}}}
-    validator = jsonschema.Draft202012Validator(mapping_file_schema())
-    assert not validator.is_valid(document)
-    assert validator.is_valid({**document, "rules": {"tag": {"const": "x", "when": "flag"}}})
+    for validator in (jsonschema.Draft202012Validator(mapping_file_schema()),
+                      jsonschema_rs.validator_for(mapping_file_schema())):
+        assert not validator.is_valid(document)
+        assert validator.is_valid({**document, "rules": {"tag": {"const": "x", "when": "flag"}}})
 
 
 def test_mapper_schema_prints_the_shipped_schema_through_the_process(tmp_path: Path) -> None:
