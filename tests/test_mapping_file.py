@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mapper
+from mapper import mapping_file
 from mapper.documents import load_document, parse_yaml
 from mapper.errors import ExpressionError, Location, MappingError, MappingFormatError, UnknownNameError
-from mapper import mapping_file
 from mapper.mapping_file import parse_mapping, read_mapping
 from mapper.model import Expr, ValueRule, walk_rules
 from mapper.tooling.check import check_file
