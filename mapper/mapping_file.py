@@ -256,6 +256,9 @@ def _describe(error: jsonschema.exceptions.ValidationError, document: Document) 
                "with a digit)"
     if error.validator == "pattern":
         return f"{where}: {_json(error.instance)} is not a valid name (letters, digits, '_', '-', '.')"
+    if error.validator == "const" and path == ("target", "validate"):
+        return ("target.validate: every record mapper writes is valid for the target schema, so the target is "
+                "always validated: drop `validate: false` (to write what the schema refuses, loosen the schema)")
     if error.validator == "minLength":
         return f"{where}: an expression cannot be empty"
     return f"{where}: {json_spelling(error.message, error.instance, error.validator_value)}"
