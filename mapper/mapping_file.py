@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import jsonschema_rs
 
 from .documents import DocPath, Document, load_document
-from .errors import Location, MappingError, MappingFormatError, UnknownNameError
+from .errors import ExpressionError, Location, MappingError, MappingFormatError, UnknownNameError
 from .lookup_files import read_table_file
 from .model import (
     Binding,
@@ -297,6 +297,36 @@ def unknown_lookup(name: str, known: list[str]) -> str:
     """The one wording of a lookup name the mapping file does not define, for rules and expressions."""
     listed = f"; defined: {', '.join(known)}" if known else "; the file defines no lookups"
     return f"unknown lookup {name!r}{_did_you_mean(name, known)}{listed}"
+
+
+def expression_location(document: Document, expr: Expr, offset: int | None) -> Location:
+    """Where offset ``offset`` (0-based) of ``expr`` is in the mapping file: the one place loading and
+    ``mapper check`` give for a fault inside an expression. The expression's start (past an opening quote)
+    when the text there is not the expression's as written (escapes, a block scalar, another file), its
+    start as written when the offset is not known."""
+    start = expr.location
+    if offset is None or start.line is None or start.column is None or start.file != document.file:
+        return start
+    lines = document.text.splitlines()
+    if start.line > len(lines):
+        return start
+    line = lines[start.line - 1]
+    column = start.column - 1
+    if line[column:column + 1] in ("'", '"'):
+        column += 1
+    # Trust the position only where the text really is there (no escapes before it, same line).
+    if line[column:column + offset] == expr.text[:offset] and line[column + offset:].startswith(
+            expr.text[offset:offset + 1]):
+        return Location(start.file, start.line, column + offset + 1)
+    return start
+
+
+def placed_in_file(error: ExpressionError, document: Document) -> ExpressionError:
+    """``error``, raised by compiling an expression of ``document`` at its start, placed at its fault."""
+    if error.location is None:
+        return error
+    location = expression_location(document, Expr(error.expression, error.location), error.offset)
+    return type(error)(error.message, error.expression, error.offset, location)
 
 
 def _lookups(document: Document, problems: list[MappingError], broken: frozenset[DocPath] = frozenset()

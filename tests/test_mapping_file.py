@@ -23,11 +23,10 @@ from hypothesis import strategies as st
 import mapper
 from mapper import mapping_file
 from mapper.documents import load_document, parse_yaml
-from mapper.errors import ExpressionError, Location, MappingError, MappingFormatError, UnknownNameError
+from mapper.errors import Location, MappingError, MappingFormatError, UnknownNameError
 from mapper.mapping_file import parse_mapping, read_mapping
-from mapper.model import Expr, ValueRule, walk_rules
+from mapper.model import ValueRule, walk_rules
 from mapper.tooling.check import check_file
-from mapper.tooling.check.rules import expression_location
 
 ROOT = Path(__file__).parent.parent
 
@@ -38,14 +37,11 @@ REFUSED_CORPUS = [path for path in test_check.CASES if path.stem.split("-")[0].u
 
 
 def _loaded_error(path: str) -> tuple[str, Location]:
-    """The message of the error ``mapper.load`` raises, and where its fault is."""
+    """The message of the error ``mapper.load`` raises, and where it says its fault is."""
     with pytest.raises(MappingError) as raised:
         mapper.load(path)
     error = raised.value
     assert error.location is not None
-    if isinstance(error, ExpressionError):
-        expr = Expr(error.expression, error.location)
-        return error.message, expression_location(load_document(path), expr, error.offset)
     return error.message, error.location
 
 
@@ -71,6 +67,35 @@ def test_load_and_check_agree_on_each_corpus_case_loading_refuses(case_file: Pat
     test_check._write_case(test_check._case(case_file), tmp_path)
     monkeypatch.chdir(tmp_path)
     assert _loaded_error("mapping.yaml") in _listed("mapping.yaml")
+
+
+#: Broken mappings (rules of mapping.yaml, over `{"type": "object"}` schemas) and what load and check both say first.
+BROKEN = [
+    ('  a: "nosuch(id)"\n  b: "nosuch2(id)"\n', "mapping.yaml:5:7",
+     "unknown function nosuch(); docs/functions.md lists every function"),
+    ("  a: 'upper(nosuch(id))'\n", "mapping.yaml:5:13",
+     "unknown function nosuch(); docs/functions.md lists every function"),
+    ('  a: "phones[?type==\'mobile\' | [0].number"\n', "mapping.yaml:5:42",
+     "the expression ends too early (is a bracket, brace or parenthesis left open?)"),
+    ("  a: {from: x, lookup: nope}\n", "mapping.yaml:5:24", "unknown lookup 'nope'; the file defines no lookups"),
+    ("  a: \"lookup('nope', x)\"\n", "mapping.yaml:5:7", "unknown lookup 'nope'; the file defines no lookups"),
+    ("  a: length(x, x)\n", "mapping.yaml:5:6", "length() takes 1 argument, not 2"),
+    ("  a: {const: 1, from: x}\n", "mapping.yaml:5:17",
+     "rule 'a': `const` cannot go with `from`: a constant has no source to read"),
+    ("  a: $undefined\n", "mapping.yaml:5:6", "undefined variable $undefined"),
+]
+
+
+@pytest.mark.parametrize(("rules", "where", "message"), BROKEN, ids=[rules.strip() for rules, _, _ in BROKEN])
+def test_load_and_check_give_one_place_and_one_text(rules: str, where: str, message: str, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "mapping.yaml").write_text(HEAD.replace("s.json", "schema.json").replace("t.json", "schema.json")
+                                           + "rules:\n" + rules, encoding="utf-8")
+    (tmp_path / "schema.json").write_text('{"type": "object"}', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    loaded = _loaded_error("mapping.yaml")
+    assert (str(loaded[1]), loaded[0]) == (where, message)
+    assert _listed("mapping.yaml")[0] == loaded
 
 
 # -- read_mapping: every problem, the most relevant first -----------------------------------------

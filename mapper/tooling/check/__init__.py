@@ -42,14 +42,14 @@ from ...errors import (
 from ...expressions import compile as compile_expression
 from ...functions import build_function_table
 from ...mapping import Mapping, load
-from ...mapping_file import read_mapping
+from ...mapping_file import expression_location, read_mapping
 from ...model import Expr, MappingSpec, expressions_of, walk_rules
 from ...parser import parse
 from ...schemas import Schema, display_path, load_schema
 from .codes import CODES, Code
 from .inference import ExpressionTyper, Observations
 from .report import FORMATS, Diagnostic, Totals
-from .rules import Parsed, RuleChecker, expression_location, unread_fields
+from .rules import Parsed, RuleChecker, unread_fields
 
 __all__ = ["CODES", "FORMATS", "Code", "Diagnostic", "Observations", "Totals", "check_file", "find_mappings",
            "observe"]
@@ -228,10 +228,8 @@ class _FileChecker:
     def _load(self, document: Document) -> None:
         try:
             load(self.path, functions=self.functions)
-        except ExpressionError as error:  # found only by compiling: placed inside the expression, as loading does
+        except ExpressionError as error:  # found only by compiling: loading placed it inside the expression
             location = error.location or Location(self.label)
-            if error.location is not None:
-                location = expression_location(document, Expr(error.expression, error.location), error.offset)
             code = "M103" if isinstance(error, UnknownLookupError) else "M104" if isinstance(
                 error, UnknownFunctionError) else "M102"
             self.add(code, error.message, location)
