@@ -141,8 +141,10 @@ def _readable(data: Any, broken: frozenset[DocPath]) -> bool:
     """
     if not isinstance(data, dict) or not all(key in data for key in ("mapping", "source", "target", "rules")):
         return False
-    fatal = {("mapping",), ("rules",), ("source",), ("target",)}
-    return not any(path in fatal or path[:2] in {("source", "schema"), ("target", "schema")} for path in broken)
+    if not all(isinstance(data[side], dict) and "schema" in data[side] for side in ("source", "target")):
+        return False
+    fatal = {("mapping",), ("rules",), ("source", "schema"), ("target", "schema")}
+    return not any(path[:2] in fatal for path in broken)
 
 
 def _breaks_at(broken: frozenset[DocPath], path: DocPath) -> bool:

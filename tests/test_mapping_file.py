@@ -132,6 +132,13 @@ HEAD = "mapping: m\nsource: {schema: s.json}\ntarget: {schema: t.json}\n"
              "m.yaml:11:25: unknown lookup 'nope'; defined: status"],
             id="a-format-problem-hides-no-other-problem"),
         pytest.param(
+            "mapping: m\nsource: {schema: s.json, validat: true}\ntarget: {schema: t.json}\nrules:\n"
+            "  a: {from: x, lookup: nope}\n",
+            ["m.yaml:2:26: unknown key 'validat' in source (did you mean 'validate'?); allowed: format, namespaces, "
+             "records, schema, validate, xml",
+             "m.yaml:5:24: unknown lookup 'nope'; the file defines no lookups"],
+            id="a-side-with-an-unknown-key-is-read-with-its-schema"),
+        pytest.param(
             HEAD + "rules:\n  a: {from: x, lookup: nope}\n  b: {rules: {c: y}, lookup: nope}\n",
             ["m.yaml:5:24: unknown lookup 'nope'; the file defines no lookups",
              "m.yaml:6:22: rule 'b': `lookup` translates values, it cannot go with `rules` (an object)",
