@@ -15,9 +15,9 @@ from typing import Any
 
 from .compiler import CompiledMapping, compile_mapping
 from .documents import load_document
-from .errors import MappingError, Problem, RecordError
+from .errors import ExpressionError, MappingError, Problem, RecordError
 from .functions import FunctionSpec, build_function_table
-from .mapping_file import parse_mapping
+from .mapping_file import parse_mapping, placed_in_file
 from .model import MappingSpec
 from .provenance import Provenance
 from .runtime import BindingFailure, Failures, Scope
@@ -184,4 +184,7 @@ def load(path: str | Path, *, functions: Sequence[UserFunction] = (), validate_s
     spec = parse_mapping(document)
     source_schema = load_schema(spec.source.schema_path, referenced_from=spec.source.schema_location)
     target_schema = load_schema(spec.target.schema_path, referenced_from=spec.target.schema_location)
-    return Mapping(spec, source_schema, target_schema, functions=functions, validate_source=validate_source)
+    try:
+        return Mapping(spec, source_schema, target_schema, functions=functions, validate_source=validate_source)
+    except ExpressionError as error:  # placed where `mapper check` places it: at the fault, not the start
+        raise placed_in_file(error, document) from error

@@ -7,8 +7,12 @@ describes; loading (``parse_mapping``) raises the most relevant problem, and
 ``mapper check`` lists them all.
 
 The document is first checked against ``mapping.schema.json`` (the same schema
-editors use for completion); what a schema cannot say well (which rule keys go
-together, unknown lookup names) is checked while the rules are read.
+editors use for completion): with jsonschema-rs, and, only for a document that
+breaks it, with the pure-Python validator, whose errors say best what is wrong.
+What a schema cannot say well (which rule keys go together, unknown lookup
+names) is checked while the rules are read. The rules are read past the format
+problems too, as far as the document allows, so that every problem is found in
+one pass.
 """
 
 from __future__ import annotations
@@ -20,13 +24,12 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
-import jsonschema.exceptions
+import jsonschema_rs
 
 from .documents import DocPath, Document, load_document
-from .errors import Location, MappingError, MappingFormatError, UnknownNameError
+from .errors import ExpressionError, Location, MappingError, MappingFormatError, UnknownNameError
 from .lookup_files import read_table_file
 from .model import (
     Binding,
@@ -43,21 +46,36 @@ from .model import (
 )
 from .schemas import json_spelling
 
+if TYPE_CHECKING:  # the pure-Python validator is imported only to explain a document that breaks the format
+    import jsonschema
+    import jsonschema.exceptions
+
 RULE_KEYS = ("from", "const", "each", "rules", "lookup", "default", "when", "todo", "mapping")
 #: The pattern of a ``$name`` in ``mapping.schema.json`` (``$defs/name``).
 _VARIABLE_NAME = "^[A-Za-z_][A-Za-z0-9_]*$"
 
 
+def mapping_file_text() -> str:
+    """The JSON Schema of the mapping-file format as shipped (``schemas/mapping.schema.json``), as text."""
+    return resources.files("mapper").joinpath("data/mapping.schema.json").read_text("utf-8")
+
+
 @cache
 def mapping_file_schema() -> dict[str, Any]:
     """The JSON Schema of the mapping-file format (shipped as ``schemas/mapping.schema.json``)."""
-    text = resources.files("mapper").joinpath("data/mapping.schema.json").read_text("utf-8")
-    schema: dict[str, Any] = json.loads(text)
+    schema: dict[str, Any] = json.loads(mapping_file_text())
     return schema
 
 
 @cache
+def _fast_format_validator() -> Any:
+    return jsonschema_rs.validator_for(mapping_file_schema())
+
+
+@cache
 def _format_validator() -> jsonschema.Draft202012Validator:
+    import jsonschema
+
     return jsonschema.Draft202012Validator(mapping_file_schema())
 
 
@@ -72,14 +90,20 @@ class MappingRead:
     together, ``UnknownNameError`` for unknown lookups), rule by rule in file
     order.
 
-    ``spec`` is None when the document breaks the format; otherwise it is read
-    past the problems of the rules, a rule naming an unknown lookup being read
-    without it (``without_lookup`` holds where such rules are written).
+    ``spec`` is None when the document is too broken to say what it maps (not
+    an object; no ``rules`` object; a ``mapping`` name, ``source`` or
+    ``target`` schema that breaks the format). Otherwise it is read past every
+    problem: a rule naming an unknown (or broken) lookup is read without it
+    (``without_lookup`` holds where such rules are written), and a rule that
+    breaks the format or whose keys cannot go together is in ``unreadable``
+    (where it is written; one that breaks the format is read as an empty
+    constant), so that what checks the spec passes over them.
     """
 
     spec: MappingSpec | None
     problems: tuple[MappingError, ...]
     without_lookup: frozenset[Location] = frozenset()
+    unreadable: frozenset[Location] = frozenset()
     #: Every rule built by a sub-mapping, sub-mappings within sub-mappings included, in file order.
     sub_mappings: tuple[SubMappingUse, ...] = ()
 
@@ -104,13 +128,15 @@ class SubMappingUse:
 def read_mapping(document: Document) -> MappingRead:
     """Every problem of a loaded mapping document, and the spec it describes (see ``MappingRead``)."""
     data = document.data
-    format_problems = _document_problems(document)
-    if format_problems:
+    located = _document_problems(document)
+    format_problems = tuple(problem for _, problem in located)
+    broken = frozenset(path for path, _ in located)
+    if not _readable(data, broken):
         return MappingRead(None, format_problems)
     base = Path(document.file).resolve().parent
     lookup_problems: list[MappingError] = []
-    lookups = _lookups(document, lookup_problems)
-    parser = _RuleParser(document, lookups, (str(Path(document.file).resolve()),))
+    lookups = _lookups(document, lookup_problems, broken)
+    parser = _RuleParser(document, lookups, (str(Path(document.file).resolve()),), broken)
     parser.problems.extend(lookup_problems)
     rules = parser.object_rule("", ("rules",), data["rules"], scope=None, when=None,
                                bindings=parser.bindings((), data.get("let", {})))
@@ -118,12 +144,31 @@ def read_mapping(document: Document) -> MappingRead:
         name=data["mapping"],
         file=document.file,
         description=data.get("description", ""),
-        source=_side(document, "source", base),
-        target=_side(document, "target", base),
+        source=_side(document, "source", base, broken),
+        target=_side(document, "target", base, broken),
         rules=rules,
         lookups=lookups,
     )
-    return MappingRead(spec, tuple(parser.problems), frozenset(parser.without_lookup), tuple(parser.sub_mappings))
+    return MappingRead(spec, (*format_problems, *parser.problems), frozenset(parser.without_lookup),
+                       frozenset(parser.unreadable), tuple(parser.sub_mappings))
+
+
+def _readable(data: Any, broken: frozenset[DocPath]) -> bool:
+    """Whether the document says what it maps despite its format problems (``broken``: where they are).
+
+    A side is read past a broken option (its default stands in), not past a broken schema.
+    """
+    if not isinstance(data, dict) or not all(key in data for key in ("mapping", "source", "target", "rules")):
+        return False
+    if not all(isinstance(data[side], dict) and "schema" in data[side] for side in ("source", "target")):
+        return False
+    fatal = {("mapping",), ("rules",), ("source", "schema"), ("target", "schema")}
+    return not any(path[:2] in fatal for path in broken)
+
+
+def _breaks_at(broken: frozenset[DocPath], path: DocPath) -> bool:
+    """Whether a format problem is at ``path`` or inside it."""
+    return any(place[:len(path)] == path for place in broken)
 
 
 def parse_mapping(document: Document) -> MappingSpec:
@@ -138,23 +183,54 @@ def parse_mapping(document: Document) -> MappingSpec:
     return read.spec
 
 
-def _document_problems(document: Document) -> tuple[MappingFormatError, ...]:
-    """What keeps a document from being read as a mapping: not an object, or a break of the format."""
+def _document_problems(document: Document) -> tuple[tuple[DocPath, MappingFormatError], ...]:
+    """Where and how a document breaks the format (not an object, or against ``mapping.schema.json``)."""
     if not isinstance(document.data, dict):
-        return (MappingFormatError("a mapping file must hold an object (mapping:, source:, target:, rules:)",
-                                   document.locate()),)
+        return (((), MappingFormatError("a mapping file must hold an object (mapping:, source:, target:, rules:)",
+                                        document.locate())),)
+    if _follows_format(document.data):
+        return ()
     return tuple(_format_problems(document))
 
 
-def _format_problems(document: Document) -> Iterator[MappingFormatError]:
+def _follows_format(data: Any) -> bool:
+    """Whether ``data`` follows ``mapping.schema.json``, by jsonschema-rs (the pure-Python validator takes ten
+    times as long, and is needed only to explain a document that does not)."""
+    try:
+        return bool(_fast_format_validator().is_valid(data))
+    except ValueError:  # a value JSON has no spelling for (a YAML key that is not a string): let the other say
+        return False
+
+
+def _format_problems(document: Document) -> Iterator[tuple[DocPath, MappingFormatError]]:
     """What breaks ``mapping.schema.json``: one problem per place, the deepest (most specific) first."""
     reported: set[DocPath] = set()
     # A place that fails several subschemas (the branches of an anyOf) is reported once, by its first error.
     for error in sorted(_format_validator().iter_errors(document.data), key=_error_rank):
         path: DocPath = tuple(error.absolute_path)
-        if path not in reported:
-            reported.add(path)
-            yield MappingFormatError(_describe(error, document), _error_location(error, document, path))
+        if path in reported:
+            continue
+        reported.add(path)
+        if _is_const_conflict(error):
+            yield from ((path, problem) for problem in _const_conflicts(error, document, path))
+        else:
+            yield path, MappingFormatError(_describe(error, document), _error_location(error, document, path))
+
+
+def _is_const_conflict(error: jsonschema.exceptions.ValidationError) -> bool:
+    """Whether ``error`` is the schema's ``dependentSchemas`` refusing keys beside a rule's ``const``."""
+    return list(error.relative_schema_path)[-3:] == ["dependentSchemas", "const", "not"]
+
+
+def _const_conflicts(error: jsonschema.exceptions.ValidationError, document: Document,
+                     path: DocPath) -> Iterator[MappingFormatError]:
+    """One problem per key the schema refuses beside ``const``, at that key, in the schema's order."""
+    refusing: Any = error.validator_value
+    rule: Any = error.instance
+    refused = [branch["required"][0] for branch in refusing["anyOf"]]
+    for key in (key for key in refused if key in rule):
+        yield MappingFormatError(f"{_describe_place(path)}: `const` cannot go with `{key}`: a constant has no "
+                                 "source to read", document.locate(path + (key,), key=True))
 
 
 def _error_rank(error: jsonschema.exceptions.ValidationError) -> int:
@@ -201,6 +277,9 @@ def _describe(error: jsonschema.exceptions.ValidationError, document: Document) 
                "with a digit)"
     if error.validator == "pattern":
         return f"{where}: {_json(error.instance)} is not a valid name (letters, digits, '_', '-', '.')"
+    if error.validator == "const" and path == ("target", "validate"):
+        return ("target.validate: every record mapper writes is valid for the target schema, so the target is "
+                "always validated: drop `validate: false` (to write what the schema refuses, loosen the schema)")
     if error.validator == "minLength":
         return f"{where}: an expression cannot be empty"
     return f"{where}: {json_spelling(error.message, error.instance, error.validator_value)}"
@@ -241,12 +320,46 @@ def unknown_lookup(name: str, known: list[str]) -> str:
     return f"unknown lookup {name!r}{_did_you_mean(name, known)}{listed}"
 
 
-def _lookups(document: Document, problems: list[MappingError]) -> dict[str, Lookup]:
-    """The lookups a mapping document defines (faults go to ``problems``)."""
+def expression_location(document: Document, expr: Expr, offset: int | None) -> Location:
+    """Where offset ``offset`` (0-based) of ``expr`` is in the mapping file: the one place loading and
+    ``mapper check`` give for a fault inside an expression. The expression's start (past an opening quote)
+    when the text there is not the expression's as written (escapes, a block scalar, another file), its
+    start as written when the offset is not known."""
+    start = expr.location
+    if offset is None or start.line is None or start.column is None or start.file != document.file:
+        return start
+    lines = document.text.splitlines()
+    if start.line > len(lines):
+        return start
+    line = lines[start.line - 1]
+    column = start.column - 1
+    if line[column:column + 1] in ("'", '"'):
+        column += 1
+    # Trust the position only where the text really is there (no escapes before it, same line).
+    if line[column:column + offset] == expr.text[:offset] and line[column + offset:].startswith(
+            expr.text[offset:offset + 1]):
+        return Location(start.file, start.line, column + offset + 1)
+    return start
+
+
+def placed_in_file(error: ExpressionError, document: Document) -> ExpressionError:
+    """``error``, raised by compiling an expression of ``document`` at its start, placed at its fault."""
+    if error.location is None:
+        return error
+    location = expression_location(document, Expr(error.expression, error.location), error.offset)
+    return type(error)(error.message, error.expression, error.offset, location)
+
+
+def _lookups(document: Document, problems: list[MappingError], broken: frozenset[DocPath] = frozenset()
+             ) -> dict[str, Lookup]:
+    """The lookups a mapping document defines (faults go to ``problems``), but those that break the format."""
     # Lookup files are named as the mapping names them, beside it: `shared/states.csv:4:1`.
     beside = Path(document.file).parent
+    if ("lookups",) in broken:
+        return {}
     return {name: _lookup(document, name, table, beside, problems)
-            for name, table in document.data.get("lookups", {}).items()}
+            for name, table in document.data.get("lookups", {}).items()
+            if not _breaks_at(broken, ("lookups", name))}
 
 
 def _lookup(document: Document, name: str, table: dict[str, Any], folder: Path,
@@ -277,8 +390,9 @@ def _lookup(document: Document, name: str, table: dict[str, Any], folder: Path,
     return Lookup(name, keyed, location, has_default=has_default, default=default)
 
 
-def _side(document: Document, which: str, base: Path) -> Side:
-    data = document.data[which]
+def _side(document: Document, which: str, base: Path, broken: frozenset[DocPath] = frozenset()) -> Side:
+    """The ``source`` or ``target`` side; an option that breaks the format reads as its default."""
+    data = {key: value for key, value in document.data[which].items() if not _breaks_at(broken, (which, key))}
     return Side(
         schema_path=str((base / data["schema"]).resolve()),
         schema_location=document.locate((which, "schema")),
@@ -304,22 +418,30 @@ class _RuleParser:
     """Turns the ``rules`` tree into rule objects, collecting the problems of the rules in file order.
 
     Each rule is read as well as it can be despite its problems, so that every
-    problem is found in one pass.
+    problem is found in one pass; one that breaks the format (``broken``: where
+    the format problems are) is read as an empty constant.
     """
 
-    def __init__(self, document: Document, lookups: dict[str, Lookup], files: tuple[str, ...]) -> None:
+    def __init__(self, document: Document, lookups: dict[str, Lookup], files: tuple[str, ...],
+                 broken: frozenset[DocPath] = frozenset()) -> None:
         self.document = document
         self.lookups = lookups
         #: The mapping files being read, outermost first (a sub-mapping among them is a cycle).
         self.files = files
+        self.broken = broken
         self.problems: list[MappingError] = []
         self.without_lookup: set[Location] = set()
         self.sub_mappings: list[SubMappingUse] = []
+        self.unreadable: set[Location] = set()
 
     def expr(self, path: DocPath, text: str) -> Expr:
         return Expr(text, self.document.locate(path))
 
     def rule(self, name: str, path: DocPath, value: Any) -> Rule:
+        if self._breaks_format(path, value):
+            location = self.document.locate(path, key=True)
+            self.unreadable.add(location)
+            return ValueRule(name, location, has_const=True)
         if isinstance(value, str):
             return ValueRule(name, self.document.locate(path, key=True), source=self.expr(path, value))
         if not any(key in value for key in RULE_KEYS):
@@ -327,12 +449,15 @@ class _RuleParser:
         return self.rule_object(name, path, value)
 
     def bindings(self, path: DocPath, block: dict[str, str | dict[str, str]]) -> tuple[Binding, ...]:
-        """The bindings of the ``let:`` block at ``path + ("let",)``, in the order written; one written
-        ``{file: ...}`` takes the expression of its name from that file (placed there)."""
+        """The bindings of the ``let:`` block at ``path + ("let",)``, in the order written (but those that
+        break the format); one written ``{file: ...}`` takes the expression of its name from that file
+        (placed there)."""
+        if path + ("let",) in self.broken:
+            return ()
         return tuple(Binding(name, self.expr(path + ("let", name), value) if isinstance(value, str)
                              else self.shared_binding(path + ("let", name), name, value["file"]),
                              self.document.locate(path + ("let", name), key=True))
-                     for name, value in block.items())
+                     for name, value in block.items() if not _breaks_at(self.broken, path + ("let", name)))
 
     def shared_binding(self, path: DocPath, name: str, file: str) -> Expr:
         """The expression named ``name`` in the file of named expressions ``file`` (relative to this
@@ -373,6 +498,15 @@ class _RuleParser:
             self.problems.append(error)
         return None
 
+    def _breaks_format(self, path: DocPath, value: Any) -> bool:
+        """Whether the rule at ``path`` itself breaks the format (not only rules nested in it)."""
+        if path in self.broken:
+            return True
+        if not isinstance(value, dict) or not any(key in value for key in RULE_KEYS):
+            return False  # an object of fields: its problems are its fields'
+        return any(place[:len(path)] == path and (place[len(path)] != "rules" or len(place) == len(path) + 1)
+                   for place in self.broken if len(place) > len(path))
+
     def levels(self, path: DocPath, each: str | dict[str, str]) -> tuple[Level, ...]:
         """The levels of an ``each``: one without a name for an expression, one per name for a mapping."""
         if isinstance(each, str):
@@ -381,7 +515,10 @@ class _RuleParser:
 
     def rule_object(self, name: str, path: DocPath, spec: dict[str, Any]) -> Rule:
         location = self.document.locate(path, key=True)
+        problems = len(self.problems)
         self._check_combination(name, path, spec)
+        if len(self.problems) > problems:  # read as written, but what it means is unclear: leave it unchecked
+            self.unreadable.add(location)
         lookup = self._lookup_name(path, spec)
         when = self.expr(path + ("when",), spec["when"]) if "when" in spec else None
         has_default, default = "default" in spec, spec.get("default")
@@ -436,8 +573,8 @@ class _RuleParser:
         if document is None:
             return empty
         problems = _document_problems(document)
-        if problems:
-            self.problems.extend(problems)
+        if problems:  # a sub-mapping is read whole or not at all
+            self.problems.extend(problem for _, problem in problems)
             return empty
         for lookup_name, lookup in _lookups(document, self.problems).items():
             known = self.lookups.get(lookup_name)
@@ -457,6 +594,7 @@ class _RuleParser:
         self.problems.extend(parser.problems)
         self.without_lookup |= parser.without_lookup
         self.sub_mappings.extend(parser.sub_mappings)
+        self.unreadable |= parser.unreadable
         return rules
 
     def object_rule(
@@ -487,6 +625,9 @@ class _RuleParser:
         name: str | None = spec.get("lookup")
         if name is None or name in self.lookups:
             return name
+        if ("lookups",) in self.broken or _breaks_at(self.broken, ("lookups", name)):  # reported with the format
+            self.without_lookup.add(self.document.locate(path, key=True))
+            return None
         self.problems.append(UnknownNameError(unknown_lookup(name, sorted(self.lookups)),
                                               self.document.locate(path + ("lookup",))))
         self.without_lookup.add(self.document.locate(path, key=True))
@@ -499,10 +640,6 @@ class _RuleParser:
             self.problems.append(MappingFormatError(f"rule {name!r}: {message}",
                                                     self.document.locate(path + (key,), key=True)))
 
-        if "const" in keys:
-            for other in ("from", "each", "rules", "lookup", "default"):
-                if other in keys:
-                    fail(f"`const` cannot go with `{other}`: a constant has no source to read", other)
         if "mapping" in keys:
             for other in sorted(keys & {"rules", "const", "lookup", "todo", "let"}):
                 fail(f"`mapping` takes the rules of another mapping file: it cannot go with `{other}`", other)

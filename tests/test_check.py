@@ -294,3 +294,57 @@ def test_check_fails_what_convert_refuses(case_name: str, code: str, convert_say
     assert convert.returncode != 0 and convert_says in convert.stderr
     check = _process(["check", "mapping.yaml"], tmp_path)
     assert check.returncode == 1 and f" {code} error: " in check.stdout
+
+
+# -- check goes past a format problem (issue 14, item 10) -----------------------------------------
+
+def test_check_reports_every_problem_past_a_format_error_of_a_shipped_mapping(tmp_path: Path) -> None:
+    """The CRM mapping with a const beside a source (a format error), a misspelt key (another), a misspelt
+    source field and an unknown function: all four at once, the format errors first."""
+    shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
+    (tmp_path / "mappings").mkdir()
+    text = (ROOT / "mappings" / "crm-contact-to-member.yaml").read_text("utf-8")
+    broken = (text.replace("  email_type: {const: html}", "  email_type: {const: html, from: Type}")
+              .replace("  language: {from: \"split(PreferredLanguage__c, '-')[0]\", default: en}",
+                       "  language: {from: \"split(PreferredLanguage__c, '-')[0]\", defualt: en}")
+              .replace("  external_id: Id", "  external_id: Idd")
+              .replace('"Account.Tier__c == \'Strategic\'"', '"uppr(Account.Tier__c) == \'STRATEGIC\'"'))
+    assert broken.count("\n") == text.count("\n") and broken != text
+    (tmp_path / "mappings" / "crm.yaml").write_text(broken, encoding="utf-8")
+    done = _process(["check", "mappings/crm.yaml"], tmp_path)
+    assert done.returncode == 1
+    assert [line.split(" error: ")[0] for line in done.stdout.splitlines()] == [
+        "mappings/crm.yaml:23:29: M101", "mappings/crm.yaml:42:59: M101", "mappings/crm.yaml:43:9: M104",
+        "mappings/crm.yaml:52:16: M301"]
+    assert done.stderr == "1 mapping checked: 4 errors, 0 warnings\n"
+
+
+# -- target: {validate: false} is refused, by convert and check alike (issue 15, item 6) ------------------
+
+def test_turning_target_validation_off_is_refused_by_convert_and_check(tmp_path: Path) -> None:
+    """Silently ignored before: a user who writes it expects invalid records to go out, which mapper never
+    writes. Refused at the key's value, with what to do instead; the rest of the file is still checked."""
+    shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
+    (tmp_path / "mappings").mkdir()
+    text = (ROOT / "mappings" / "crm-contact-to-member.yaml").read_text("utf-8")
+    target = "target: {schema: ../schemas/marketing/member.schema.json, format: json}"
+    assert target in text
+    (tmp_path / "mappings" / "crm.yaml").write_text(
+        text.replace(target, target.replace("}", ", validate: false}")).replace("external_id: Id", "external_id: Idd"),
+        encoding="utf-8")
+    refusal = ("mappings/crm.yaml:5:83: target.validate: every record mapper writes is valid for the target schema, "
+               "so the target is always validated: drop `validate: false` (to write what the schema refuses, "
+               "loosen the schema)")
+    contact = ROOT / "mappings" / "crm-contact-to-member.fixtures" / "full-contact.input.json"
+    convert = _process(["convert", "mappings/crm.yaml", str(contact)], tmp_path)
+    assert (convert.returncode, convert.stdout, convert.stderr) == (2, "", f"mapper: error: {refusal}\n")
+    check = _process(["check", "mappings/crm.yaml"], tmp_path)
+    assert check.returncode == 1
+    code_at = refusal.index(": target.validate")
+    assert check.stdout.splitlines() == [
+        f"{refusal[:code_at]}: M101 error{refusal[code_at:]}",
+        "mappings/crm.yaml:52:16: M301 error: the source schema has no field 'Idd' in the source record "
+        "(did you mean 'Id'?)"]
+    (tmp_path / "mappings" / "crm.yaml").write_text(text.replace(target, target.replace("}", ", validate: true}")),
+                                                    encoding="utf-8")
+    assert _process(["check", "mappings/crm.yaml"], tmp_path).returncode == 0

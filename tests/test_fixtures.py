@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -17,6 +20,7 @@ import pytest
 from mapper.cli import run
 
 ROOT = Path(__file__).parent.parent
+EXECUTABLE = shutil.which("mapper") or str(Path(sys.executable).parent / "mapper")
 
 MAPPING = """\
 mapping: people
@@ -80,17 +84,22 @@ CASES = [
          }
         0 passed, 1 failed
         """),
-    ("key-order-differs", {"ada.input.json": ADA, "ada.expected.json": '{"name": "ADA", "id": "1", "kind": "person"}'},
+    # Values are compared as JSON compares them: an expectation written by another tool orders keys its way.
+    ("key-order-differs-values-match", {"ada.input.json": ADA,
+                                        "ada.expected.json": '{"name": "ADA", "id": "1", "kind": "person"}'},
+     0, "1 passed, 0 failed\n"),
+    # ... but as JSON, not as Python: true is not 1.
+    ("true-is-not-one", {"ada.input.json": '{"id": "1", "kind": "p", "name": "1"}',
+                         "ada.expected.json": '{"id": "1", "name": true, "kind": "person"}'},
      1, """\
-        FAILED  people/ada (mappings/people.fixtures/ada.input.json): the output has the expected values but its \
-keys come in another order
+        FAILED  people/ada (mappings/people.fixtures/ada.input.json): the output differs from the expected one
         --- expected (ada.expected.json)
         +++ actual
         @@ -1,5 +1,5 @@
          {
-        +  "id": "1",
-           "name": "ADA",
-        -  "id": "1",
+           "id": "1",
+        -  "name": true,
+        +  "name": "1",
            "kind": "person"
          }
         0 passed, 1 failed
@@ -128,6 +137,46 @@ with --update to write the actual output as the expectation
         0 passed, 1 failed
         """),
 ]
+
+
+STRICT_ORDER_CASES = [
+    ("key-order-differs", {"ada.input.json": ADA, "ada.expected.json": '{"name": "ADA", "id": "1", "kind": "person"}'},
+     1, """\
+        FAILED  people/ada (mappings/people.fixtures/ada.input.json): the output has the expected values but its \
+keys come in another order
+        --- expected (ada.expected.json)
+        +++ actual
+        @@ -1,5 +1,5 @@
+         {
+        +  "id": "1",
+           "name": "ADA",
+        -  "id": "1",
+           "kind": "person"
+         }
+        0 passed, 1 failed
+        """),
+    ("same-order-passes", {"ada.input.json": ADA, "ada.expected.json": ADA_OUT}, 0, "1 passed, 0 failed\n"),
+]
+
+
+@pytest.mark.parametrize(("name", "fixtures", "code", "output"), STRICT_ORDER_CASES,
+                         ids=[case[0] for case in STRICT_ORDER_CASES])
+def test_strict_order_makes_key_order_count(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str,
+                                            fixtures: dict[str, str], code: int, output: str) -> None:
+    _project(tmp_path, fixtures)
+    monkeypatch.chdir(tmp_path)
+    assert _run(["test", "--strict-order"])[:2] == (code, textwrap.dedent(output))
+
+
+def test_update_rewrites_key_order_only_with_strict_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    other_order = '{"name": "ADA", "id": "1", "kind": "person"}'
+    folder = _project(tmp_path, {"ada.input.json": ADA, "ada.expected.json": other_order})
+    monkeypatch.chdir(tmp_path)
+    assert _run(["test", "--update"])[:2] == (0, "1 passed, 0 failed\n")
+    assert (folder / "ada.expected.json").read_text() == other_order
+    assert _run(["test", "--update", "--strict-order"])[:2] == (
+        0, "updated people/ada: wrote mappings/people.fixtures/ada.expected.json\n1 passed, 0 failed\n")
+    assert list(json.loads((folder / "ada.expected.json").read_text())) == ["id", "name", "kind"]
 
 
 @pytest.mark.parametrize(("name", "fixtures", "code", "output"), CASES, ids=[case[0] for case in CASES])
@@ -183,3 +232,28 @@ def test_the_shipped_fixtures_pass_through_the_command(monkeypatch: pytest.Monke
     code, out, _ = _run(["test"])
     assert out.splitlines()[-1].endswith(" passed, 0 failed"), out
     assert code == 0
+
+
+def test_expectations_in_another_key_order_pass_the_command_unless_strict(tmp_path: Path) -> None:
+    """A shipped fixture rewritten with its keys sorted (as jq -S or another tool writes it), through the process."""
+    shutil.copytree(ROOT / "schemas", tmp_path / "schemas", symlinks=False)
+    (tmp_path / "mappings").mkdir()
+    mapping = tmp_path / "mappings" / "crm-contact-to-member.yaml"
+    shutil.copy(ROOT / "mappings" / mapping.name, mapping)
+    shutil.copytree(ROOT / "mappings" / "crm-contact-to-member.fixtures", mapping.with_suffix(".fixtures"))
+    expected = tmp_path / "mappings" / "crm-contact-to-member.fixtures" / "full-contact.expected.json"
+    expected.write_text(json.dumps(json.loads(expected.read_text("utf-8")), indent=2, sort_keys=True) + "\n")
+
+    def mapper_test(*options: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([EXECUTABLE, "test", *options, str(mapping)], capture_output=True, text=True,
+                              timeout=120)
+
+    by_value = mapper_test()
+    assert (by_value.returncode, by_value.stdout.splitlines()[-1]) == (0, "7 passed, 0 failed"), by_value.stdout
+    strict = mapper_test("--strict-order")
+    assert strict.returncode == 1
+    assert strict.stdout.splitlines()[0] == (
+        "FAILED  crm-contact-to-member/full-contact "
+        f"({expected.with_name('full-contact.input.json')}): the output has the expected values but its keys come "
+        "in another order")
+    assert strict.stdout.splitlines()[-1] == "6 passed, 1 failed"

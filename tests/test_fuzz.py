@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,7 @@ from mapper.tooling.fuzzing import MappingInconsistency, _parsed_text, check_map
 
 ROOT = Path(__file__).parent.parent
 SHIPPED = sorted((ROOT / "mappings").glob("*.yaml"))
+EXECUTABLE = shutil.which("mapper") or str(Path(sys.executable).parent / "mapper")
 
 
 @pytest.mark.parametrize("mapping", SHIPPED, ids=[path.stem for path in SHIPPED])
@@ -197,3 +201,24 @@ def test_arithmetic_on_text_is_an_inconsistency(tmp_path: Path, monkeypatch: pyt
     path = _mapping(tmp_path, '  doubled: "code * `2`"\n', source)
     with pytest.raises(MappingInconsistency, match="needs two numbers"):
         check_mapping(path, examples=20, seed=3)
+
+
+def test_a_validated_source_with_an_ecma_pattern_passes_every_seed_through_the_process(tmp_path: Path) -> None:
+    """Issue 14, item 8: `.` in a pattern drew "\\r", which jsonschema-rs (ECMA-262) refuses, so every seed failed
+    with "a valid source record was rejected". The CRM mapping, its source schema given such a pattern."""
+    shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
+    contact = tmp_path / "schemas" / "crm" / "contact.schema.json"
+    schema = json.loads(contact.read_text("utf-8"))
+    schema["properties"]["LastName"]["pattern"] = "^(Mc|O')?.*$"
+    contact.write_text(json.dumps(schema), encoding="utf-8")
+    (tmp_path / "mappings").mkdir()
+    text = (ROOT / "mappings" / "crm-contact-to-member.yaml").read_text("utf-8")
+    source = "source: {schema: ../schemas/crm/contact.schema.json, format: json}"
+    assert source in text
+    (tmp_path / "mappings" / "crm.yaml").write_text(text.replace(source, source.replace("}", ", validate: true}")),
+                                                    encoding="utf-8")
+    # 300 records: enough for the seed to draw a "\r" where the pattern's `.*` is (it did before the fix).
+    done = subprocess.run([EXECUTABLE, "fuzz", "mappings/crm.yaml", "--examples", "300", "--seed", "1"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.endswith("no inconsistency found\n")

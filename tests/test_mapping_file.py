@@ -21,12 +21,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mapper
+from mapper import mapping_file
 from mapper.documents import load_document, parse_yaml
-from mapper.errors import ExpressionError, Location, MappingError, MappingFormatError, UnknownNameError
+from mapper.errors import Location, MappingError, MappingFormatError, UnknownNameError
 from mapper.mapping_file import parse_mapping, read_mapping
-from mapper.model import Expr, ValueRule, walk_rules
+from mapper.model import ValueRule, walk_rules
 from mapper.tooling.check import check_file
-from mapper.tooling.check.rules import expression_location
+
+ROOT = Path(__file__).parent.parent
 
 ERROR_CASES = [path for path in test_cases.CASES if "error" in parse_yaml(path.read_text("utf-8"), path.name).data]
 #: The codes of the problems loading refuses a mapping for (the rest only ``check`` sees).
@@ -35,14 +37,11 @@ REFUSED_CORPUS = [path for path in test_check.CASES if path.stem.split("-")[0].u
 
 
 def _loaded_error(path: str) -> tuple[str, Location]:
-    """The message of the error ``mapper.load`` raises, and where its fault is."""
+    """The message of the error ``mapper.load`` raises, and where it says its fault is."""
     with pytest.raises(MappingError) as raised:
         mapper.load(path)
     error = raised.value
     assert error.location is not None
-    if isinstance(error, ExpressionError):
-        expr = Expr(error.expression, error.location)
-        return error.message, expression_location(load_document(path), expr, error.offset)
     return error.message, error.location
 
 
@@ -70,6 +69,35 @@ def test_load_and_check_agree_on_each_corpus_case_loading_refuses(case_file: Pat
     assert _loaded_error("mapping.yaml") in _listed("mapping.yaml")
 
 
+#: Broken mappings (rules of mapping.yaml, over `{"type": "object"}` schemas) and what load and check both say first.
+BROKEN = [
+    ('  a: "nosuch(id)"\n  b: "nosuch2(id)"\n', "mapping.yaml:5:7",
+     "unknown function nosuch(); docs/functions.md lists every function"),
+    ("  a: 'upper(nosuch(id))'\n", "mapping.yaml:5:13",
+     "unknown function nosuch(); docs/functions.md lists every function"),
+    ('  a: "phones[?type==\'mobile\' | [0].number"\n', "mapping.yaml:5:42",
+     "the expression ends too early (is a bracket, brace or parenthesis left open?)"),
+    ("  a: {from: x, lookup: nope}\n", "mapping.yaml:5:24", "unknown lookup 'nope'; the file defines no lookups"),
+    ("  a: \"lookup('nope', x)\"\n", "mapping.yaml:5:7", "unknown lookup 'nope'; the file defines no lookups"),
+    ("  a: length(x, x)\n", "mapping.yaml:5:6", "length() takes 1 argument, not 2"),
+    ("  a: {const: 1, from: x}\n", "mapping.yaml:5:17",
+     "rule 'a': `const` cannot go with `from`: a constant has no source to read"),
+    ("  a: $undefined\n", "mapping.yaml:5:6", "undefined variable $undefined"),
+]
+
+
+@pytest.mark.parametrize(("rules", "where", "message"), BROKEN, ids=[rules.strip() for rules, _, _ in BROKEN])
+def test_load_and_check_give_one_place_and_one_text(rules: str, where: str, message: str, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "mapping.yaml").write_text(HEAD.replace("s.json", "schema.json").replace("t.json", "schema.json")
+                                           + "rules:\n" + rules, encoding="utf-8")
+    (tmp_path / "schema.json").write_text('{"type": "object"}', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    loaded = _loaded_error("mapping.yaml")
+    assert (str(loaded[1]), loaded[0]) == (where, message)
+    assert _listed("mapping.yaml")[0] == loaded
+
+
 # -- read_mapping: every problem, the most relevant first -----------------------------------------
 
 HEAD = "mapping: m\nsource: {schema: s.json}\ntarget: {schema: t.json}\n"
@@ -83,11 +111,33 @@ HEAD = "mapping: m\nsource: {schema: s.json}\ntarget: {schema: t.json}\n"
                    "  a: {from: x, lookup: statuses}\n"
                    "  b: {const: 1, from: x, default: 2}\n"
                    "  c: {each: xs, lookup: nope}\n",
-            ["m.yaml:7:24: unknown lookup 'statuses' (did you mean 'status'?); defined: status",
-             "m.yaml:8:17: rule 'b': `const` cannot go with `from`: a constant has no source to read",
+            # `const` beside a source breaks the format (the schema refuses it, for editors too): format first.
+            ["m.yaml:8:17: rule 'b': `const` cannot go with `from`: a constant has no source to read",
              "m.yaml:8:26: rule 'b': `const` cannot go with `default`: a constant has no source to read",
+             "m.yaml:7:24: unknown lookup 'statuses' (did you mean 'status'?); defined: status",
              "m.yaml:9:25: unknown lookup 'nope'; defined: status"],
-            id="rule-problems-in-file-order"),
+            id="format-problems-then-rule-problems-in-file-order"),
+        pytest.param(
+            HEAD + "lookups:\n  status: {values: {A: a}, file: x.csv}\n  broken: {valuez: {}}\nrules:\n"
+                   "  a: {from: x, lookup: nope}\n"
+                   "  b: {from: ''}\n"
+                   "  c: {from: x, lookup: broken}\n"
+                   "  d: {each: xs, lookup: nope}\n",
+            # Deepest first, then the rules as far as they can be read: `c` names a lookup that breaks the format
+            # (reported), so it is read without it, silently.
+            ["m.yaml:9:13: rule 'b.from': an expression cannot be empty",
+             'm.yaml:6:11: lookups.broken: {"valuez": {}} is not valid under any of the given schemas',
+             "m.yaml:5:28: lookup 'status': give `values` or `file`, not both",
+             "m.yaml:8:24: unknown lookup 'nope'; defined: status",
+             "m.yaml:11:25: unknown lookup 'nope'; defined: status"],
+            id="a-format-problem-hides-no-other-problem"),
+        pytest.param(
+            "mapping: m\nsource: {schema: s.json, validat: true}\ntarget: {schema: t.json}\nrules:\n"
+            "  a: {from: x, lookup: nope}\n",
+            ["m.yaml:2:26: unknown key 'validat' in source (did you mean 'validate'?); allowed: format, namespaces, "
+             "records, schema, validate, xml",
+             "m.yaml:5:24: unknown lookup 'nope'; the file defines no lookups"],
+            id="a-side-with-an-unknown-key-is-read-with-its-schema"),
         pytest.param(
             HEAD + "rules:\n  a: {from: x, lookup: nope}\n  b: {rules: {c: y}, lookup: nope}\n",
             ["m.yaml:5:24: unknown lookup 'nope'; the file defines no lookups",
@@ -125,6 +175,15 @@ def test_a_rule_naming_an_unknown_lookup_is_read_without_it() -> None:
     assert [(rule.name, rule.lookup) for rule in rules] == [("a", None), ("b", None)]
     assert read.without_lookup == {Location("m.yaml", 5, 3)}
     assert [type(problem) for problem in read.problems] == [UnknownNameError]
+
+
+def test_a_rule_breaking_the_format_is_read_as_unreadable_and_the_rest_as_written() -> None:
+    read = read_mapping(parse_yaml(HEAD + "rules:\n  a: {from: x, defualt: 1}\n  b: 5\n  c: {from: y}\n", "m.yaml"))
+    assert read.spec is not None
+    assert [(key, type(rule).__name__) for key, rule in read.spec.rules.fields] == [
+        ("a", "ValueRule"), ("b", "ValueRule"), ("c", "ValueRule")]
+    assert read.unreadable == {Location("m.yaml", 5, 3), Location("m.yaml", 6, 3)}
+    assert [type(problem) for problem in read.problems] == [MappingFormatError, MappingFormatError]
 
 
 def test_a_document_breaking_the_format_has_no_spec() -> None:
@@ -177,3 +236,16 @@ def test_loading_raises_a_problem_check_lists(rules: dict[str, Any], with_lookup
                 assert _loaded_error("mapping.yaml") in listed
         finally:
             os.chdir(cwd)
+
+
+# -- the format check: jsonschema-rs decides, the pure-Python validator only explains (issue 15) ------------
+
+@pytest.mark.parametrize("path", sorted((ROOT / "mappings").glob("*.yaml")), ids=lambda path: path.name)
+def test_a_mapping_that_follows_the_format_never_meets_the_slow_validator(path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    def slow() -> None:
+        raise AssertionError("the pure-Python validator ran on a mapping that follows the format")
+
+    monkeypatch.setattr(mapping_file, "_format_validator", slow)
+    read = read_mapping(load_document(path))
+    assert read.spec is not None and read.problems == ()

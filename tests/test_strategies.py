@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 import pytest
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
@@ -168,3 +169,65 @@ def test_strategies_compose_with_other_strategies(tmp_path: Path) -> None:
     schema = _schema(tmp_path, {"type": "string", "maxLength": 2})
     pairs = st.tuples(from_schema(schema), st.integers())
     assert isinstance(find(pairs, lambda pair: True, settings=QUICK), tuple)
+
+
+# -- patterns in the validator's dialect (ECMA-262, as jsonschema-rs reads them) --------------------------
+
+ECMA_PATTERNS = ["^(ab)?.*$", "^.{1,4}$", r"^\d+\.\d$", r"^\w+$", "a.b", "^[.x]+$", r"^\\.$"]
+
+
+@pytest.mark.parametrize("pattern", ECMA_PATTERNS)
+def test_strings_match_their_pattern_as_jsonschema_rs_reads_it(tmp_path: Path, pattern: str) -> None:
+    """Python's `.` matches "\\r" and U+2028, ECMA-262's does not: jsonschema-rs would refuse such a string."""
+    schema = _schema(tmp_path, {"type": "string", "pattern": pattern})
+    judge = jsonschema_rs.validator_for(schema.contents)
+
+    @settings(QUICK, max_examples=150)
+    @given(from_schema(schema))
+    def matches(text: str) -> None:
+        assert judge.is_valid(text), repr(text)
+
+    matches()
+
+
+@pytest.mark.parametrize("name_schema", [{"patternProperties": {"^x.$": {"type": "integer"}},
+                                          "additionalProperties": False},
+                                         {"propertyNames": {"pattern": "^.{1,3}$"}, "additionalProperties": True}])
+def test_property_names_match_their_pattern_as_jsonschema_rs_reads_it(tmp_path: Path,
+                                                                      name_schema: dict[str, Any]) -> None:
+    schema = _schema(tmp_path, {"type": "object", **name_schema})
+    judge = jsonschema_rs.validator_for(schema.contents)
+
+    @settings(QUICK, max_examples=100)
+    @given(from_schema(schema))
+    def valid(value: dict[str, Any]) -> None:
+        assert judge.is_valid(value), repr(value)
+
+    valid()
+
+
+# -- shrinking: a minimal example carries nothing the condition does not need --------------------------------
+
+CONTACT = {"type": "object", "required": ["id"], "properties": {
+    "id": {"type": "integer"},
+    "name": {"type": "string"},
+    "telecom": {"type": "array", "items": {"type": "object", "properties": {
+        "system": {"enum": ["phone", "email"]}, "value": {"type": "string"}}}},
+    "extension": {"type": "array"},
+    "meta": {"type": "object", "additionalProperties": {"type": "string"}},
+}}
+SHRINK_CASES = [
+    ("no-optional-member", lambda record: record["id"] > 5, {"id": 6}),
+    ("one-item-among-items", lambda record: any(item.get("system") == "email" for item in record.get("telecom", [])),
+     {"id": 0, "telecom": [{"system": "email"}]}),
+    ("an-array-without-items-schema", lambda record: True in record.get("extension", []),
+     {"id": 0, "extension": [True]}),
+    ("one-entry-of-a-map", lambda record: any(record.get("meta", {}).values()), {"id": 0, "meta": {"0": "0"}}),
+]
+
+
+@pytest.mark.parametrize(("name", "condition", "minimal"), SHRINK_CASES, ids=[case[0] for case in SHRINK_CASES])
+def test_examples_shrink_to_what_the_condition_needs(tmp_path: Path, name: str, condition: Check,
+                                                     minimal: dict[str, Any]) -> None:
+    strategy = from_schema(_schema(tmp_path, CONTACT))
+    assert find(strategy, condition, settings=settings(QUICK, max_examples=2000)) == minimal

@@ -37,6 +37,7 @@ try:  # most of a start-up: a Ctrl-C meanwhile ends it as one later would, witho
         playground,
         precommit,
         scaffold,
+        schema,
         serve,
         test,
         validate,
@@ -46,7 +47,7 @@ except KeyboardInterrupt:
     sys.stderr.write("mapper: interrupted\n")
     raise SystemExit(130) from None
 
-COMMANDS = (convert, validate, check, test, fuzz, eval, explain, lineage, scaffold, drift, serve, playground,
+COMMANDS = (convert, validate, check, test, fuzz, schema, eval, explain, lineage, scaffold, drift, serve, playground,
             completion, precommit)
 
 

@@ -18,7 +18,7 @@ examples:
   mapper test --update                           write actual outputs as expectations, for review
 
 fixtures: mappings/NAME.fixtures/CASE.input.json (or .ndjson/.jsonl, .xml) with CASE.expected.json
-(the exact output) or CASE.reject.txt (fragments the rejection must mention)
+(the output; key order counts with --strict-order) or CASE.reject.txt (fragments the rejection must mention)
 """
 
 
@@ -34,6 +34,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                         help=f"mapping files or directories (default: every mapping under {DEFAULT_DIRECTORY}/)")
     parser.add_argument("--update", action="store_true",
                         help="write the actual output of each converting case as its CASE.expected.json")
+    parser.add_argument("--strict-order", action="store_true",
+                        help="fail an output whose keys come in another order than the expected file's "
+                             "(by default values are compared, as JSON compares them)")
     parser.add_argument("-v", "--verbose", action="store_true", help="list passing cases too")
     add_functions_option(parser)
     parser.set_defaults(execute=execute)
@@ -53,7 +56,8 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
         raise UsageError(f"no such mapping file: {', '.join(missing)}")
     out = streams.stdout
     passed = failed = 0
-    for result in run_fixtures(mappings, update=args.update, functions=user_functions(args.functions)):
+    for result in run_fixtures(mappings, update=args.update, functions=user_functions(args.functions),
+                               strict_order=args.strict_order):
         if result.passed:
             passed += 1
             if result.updated:

@@ -115,17 +115,34 @@ def read_input(mapping: Mapping, input_path: Path) -> tuple[list[Any], bool]:
     return records, getattr(reader, "document_is_record", None) is True
 
 
-def _matches_expected(case: FixtureCase, actual: Any) -> bool:
-    """Whether the expected file holds ``actual``: same values, keys in the same order."""
+def _same(expected: Any, actual: Any, strict_order: bool) -> bool:
+    """Whether ``expected`` and ``actual`` are the same JSON values (and, with ``strict_order``, keys in the same
+    order)."""
+    return _json_equal(expected, actual) and (not strict_order or _dump(expected) == _dump(actual))
+
+
+def _json_equal(left: Any, right: Any) -> bool:
+    """Equality as JSON has it: Python's ``==`` would take ``true`` for ``1`` (1 and 1.0 stay one number)."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return type(left) is type(right) and left == right
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(_json_equal(value, right[key]) for key, value in left.items())
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(map(_json_equal, left, right))
+    return bool(left == right)
+
+
+def _matches_expected(case: FixtureCase, actual: Any, strict_order: bool) -> bool:
+    """Whether the expected file holds ``actual`` (see ``_same``)."""
     try:
         expected = json.loads(case.expected_path.read_text("utf-8"))
     except (OSError, json.JSONDecodeError):
         return False
-    return bool(expected == actual) and _dump(expected) == _dump(actual)
+    return _same(expected, actual, strict_order)
 
 
-def run_case(mapping: Mapping, case: FixtureCase, *, update: bool = False) -> CaseResult:
-    """Run one case against a loaded mapping."""
+def run_case(mapping: Mapping, case: FixtureCase, *, update: bool = False, strict_order: bool = False) -> CaseResult:
+    """Run one case against a loaded mapping; ``strict_order`` makes key order count (see the module)."""
     try:
         records, single = read_input(mapping, case.input_path)
     except PayloadError as error:
@@ -153,7 +170,7 @@ def run_case(mapping: Mapping, case: FixtureCase, *, update: bool = False) -> Ca
     if update:
         text = _dump(actual)
         # Only what differs is written: an expectation laid out by hand keeps its layout.
-        if not _matches_expected(case, actual):
+        if not _matches_expected(case, actual, strict_order):
             case.expected_path.write_text(text, encoding="utf-8")
             return CaseResult(case, True, f"wrote {case.expected_path}", updated=True, actual=actual)
         return CaseResult(case, True, actual=actual)
@@ -166,10 +183,10 @@ def run_case(mapping: Mapping, case: FixtureCase, *, update: bool = False) -> Ca
     except json.JSONDecodeError as error:
         return CaseResult(case, False, f"{case.expected_path}:{error.lineno}:{error.colno}: invalid JSON: "
                                        f"{error.msg}")
-    if expected == actual and _dump(expected) == _dump(actual):
+    if _same(expected, actual, strict_order):
         return CaseResult(case, True, actual=actual)
     reason = "the output differs from the expected one"
-    if expected == actual:
+    if _json_equal(expected, actual):
         reason = "the output has the expected values but its keys come in another order"
     diff = difflib.unified_diff(_dump(expected).splitlines(), _dump(actual).splitlines(),
                                 f"expected ({case.expected_path.name})", "actual", lineterm="")
@@ -199,8 +216,8 @@ def _dump(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
 
 
-def run_mapping_cases(mapping_path: Path, *, update: bool = False,
-                      functions: Sequence[Any] = ()) -> Iterator[CaseResult]:
+def run_mapping_cases(mapping_path: Path, *, update: bool = False, functions: Sequence[Any] = (),
+                      strict_order: bool = False) -> Iterator[CaseResult]:
     """Every case of one mapping; a mapping that does not load fails each of its cases."""
     cases = find_cases(mapping_path)
     if not cases:
@@ -213,13 +230,13 @@ def run_mapping_cases(mapping_path: Path, *, update: bool = False,
         return
     for case in cases:
         try:
-            yield run_case(mapping, case, update=update)
+            yield run_case(mapping, case, update=update, strict_order=strict_order)
         except Exception as error:  # noqa: BLE001 - a crash is a failed case, not a crashed run
             yield CaseResult(case, False, f"{type(error).__name__} while running the case: {error}")
 
 
-def run_fixtures(mapping_paths: Sequence[Path], *, update: bool = False,
-                 functions: Sequence[Any] = ()) -> Iterator[CaseResult]:
+def run_fixtures(mapping_paths: Sequence[Path], *, update: bool = False, functions: Sequence[Any] = (),
+                 strict_order: bool = False) -> Iterator[CaseResult]:
     """The cases of every mapping in ``mapping_paths``, mapping by mapping."""
     for mapping_path in mapping_paths:
-        yield from run_mapping_cases(mapping_path, update=update, functions=functions)
+        yield from run_mapping_cases(mapping_path, update=update, functions=functions, strict_order=strict_order)

@@ -33,12 +33,13 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
+from functools import cache
 from typing import Any
 
+import jsonschema_rs
 from hypothesis import strategies as st
 from hypothesis.provisional import urls
 
@@ -321,21 +322,21 @@ class _Builder:
         checks: list[Predicate] = [lambda text: len(text) >= low]
         if high is not None:
             checks.append(lambda text: len(text) <= high)
-        compiled = [re.compile(pattern) for pattern in merged.patterns]
-        checks.append(lambda text: all(pattern.search(text) is not None for pattern in compiled))
+        matchers = [ecma_matcher(pattern) for pattern in merged.patterns]
+        checks.append(lambda text: all(matches(text) for matches in matchers))
         known_format = bool(merged.formats) and merged.formats[0] in _FORMATS
         if merged.patterns and known_format:
             # Either may be the narrower one (a uri matching ^https://host/stations/[A-Z]{4}$, a date-time
             # matching Z$): draw from both, keep what satisfies all.
             base = st.one_of(_FORMATS[merged.formats[0]](),
-                             st.from_regex(_ascii_classes(merged.patterns[0]), fullmatch=True))
+                             st.from_regex(_python_pattern(merged.patterns[0]), fullmatch=True))
             merged.filtered = True
         elif known_format:
             base = _FORMATS[merged.formats[0]]()
             if len(set(merged.formats)) > 1:
                 merged.filtered = True
         elif merged.patterns:
-            base = st.from_regex(_ascii_classes(merged.patterns[0]), fullmatch=True)
+            base = st.from_regex(_python_pattern(merged.patterns[0]), fullmatch=True)
             if merged.formats:
                 merged.filtered = True
         else:
@@ -355,8 +356,8 @@ class _Builder:
             return st.integers(0, 3).flatmap(lambda n: hinted if n else base)
         if not merged.formats and not merged.patterns:
             anywhere = self._hinted(self.hints.anywhere, valid)
-            if anywhere is not None:
-                return st.integers(0, 3).flatmap(lambda n: base if n else anywhere)
+            if anywhere is not None:  # one time in four; shrinking (towards 0) goes to the plainer base
+                return st.integers(0, 3).flatmap(lambda n: anywhere if n == 3 else base)
         return base
 
     @staticmethod
@@ -389,13 +390,14 @@ class _Builder:
                       for i in range(size)]
             return values
 
+        # st.lists shrinks by deleting any item (an irrelevant one among relevant ones too); `arrays`, drawing
+        # its size first, only drops the last ones: it is kept for prefixItems, whose items have places.
         if merged.unique_items:
-            element = rest
             if prefix_strategies:
                 merged.filtered = True
                 return arrays().filter(_unique)
-            return st.lists(element, min_size=low, max_size=high, unique_by=_canonical)
-        if not prefix_strategies and merged.items:
+            return st.lists(rest, min_size=low, max_size=high, unique_by=_canonical)
+        if not prefix_strategies:
             return st.lists(rest, min_size=low, max_size=high)
         return arrays()
 
@@ -421,8 +423,8 @@ class _Builder:
 
     def _property_nodes(self, merged: _Merged, name: str) -> tuple[SchemaNode, ...]:
         nodes = list(merged.properties.get(name, ()))
-        nodes.extend(node for pattern, node in merged.pattern_properties if re.search(pattern, name))
-        if name not in merged.properties and not any(re.search(p, name) for p, _ in merged.pattern_properties):
+        nodes.extend(node for pattern, node in merged.pattern_properties if ecma_matcher(pattern)(name))
+        if name not in merged.properties and not any(ecma_matcher(p)(name) for p, _ in merged.pattern_properties):
             nodes.extend(merged.additional)
         return tuple(nodes)
 
@@ -434,7 +436,7 @@ class _Builder:
             sources.append((names, tuple(merged.additional)))
         for pattern, node in merged.pattern_properties:
             if not merged.closed_to or all(pattern in patterns for patterns in merged.closed_patterns):
-                sources.append((st.from_regex(_ascii_classes(pattern)), (node,)))
+                sources.append((st.from_regex(_python_pattern(pattern)).filter(ecma_matcher(pattern)), (node,)))
         if not sources:
             return None
         declared = set(merged.properties)
@@ -442,20 +444,16 @@ class _Builder:
         pairs = [st.tuples(names.filter(lambda name: name not in declared and name_checks(name)),
                            st.just(nodes)) for names, nodes in sources]
 
-        @st.composite
-        def extra(draw: st.DrawFn) -> dict[str, Any]:
-            found: dict[str, Any] = {}
-            for _ in range(draw(st.integers(0, EXTRA_ITEMS))):
-                name, nodes = draw(st.one_of(pairs))
-                if name in found:
-                    continue
-                # A name may match several patterns: it must satisfy them all.
-                matching = nodes + tuple(node for pattern, node in merged.pattern_properties
-                                         if re.search(pattern, name) and node not in nodes)
-                found[name] = draw(self.build(matching, depth + 1, _join(path, name)))
-            return found
+        def entry(named: tuple[str, tuple[SchemaNode, ...]]) -> Strategy:
+            name, nodes = named
+            # A name may match several patterns: it must satisfy them all.
+            matching = nodes + tuple(node for pattern, node in merged.pattern_properties
+                                     if ecma_matcher(pattern)(name) and node not in nodes)
+            return st.tuples(st.just(name), self.build(matching, depth + 1, _join(path, name)))
 
-        return extra()
+        # A list of entries, each name with its value, so that shrinking deletes any one of them.
+        return st.lists(st.one_of(pairs).flatmap(entry), max_size=EXTRA_ITEMS,
+                        unique_by=lambda item: item[0]).map(dict)
 
 
 def _with_optional(required: Strategy, optional: dict[str, Strategy]) -> Strategy:
@@ -594,27 +592,27 @@ def _allowed_names(merged: _Merged) -> Callable[[str], bool] | None:
     closed = [declared if names is None else names for names in merged.closed_to]
 
     def allowed(name: str) -> bool:
-        return all(name in names or any(re.search(pattern, name) for pattern in patterns)
+        return all(name in names or any(ecma_matcher(pattern)(name) for pattern in patterns)
                    for names, patterns in zip(closed, merged.closed_patterns, strict=True))
 
     return allowed
 
 
 def _name_checks(merged: _Merged) -> Predicate:
-    patterns = [re.compile(pattern) for pattern in merged.name_patterns]
+    matchers = [ecma_matcher(pattern) for pattern in merged.name_patterns]
     longest = merged.name_max_length
 
     def check(name: str) -> bool:
         if longest is not None and len(name) > longest:
             return False
-        return all(pattern.search(name) for pattern in patterns)
+        return all(matches(name) for matches in matchers)
 
     return check
 
 
 def _name_strategy(merged: _Merged) -> Strategy:
     if merged.name_patterns:
-        return st.from_regex(_ascii_classes(merged.name_patterns[0]), fullmatch=True)
+        return st.from_regex(_python_pattern(merged.name_patterns[0]), fullmatch=True)
     return st.text(_CHARACTERS, min_size=1, max_size=min(merged.name_max_length or 12, 12))
 
 
@@ -740,9 +738,42 @@ def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
-def _ascii_classes(pattern: str) -> str:
-    r"""JSON Schema patterns are ECMA-262: ``\d`` and ``\w`` are ASCII there, not in Python."""
-    return re.sub(r"(?<!\\)((?:\\\\)*)\\d", r"\1[0-9]", re.sub(r"(?<!\\)((?:\\\\)*)\\w", r"\1[A-Za-z0-9_]", pattern))
+#: What ECMA-262 (the dialect of JSON Schema patterns, and of jsonschema-rs) means by these, in Python's.
+_ECMA_ESCAPES = {"d": ("[0-9]", "0-9"), "w": ("[A-Za-z0-9_]", "A-Za-z0-9_")}
+_ECMA_DOT = "[^\n\r\u2028\u2029]"  # Python's `.` also matches "\r", U+2028 and U+2029
+
+
+def _python_pattern(pattern: str) -> str:
+    r"""An ECMA-262 ``pattern`` as a Python regular expression to draw strings from: ``\d`` and ``\w`` are
+    ASCII there, and ``.`` matches no line terminator. Close enough to draw from; ``ecma_matcher``, the
+    validator's own engine, decides what is kept."""
+    out: list[str] = []
+    in_class = False
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern):
+            escaped = pattern[index + 1]
+            if escaped in _ECMA_ESCAPES:
+                out.append(_ECMA_ESCAPES[escaped][1 if in_class else 0])
+            else:
+                out.append(char + escaped)
+            index += 2
+            continue
+        if char == "[" and not in_class:
+            in_class = True
+        elif char == "]" and in_class and out and out[-1] != "[":
+            in_class = False
+        out.append(_ECMA_DOT if char == "." and not in_class else char)
+        index += 1
+    return "".join(out)
+
+
+@cache
+def ecma_matcher(pattern: str) -> Callable[[str], bool]:
+    """Whether a string matches ``pattern`` as the validator reads it (jsonschema-rs: ECMA-262, searched)."""
+    is_valid: Callable[[str], bool] = jsonschema_rs.validator_for({"pattern": pattern}).is_valid
+    return is_valid
 
 
 def _any_json(depth: int, max_depth: int) -> Strategy:

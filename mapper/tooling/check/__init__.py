@@ -8,7 +8,8 @@ record. The stages, each reporting all it finds:
    (``M101``); lookups named by rules exist (``M103``); schemas load (``M108``).
    The format and the lookups are the loader's own rules (``mapping_file``):
    ``check`` lists every problem the loader would raise the first of, in the
-   same words and at the same place;
+   same words and at the same place, and checks the rules that do not break
+   the format on through the stages below;
 2. every expression compiles (``M102``, in the loader's words) and calls known
    functions with the right arguments (``M104``-``M106``);
 3. the rules, walked with the target schema, write what it allows and requires
@@ -42,14 +43,14 @@ from ...errors import (
 from ...expressions import compile as compile_expression
 from ...functions import build_function_table
 from ...mapping import Mapping, load
-from ...mapping_file import SubMappingUse, read_mapping
+from ...mapping_file import SubMappingUse, expression_location, read_mapping
 from ...model import Expr, MappingSpec, expressions_of, walk_rules
 from ...parser import parse
 from ...schemas import Schema, display_path, load_schema
 from .codes import CODES, Code
 from .inference import ExpressionTyper, Observations
 from .report import FORMATS, Diagnostic, Totals
-from .rules import Parsed, RuleChecker, expression_location, unread_fields
+from .rules import Parsed, RuleChecker, unread_fields
 from .submappings import sub_mapping_misfits
 
 __all__ = ["CODES", "FORMATS", "Code", "Diagnostic", "Observations", "Totals", "check_file", "find_mappings",
@@ -119,6 +120,7 @@ class _FileChecker:
         self.found: list[Diagnostic] = []
         self.unchecked: frozenset[Location] = frozenset()  # rules whose unknown lookup was reported
         self.sub_mappings: tuple[SubMappingUse, ...] = ()
+        self.unreadable: frozenset[Location] = frozenset()  # rules whose format problems were reported
 
     def add(self, code: str, message: str, location: Location, rule: str | None = None,
             ignored: bool = False) -> None:
@@ -146,7 +148,8 @@ class _FileChecker:
             typer = ExpressionTyper(table.specs, reads, spec.lookups)
             source, target = schemas
             try:
-                RuleChecker(spec, document, source, target, typer, parsed, self.add, self.unchecked).check()
+                RuleChecker(spec, document, source, target, typer, parsed, self.add, self.unchecked,
+                            self.unreadable).check()
             except Exception as error:  # noqa: BLE001 - one odd schema must not stop the run
                 self.add("M109", f"the checker could not analyse the rules ({type(error).__name__}: {error}); "
                                  "please report this", Location(self.label))
@@ -181,12 +184,12 @@ class _FileChecker:
         read = read_mapping(document)
         for problem in read.problems:
             self.add_error(_DOCUMENT_CODES[type(problem)], problem)
+        # A rule read without its unknown lookup is still what the user meant; one that breaks the format,
+        # or whose keys cannot go together, may not be: the rules check passes over it, as checking it
+        # would only add noise, and checks the others.
         self.unchecked = read.without_lookup
         self.sub_mappings = read.sub_mappings
-        # A rule read without its unknown lookup is still what the user meant; one whose keys cannot go
-        # together may not be, and checking it further would only add noise.
-        if read.spec is None or any(not isinstance(problem, UnknownNameError) for problem in read.problems):
-            return None
+        self.unreadable = read.unreadable
         return read.spec
 
     def _schemas(self, spec: MappingSpec) -> tuple[Schema, Schema] | None:
@@ -231,10 +234,8 @@ class _FileChecker:
     def _load(self, document: Document) -> None:
         try:
             load(self.path, functions=self.functions)
-        except ExpressionError as error:  # found only by compiling: placed inside the expression, as loading does
+        except ExpressionError as error:  # found only by compiling: loading placed it inside the expression
             location = error.location or Location(self.label)
-            if error.location is not None:
-                location = expression_location(document, Expr(error.expression, error.location), error.offset)
             code = "M103" if isinstance(error, UnknownLookupError) else "M104" if isinstance(
                 error, UnknownFunctionError) else "M102"
             self.add(code, error.message, location)

@@ -23,6 +23,7 @@ from ...coercion import CoercionError, coercer_for, refused_value, short_json
 from ...documents import Document
 from ...errors import Location
 from ...jsontypes import type_allows
+from ...mapping_file import expression_location
 from ...model import EachRule, Expr, Lookup, MappingSpec, ObjectRule, Rule, ValueRule, walk_rules
 from ...schemas import Schema, SchemaNode
 from ...validation import error_message
@@ -51,10 +52,12 @@ class RuleChecker:
 
     def __init__(self, spec: MappingSpec, document: Document, source: Schema, target: Schema,
                  typer: ExpressionTyper, parsed: Parsed, sink: Report,
-                 unchecked: frozenset[Location] = frozenset()) -> None:
+                 unchecked: frozenset[Location] = frozenset(), unreadable: frozenset[Location] = frozenset()) -> None:
         self.spec = spec
         #: Rules whose value is not checked against the target (their lookup is unknown, already reported).
         self.unchecked = unchecked
+        #: Rules not checked at all, nor the rules in them (they break the mapping-file format, reported).
+        self.unreadable = unreadable
         self.document = document
         self.source = source
         self.target = target
@@ -122,6 +125,8 @@ class RuleChecker:
     # -- rules ----------------------------------------------------------------------------------
 
     def rule(self, rule: Rule, target: SchemaNode | None, required: bool, current: Shape, scope: Scope) -> None:
+        if rule.location in self.unreadable:
+            return
         if rule.when is not None:
             self.shape_of(rule.when, current, scope, rule.name)
             condition = self.parsed.get(rule.when.text)
@@ -348,25 +353,6 @@ def unread_fields(source: Schema, reads: Observations, depth: int = 12) -> list[
 
     walk(source.root, "", 0)
     return unread
-
-
-def expression_location(document: Document, expr: Expr, offset: int | None) -> Location:
-    """Where offset ``offset`` of ``expr`` is in the mapping file (the expression's start when unsure)."""
-    start = expr.location
-    if offset is None or start.line is None or start.column is None:
-        return start
-    lines = document.text.splitlines()
-    if start.line > len(lines):
-        return start
-    line = lines[start.line - 1]
-    column = start.column - 1
-    if line[column:column + 1] in ("'", '"'):
-        column += 1
-    # Trust the position only where the text really is there (no escapes before it, same line).
-    if line[column:column + offset] == expr.text[:offset] and line[column + offset:].startswith(
-            expr.text[offset:offset + 1]):
-        return Location(start.file, start.line, column + offset + 1)
-    return start
 
 
 def _ordered(target: SchemaNode, required: frozenset[str]) -> list[str]:

@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 from ...documents import Document, load_document
 from ...errors import ExpressionError, Location
 from ...mapping import Mapping
+from ...mapping_file import expression_location
 from ...model import EachRule, Expr, Rule, ValueRule, expressions_of, lookup_key, walk_rules
 from ...parser import parse
 from ...schemas import Schema
 from ..check.inference import ExpressionTyper, Observations, Scope
 from ..check.report import Diagnostic
-from ..check.rules import Parsed, RuleChecker, expression_location
+from ..check.rules import Parsed, RuleChecker
 from ..check.shapes import Shape
 from .changes import Change, compare, fields
 from .findings import BREAK, NOTE, Finding
