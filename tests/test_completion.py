@@ -46,7 +46,7 @@ def test_the_bash_script_registers_the_completion_of_mapper() -> None:
     (["con"], ["convert"]),
     (["pre"], ["pre-commit"]),
     (["convert", "--st"], ["--strict"]),
-    (["convert", "--to", ""], ["json", "ndjson", "xml"]),
+    (["convert", "--to", ""], ["csv", "json", "ndjson", "tsv", "xml"]),
     (["convert", "--no-v"], ["--no-validate-source"]),
     (["check", "--format", ""], ["github", "json", "text"]),
     (["completion", ""], ["bash", "fish", "zsh"]),

@@ -153,7 +153,7 @@ def check_fails(path: str, args: argparse.Namespace, streams: Streams, functions
 
     Warnings are left to ``mapper check``: a conversion only hears of what makes records come out wrong.
     """
-    errors = [diagnostic for diagnostic in check_file(path, functions=functions) if diagnostic.fails]
+    errors = [diagnostic for diagnostic in check_file(path, functions=functions, loaded=True) if diagnostic.fails]
     streams.stderr.write(FORMATS["text"](errors))
     if errors and args.strict:
         streams.stderr.write(f"mapper: error: mapper check finds {len(errors)} error{'s' if len(errors) != 1 else ''}"

@@ -42,7 +42,7 @@ from .payloads import SOURCE, convert
 from .playground_files import Sandbox
 
 #: The formats the input editor can hold.
-INPUT_FORMATS = ("json", "ndjson", "xml")
+INPUT_FORMATS = ("json", "ndjson", "xml", "csv", "tsv")
 #: ``file:line:column`` as a reject's ``rule_location`` says it.
 _LOCATION = re.compile(r"^(?P<file>.*):(?P<line>\d+):(?P<column>\d+)$")
 
@@ -133,7 +133,7 @@ def _convert(sandbox: Sandbox, mapping: Mapping, text: str, fmt: str) -> tuple[A
 
 
 class _InputLines:
-    """The line of a record's JSON pointer in the input text (JSON: the node's own line; NDJSON: the record's)."""
+    """The line of a record's JSON pointer in the input text (JSON: the node's own line; otherwise the record's)."""
 
     def __init__(self, text: str, fmt: str) -> None:
         self.fmt = fmt
@@ -145,7 +145,7 @@ class _InputLines:
                 pass
 
     def line(self, reject: dict[str, Any], pointer: str) -> int | None:
-        if self.fmt == "ndjson":
+        if self.fmt != "json":  # NDJSON: the record's line; CSV and TSV: the line its row starts on
             line: int | None = reject.get("line")
             return line
         if self.document is None:

@@ -74,13 +74,16 @@ def find_mappings(paths: Sequence[str | Path]) -> list[Path]:
     return found
 
 
-def check_file(path: str | Path, *, unused: bool = False, functions: Iterable[Any] = ()) -> list[Diagnostic]:
+def check_file(path: str | Path, *, unused: bool = False, functions: Iterable[Any] = (),
+               loaded: bool = False) -> list[Diagnostic]:
     """Every problem of the mapping file at ``path``, in file order.
 
     ``unused`` also reports source fields that no rule reads (``W401``);
-    ``functions`` are the user functions the mapping is loaded with.
+    ``functions`` are the user functions the mapping is loaded with. The
+    check ends by loading the mapping as the engine does, unless the caller
+    says it has ``loaded`` it already (``mapper convert``).
     """
-    checker = _FileChecker(Path(path), list(functions), unused)
+    checker = _FileChecker(Path(path), list(functions), unused, loaded)
     checker.run()
     return sorted(checker.found, key=Diagnostic.sort_key)
 
@@ -112,8 +115,9 @@ def observe(mapping: Mapping) -> Observations:
 
 
 class _FileChecker:
-    def __init__(self, path: Path, functions: list[Any], unused: bool) -> None:
+    def __init__(self, path: Path, functions: list[Any], unused: bool, loaded: bool) -> None:
         self.path = path
+        self.loaded = loaded
         self.label = display_path(path.resolve()) if path.is_absolute() else str(path)
         self.functions = functions
         self.unused = unused
@@ -159,7 +163,7 @@ class _FileChecker:
             if self.unused:
                 for field in unread_fields(source, reads):
                     self.add("W401", f"source field {field!r} is read by no rule", spec.source.schema_location)
-        if not any(diagnostic.fails for diagnostic in self.found):
+        if not self.loaded and not any(diagnostic.fails for diagnostic in self.found):
             self._load(document)
 
     # -- stage 1: the file ----------------------------------------------------------------------
