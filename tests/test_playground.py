@@ -30,6 +30,7 @@ from mapper import cli, load
 from mapper.serve import Limits, create_app, load_catalog, sample_of
 from mapper.serve.playground_files import Sandbox
 from mapper.serve.playground_routes import ASSETS
+from mapper.tooling.lineage import lineage_of
 from mapper.tooling.fixtures import find_cases
 
 ROOT = Path(__file__).parent.parent
@@ -101,6 +102,9 @@ def test_each_shipped_mapping_opens_and_runs_to_its_fixture(client: httpx.Client
         assert result["output"]["status"] == 200
         assert (output if isinstance(expected, dict) else [item["output"] for item in output["results"]]) == expected
     assert texts["mapping"] == path.read_text("utf-8")
+    shipped = lineage_of(load(path)).to_dict()
+    assert {(edge["source"], edge["target"]) for edge in result["lineage"]["edges"]} == {
+        (edge["source"], edge["target"]) for edge in shipped["edges"]}
 
 
 def test_the_sample_lists_the_served_mappings_and_names_the_default(client: httpx.Client) -> None:

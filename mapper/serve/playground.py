@@ -36,6 +36,7 @@ from ..mapping_file import parse_mapping
 from ..schemas import Schema, load_schema
 from ..tooling.check import check_file
 from ..tooling.fixtures import find_cases
+from ..tooling.lineage import lineage_of
 from .answers import Refusal
 from .openapi import bundled_schema
 from .payloads import SOURCE, convert
@@ -111,7 +112,8 @@ def run(folder: Path, texts: dict[str, str], *, functions: Sequence[Any] = ()) -
         except MappingError as error:
             return {"output": None, "problems": [_mapping_problem(sandbox, error)], "findings": findings}
         output, problems = _convert(sandbox, mapping, texts["input"], texts.get("input_format", "json"))
-        return {"output": output, "problems": problems, "findings": findings}
+        return {"output": output, "problems": problems, "findings": findings,
+                "lineage": lineage_of(mapping).to_dict()}
 
 
 def _convert(sandbox: Sandbox, mapping: Mapping, text: str, fmt: str) -> tuple[Any, list[dict[str, Any]]]:

@@ -112,7 +112,27 @@ const PANELS = [
   {id: "problems", title: "Problems", count: (answer) => answer.problems, draw: (answer) => problemList(answer.problems)},
   {id: "check", title: "Check", count: (answer) => answer.findings.filter((found) => !found.ignored),
    draw: (answer) => problemList(answer.findings)},
+  {id: "lineage", title: "Lineage", draw: drawLineage},
 ];
+
+// Which source paths feed which target fields (mapper lineage's JSON form, docs/lineage.md).
+function drawLineage(answer) {
+  if (!answer.lineage) return element("p", "empty", "No lineage: the mapping does not load.");
+  const table = element("table", "lineage");
+  const head = element("tr");
+  for (const name of ["target", "source", "rule", "via"]) head.append(element("th", "", name));
+  table.append(head);
+  const rows = [...answer.lineage.edges.map((edge) => [edge.target, edge.source, edge.rule, edge.via.join(", ")]),
+                ...answer.lineage.constants.map((constant) =>
+                  [constant.target, constant.todo ? `todo: ${constant.todo}` : `constant ${JSON.stringify(constant.value)}`,
+                   constant.rule, ""])];
+  for (const cells of rows) {
+    const row = element("tr");
+    for (const cell of cells) row.append(element("td", "", cell));
+    table.append(row);
+  }
+  return table;
+}
 
 function drawOutput(answer) {
   if (!answer.output) return element("p", "empty", "No output: see Problems.");
