@@ -31,6 +31,7 @@ from mapper.serve import Limits, create_app, load_catalog, sample_of
 from mapper.serve.playground_files import Sandbox
 from mapper.serve.playground_routes import ASSETS
 from mapper.tooling.fixtures import find_cases
+from mapper.tooling.lineage import lineage_of
 
 ROOT = Path(__file__).parent.parent
 MAPPINGS = ROOT / "mappings"
@@ -100,7 +101,12 @@ def test_each_shipped_mapping_opens_and_runs_to_its_fixture(client: httpx.Client
         output = json.loads(result["output"]["text"])
         assert result["output"]["status"] == 200
         assert (output if isinstance(expected, dict) else [item["output"] for item in output["results"]]) == expected
+        # The Explain panel traces the first record, and its trace builds what the engine built for it.
+        assert result["explain"]["output"] == (expected if isinstance(expected, dict) else expected[0])
     assert texts["mapping"] == path.read_text("utf-8")
+    shipped = lineage_of(load(path)).to_dict()
+    assert {(edge["source"], edge["target"]) for edge in result["lineage"]["edges"]} == {
+        (edge["source"], edge["target"]) for edge in shipped["edges"]}
 
 
 def test_the_sample_lists_the_served_mappings_and_names_the_default(client: httpx.Client) -> None:

@@ -77,6 +77,10 @@ def test_type_a_mapping_see_the_output_and_an_error_highlighted_at_its_line(brow
         page.keyboard.press("Control+Enter")
         playwright.expect(output).to_contain_text('"email_type": "text"')
         playwright.expect(page.locator("#status")).to_contain_text("200 · 0 problems")
+        page.locator("[data-tab='lineage']").click()  # which source path feeds which target field
+        playwright.expect(page.locator("#panel-lineage table.lineage")).to_contain_text("/email_address")
+        page.locator("[data-tab='explain']").click()  # what each rule did with the record
+        playwright.expect(page.locator("#panel-explain")).to_contain_text('"text"')
 
         broken = mapping.replace("lower(trim(", "lower(trimm(")
         line = next(number for number, text in enumerate(broken.splitlines(), 1) if "trimm(" in text)

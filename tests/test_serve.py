@@ -267,7 +267,9 @@ def test_the_openapi_document_has_one_operation_per_mapping(client: httpx.Client
     assert posts == {f"/mappings/{path.stem}" for path in MAPPINGS.glob("*.yaml")}
     operation = document["paths"][f"/mappings/{CRM}"]["post"]
     assert operation["operationId"] == CRM
-    assert set(operation["requestBody"]["content"]) == {"application/json", "application/x-ndjson"}
+    assert set(operation["requestBody"]["content"]) == {"application/json", "application/x-ndjson", "text/csv",
+                                                        "text/tab-separated-values"}
+    assert {"application/json", "text/csv", "text/tab-separated-values"} <= set(operation["responses"]["200"]["content"])
     assert "application/xml" in document["paths"]["/mappings/metar-to-observation"]["post"]["requestBody"]["content"]
     assert {"200", "400", "413", "415", "422", "503", "504"} <= set(operation["responses"])
     assert {"/mappings", "/mappings/{name}", "/health", "/ready"} <= set(document["paths"])

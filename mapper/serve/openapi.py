@@ -139,6 +139,9 @@ def _operation(mapping: Mapping, names: dict[int, str]) -> dict[str, Any]:
         "application/json": {"schema": {"oneOf": [source, {"type": "array", "items": source}]}},
         "application/x-ndjson": {"schema": source, "description": "one record per line"},
     }
+    for media_type, name in (("text/csv", "CSV"), ("text/tab-separated-values", "TSV")):
+        request[media_type] = {"schema": {"type": "string"}, "description": f"{name} in UTF-8: a header naming the "
+                               "source fields (dotted names for nested ones), then one record a row (docs/csv.md)"}
     if mapping.spec.source.format == "xml":
         request["application/xml"] = {"schema": source, "description": f"records at {records or 'the root'}"}
     batch = {"type": "object", "required": ["results", "rejects", "counts"], "properties": {
@@ -151,6 +154,9 @@ def _operation(mapping: Mapping, names: dict[int, str]) -> dict[str, Any]:
     answers: dict[str, Any] = {"application/json": {"schema": {"oneOf": [target, batch]}}}
     if mapping.spec.target.format == "xml":
         answers["application/xml"] = {"schema": target}
+    for media_type, name in (("text/csv", "CSV"), ("text/tab-separated-values", "TSV")):
+        answers[media_type] = {"schema": {"type": "string"}, "description": f"the records as {name}, columns in the "
+                               "target schema's order (a rejected record answers 422 with the rejects in JSON)"}
     where = f" The records of a JSON body are at {records!r}." if records and mapping.spec.source.format == "json" \
         else ""
     error = {"application/json": {"schema": {"$ref": COMPONENTS + "Error"}}}

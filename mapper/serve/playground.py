@@ -19,6 +19,7 @@ words (``NAME.yaml:12:5``, ``record 2 /Emails/0``). A finding adds check's
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Sequence
@@ -27,15 +28,17 @@ from pathlib import Path
 from typing import Any
 
 from ..documents import load_document, parse_json, pointer_to_path
-from ..errors import EvaluationError, ExpressionError, Location, MapperError, MappingError, RecordError
+from ..errors import EvaluationError, ExpressionError, Location, MapperError, MappingError, PayloadError, RecordError
 from ..expressions import compile
-from ..formats import format_of_path
+from ..formats import format_of_path, source_reader
 from ..formats.json import dumps, loads, syntax_error
 from ..mapping import Mapping, load
 from ..mapping_file import parse_mapping
 from ..schemas import Schema, load_schema
 from ..tooling.check import check_file
+from ..tooling.explain import explain
 from ..tooling.fixtures import find_cases
+from ..tooling.lineage import lineage_of
 from .answers import Refusal
 from .openapi import bundled_schema
 from .payloads import SOURCE, convert
@@ -110,8 +113,27 @@ def run(folder: Path, texts: dict[str, str], *, functions: Sequence[Any] = ()) -
             mapping = load(sandbox.mapping_path, functions=functions)
         except MappingError as error:
             return {"output": None, "problems": [_mapping_problem(sandbox, error)], "findings": findings}
-        output, problems = _convert(sandbox, mapping, texts["input"], texts.get("input_format", "json"))
-        return {"output": output, "problems": problems, "findings": findings}
+        fmt = texts.get("input_format", "json")
+        output, problems = _convert(sandbox, mapping, texts["input"], fmt)
+        return {"output": output, "problems": problems, "findings": findings,
+                "lineage": lineage_of(mapping).to_dict(), "explain": _explained(mapping, texts["input"], fmt)}
+
+
+def _explained(mapping: Mapping, text: str, fmt: str) -> dict[str, Any] | None:
+    """The trace of the input's first record (``mapper explain``'s JSON form); None when none can be read."""
+    if fmt not in INPUT_FORMATS:
+        return None
+    try:
+        record = next(iter(source_reader(mapping, fmt).records(io.BytesIO(text.encode("utf-8")), "input")), None)
+    except PayloadError:
+        return None
+    if record is None or isinstance(record, PayloadError):
+        return None
+    explanation = explain(mapping, record)
+    if not explanation.matches:  # a fault of the trace: show none rather than something the engine did not do
+        return None
+    traced: dict[str, Any] = json.loads(json.dumps(explanation.to_dict(), default=repr))
+    return traced
 
 
 def _convert(sandbox: Sandbox, mapping: Mapping, text: str, fmt: str) -> tuple[Any, list[dict[str, Any]]]:

@@ -112,7 +112,47 @@ const PANELS = [
   {id: "problems", title: "Problems", count: (answer) => answer.problems, draw: (answer) => problemList(answer.problems)},
   {id: "check", title: "Check", count: (answer) => answer.findings.filter((found) => !found.ignored),
    draw: (answer) => problemList(answer.findings)},
+  {id: "lineage", title: "Lineage", draw: drawLineage},
+  {id: "explain", title: "Explain", draw: drawExplain},
 ];
+
+// What each rule did with the input's first record (mapper explain's JSON form, docs/lineage.md).
+function drawExplain(answer) {
+  if (!answer.explain) return element("p", "empty", "No trace: the mapping does not load, or the input holds no record.");
+  const table = element("table", "lineage");
+  const head = element("tr");
+  for (const name of ["target", "rule", "read", "steps", "written"]) head.append(element("th", "", name));
+  table.append(head);
+  const shown = (value) => JSON.stringify(value === undefined ? null : value);
+  for (const field of answer.explain.fields) {
+    const row = element("tr");
+    const reads = field.reads.map((read) => `${read.path} = ${shown(read.value)}`).join("\n");
+    const steps = field.steps.map((step) => `${step.step}${step.table ? " " + step.table : ""}: ${shown(step.value)}`).join("\n");
+    const written = field.written ? shown(field.value) : `left out: ${field.reason}`;
+    for (const cell of [field.target, field.location, reads, steps, written]) row.append(element("td", "", cell));
+    table.append(row);
+  }
+  return table;
+}
+
+// Which source paths feed which target fields (mapper lineage's JSON form, docs/lineage.md).
+function drawLineage(answer) {
+  if (!answer.lineage) return element("p", "empty", "No lineage: the mapping does not load.");
+  const table = element("table", "lineage");
+  const head = element("tr");
+  for (const name of ["target", "source", "rule", "via"]) head.append(element("th", "", name));
+  table.append(head);
+  const rows = [...answer.lineage.edges.map((edge) => [edge.target, edge.source, edge.rule, edge.via.join(", ")]),
+                ...answer.lineage.constants.map((constant) =>
+                  [constant.target, constant.todo ? `todo: ${constant.todo}` : `constant ${JSON.stringify(constant.value)}`,
+                   constant.rule, ""])];
+  for (const cells of rows) {
+    const row = element("tr");
+    for (const cell of cells) row.append(element("td", "", cell));
+    table.append(row);
+  }
+  return table;
+}
 
 function drawOutput(answer) {
   if (!answer.output) return element("p", "empty", "No output: see Problems.");
