@@ -96,19 +96,20 @@ def format_json(diagnostics: Sequence[Diagnostic]) -> str:
 
 
 def format_github(diagnostics: Sequence[Diagnostic]) -> str:
-    lines = []
-    for diagnostic in diagnostics:
-        if diagnostic.ignored:
-            continue
-        where = diagnostic.location
-        properties = [f"file={_property(where.file or '')}"]
-        if where.line is not None:
-            properties.append(f"line={where.line}")
-            if where.column is not None:
-                properties.append(f"col={where.column}")
-        properties.append(f"title={diagnostic.code}")
-        lines.append(f"::{diagnostic.severity} {','.join(properties)}::{_data(diagnostic.message)}\n")
-    return "".join(lines)
+    return "".join(workflow_command(diagnostic.severity, diagnostic.location, diagnostic.code, diagnostic.message)
+                   for diagnostic in diagnostics if not diagnostic.ignored)
+
+
+def workflow_command(command: str, where: Location, title: str, message: str) -> str:
+    """One GitHub Actions annotation (``::error file=...,line=...,col=...,title=...::message``), one line,
+    with what workflow commands reserve escaped."""
+    properties = [f"file={_property(where.file or '')}"]
+    if where.line is not None:
+        properties.append(f"line={where.line}")
+        if where.column is not None:
+            properties.append(f"col={where.column}")
+    properties.append(f"title={_property(title)}")
+    return f"::{command} {','.join(properties)}::{_data(message)}\n"
 
 
 def _data(text: str) -> str:

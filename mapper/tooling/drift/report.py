@@ -14,8 +14,7 @@ import json
 from collections.abc import Callable
 
 # The escaping GitHub's workflow commands need, as ``mapper check`` writes them.
-from ..check.report import _data as command_data
-from ..check.report import _property as command_property
+from ..check.report import workflow_command
 from . import Drift
 from .findings import Finding
 
@@ -46,15 +45,8 @@ def format_github(drift: Drift) -> str:
 
 
 def _annotation(finding: Finding) -> str:
-    where = finding.location
-    properties = [f"file={command_property(where.file or '')}"]
-    if where.line is not None:
-        properties.append(f"line={where.line}")
-        if where.column is not None:
-            properties.append(f"col={where.column}")
-    properties.append(f"title={command_property(f'drift {finding.kind}')}")
-    command = "error" if finding.breaks else "notice"
-    return f"::{command} {','.join(properties)}::{command_data(finding.message)}\n"
+    return workflow_command("error" if finding.breaks else "notice", finding.location, f"drift {finding.kind}",
+                            finding.message)
 
 
 def format_markdown(drift: Drift) -> str:
