@@ -26,6 +26,8 @@ import json
 import os
 import re
 import stat
+from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,7 +46,8 @@ class Document:
 
     ``locate(path)`` gives the position of the value at ``path`` (or of its key
     with ``key=True``), falling back to the nearest enclosing node.
-    Positions of JSON files are computed only when first asked for.
+    Positions of JSON files are computed only when first asked for (``text`` must then be the valid
+    JSON ``data`` was read from).
     """
 
     data: Any
@@ -55,9 +58,7 @@ class Document:
 
     def locate(self, path: DocPath = (), *, key: bool = False) -> Location:
         if self._positions is None:
-            from .yaml_documents import positions  # PyYAML only once a position is asked for (JSON is YAML)
-
-            self._positions, self._key_positions = positions(self.text)
+            self._positions, self._key_positions = _json_positions(self.text)
         assert self._key_positions is not None
         if key and path in self._key_positions:
             line, column = self._key_positions[path]
@@ -140,6 +141,54 @@ def parse_json(text: str, file: str) -> Document:
         where = Location(file) if offset is None else location_of_offset(text, offset, file)
         raise MappingSyntaxError(TOO_DEEP, where)
     return Document(data, file, text)
+
+
+#: JSON whitespace, and the rest of a number, ``true``, ``false`` or ``null``.
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+_JSON_LITERAL = re.compile(r"[^,\]}\s]*")
+#: The JSON string starting after the quote at an offset: its value and the offset after it.
+_scan_string: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+
+
+def _json_positions(text: str) -> tuple[dict[DocPath, tuple[int, int]], dict[DocPath, tuple[int, int]]]:
+    """The position of every value and of every key of valid JSON ``text`` (a scan, no PyYAML)."""
+    line_starts = [0, *(match.end() for match in re.finditer("\n", text))]
+    positions: dict[DocPath, tuple[int, int]] = {}
+    key_positions: dict[DocPath, tuple[int, int]] = {}
+
+    def where(offset: int) -> tuple[int, int]:
+        line = bisect_right(line_starts, offset)
+        return line, offset - line_starts[line - 1] + 1
+
+    def skip(index: int) -> int:
+        return _JSON_SPACE.match(text, index).end()  # type: ignore[union-attr]  # matches the empty string
+
+    def value(index: int, path: DocPath) -> int:
+        """Record the value starting at (or after whitespace from) ``index``; the offset after it."""
+        index = skip(index)
+        positions[path] = where(index)
+        opening = text[index]
+        if opening == '"':
+            return _scan_string(text, index + 1)[1]
+        if opening not in "[{":
+            return _JSON_LITERAL.match(text, index).end()  # type: ignore[union-attr]
+        closing, count = ("}" if opening == "{" else "]"), 0
+        index = skip(index + 1)
+        while text[index] != closing:
+            if opening == "{":
+                key, after_key = _scan_string(text, index + 1)
+                key_positions[path + (key,)] = where(index)
+                index = value(skip(after_key) + 1, path + (key,))  # past the colon
+            else:
+                index = value(index, path + (count,))
+                count += 1
+            index = skip(index)
+            if text[index] == ",":
+                index = skip(index + 1)
+        return index + 1
+
+    value(0, ())
+    return positions, key_positions
 
 
 #: A JSON string (skipped whole: brackets inside it do not count) or a bracket.
