@@ -8,9 +8,11 @@ Nothing is ever fetched from the network: a ``$ref`` to an ``http(s)`` URI is
 looked up on disk beside the schema whose ``$id`` shares its base.
 
 ``SchemaNode`` is a subschema together with the scope of its place (the base
-URI its ``$ref`` resolve against), and the one walker of schema structure: it answers the questions the rest of mapper
-asks of a schema (allowed types, properties, required names, items, the
-``xml`` hints), the compiler and the checker alike.
+URI its ``$ref`` resolve against), and the one walker of schema structure: it
+answers the questions the rest of mapper asks of a schema (allowed types,
+properties, required names, items, the ``xml`` hints), the compiler and the
+checker alike. Local ``$ref``s are resolved here, in plain Python; the
+``referencing`` registry is built only for the reference validator.
 """
 
 from __future__ import annotations
