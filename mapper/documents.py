@@ -6,6 +6,9 @@ only ``true``/``false`` are booleans and ``no``, ``on``, ``12:30`` or ``010``
 stay what they look like (a lookup table keyed by the country code ``NO`` must
 not get the key ``False``).
 
+YAML is parsed in ``mapper.yaml_documents``, imported only when a YAML document
+is read (or a position in a JSON one is first asked for).
+
 Paths into a document are tuples of keys and indexes, e.g. ``("rules", "email")``.
 
 A mapping file may come from anyone, so reading one is bounded: only a regular
@@ -23,47 +26,18 @@ import json
 import os
 import re
 import stat
-from collections.abc import Hashable
+from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from .document_bounds import MAX_ALIAS_NODES as MAX_ALIAS_NODES
+from .document_bounds import MAX_DEPTH as MAX_DEPTH
+from .document_bounds import MAX_FILE_BYTES as MAX_FILE_BYTES
+from .document_bounds import TOO_DEEP, location_of_offset
+from .document_bounds import DocPath as DocPath
 from .errors import Location, MappingSyntaxError
-
-DocPath = tuple[str | int, ...]
-
-#: The largest mapping or schema file read (16 MiB; published schemas stay well below a few MiB).
-MAX_FILE_BYTES = 16 * 1024 * 1024
-#: How deep a document's objects and arrays may nest: far beyond any mapping or schema, and well
-#: inside the recursion the loaders and the schema validators do on each level.
-MAX_DEPTH = 128
-#: How many nodes YAML aliases may add to a document, all aliases together.
-MAX_ALIAS_NODES = 10_000
-
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _CoreSchemaLoader(_Loader):  # type: ignore[valid-type,misc]
-    """A safe loader that resolves plain scalars by the YAML 1.2 core schema."""
-
-
-_CoreSchemaLoader.yaml_implicit_resolvers = {}
-for _tag, _pattern, _first in [
-    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", "~nN"),
-    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-    ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
-    (
-        "tag:yaml.org,2002:float",
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
-        "-+0123456789.",
-    ),
-]:
-    _CoreSchemaLoader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
-# An empty plain scalar resolves to null as well.
-_CoreSchemaLoader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^$"), [""])
 
 
 @dataclass
@@ -72,7 +46,8 @@ class Document:
 
     ``locate(path)`` gives the position of the value at ``path`` (or of its key
     with ``key=True``), falling back to the nearest enclosing node.
-    Positions of JSON files are computed only when first asked for.
+    Positions of JSON files are computed only when first asked for (``text`` must then be the valid
+    JSON ``data`` was read from).
     """
 
     data: Any
@@ -83,13 +58,7 @@ class Document:
 
     def locate(self, path: DocPath = (), *, key: bool = False) -> Location:
         if self._positions is None:
-            self._positions, self._key_positions = {}, {}
-            try:
-                node = yaml.compose(self.text, Loader=_CoreSchemaLoader)
-            except yaml.YAMLError:
-                node = None
-            if node is not None:
-                _collect_positions(node, (), self._positions, self._key_positions)
+            self._positions, self._key_positions = _json_positions(self.text)
         assert self._key_positions is not None
         if key and path in self._key_positions:
             line, column = self._key_positions[path]
@@ -156,11 +125,6 @@ def _decode(data: bytes, file: str) -> str:
                                  where) from None
 
 
-def _location_of_offset(text: str, offset: int, file: str) -> Location:
-    line_start = text.rfind("\n", 0, offset) + 1
-    return Location(file, text.count("\n", 0, offset) + 1, offset - line_start + 1)
-
-
 def parse_json(text: str, file: str) -> Document:
     """Parse JSON text; positions are found lazily, on the first ``locate``."""
     try:
@@ -174,12 +138,59 @@ def parse_json(text: str, file: str) -> Document:
         too_deep = True  # nested far deeper than MAX_DEPTH
     if too_deep:
         offset = json_too_deep(text, MAX_DEPTH)
-        where = Location(file) if offset is None else _location_of_offset(text, offset, file)
-        raise MappingSyntaxError(_TOO_DEEP, where)
+        where = Location(file) if offset is None else location_of_offset(text, offset, file)
+        raise MappingSyntaxError(TOO_DEEP, where)
     return Document(data, file, text)
 
 
-_TOO_DEEP = f"the document nests deeper than {MAX_DEPTH} levels"
+#: JSON whitespace, and the rest of a number, ``true``, ``false`` or ``null``.
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+_JSON_LITERAL = re.compile(r"[^,\]}\s]*")
+#: The JSON string starting after the quote at an offset: its value and the offset after it.
+_scan_string: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+
+
+def _json_positions(text: str) -> tuple[dict[DocPath, tuple[int, int]], dict[DocPath, tuple[int, int]]]:
+    """The position of every value and of every key of valid JSON ``text`` (a scan, no PyYAML)."""
+    line_starts = [0, *(match.end() for match in re.finditer("\n", text))]
+    positions: dict[DocPath, tuple[int, int]] = {}
+    key_positions: dict[DocPath, tuple[int, int]] = {}
+
+    def where(offset: int) -> tuple[int, int]:
+        line = bisect_right(line_starts, offset)
+        return line, offset - line_starts[line - 1] + 1
+
+    def skip(index: int) -> int:
+        return _JSON_SPACE.match(text, index).end()  # type: ignore[union-attr]  # matches the empty string
+
+    def value(index: int, path: DocPath) -> int:
+        """Record the value starting at (or after whitespace from) ``index``; the offset after it."""
+        index = skip(index)
+        positions[path] = where(index)
+        opening = text[index]
+        if opening == '"':
+            return _scan_string(text, index + 1)[1]
+        if opening not in "[{":
+            return _JSON_LITERAL.match(text, index).end()  # type: ignore[union-attr]
+        closing, count = ("}" if opening == "{" else "]"), 0
+        index = skip(index + 1)
+        while text[index] != closing:
+            if opening == "{":
+                key, after_key = _scan_string(text, index + 1)
+                key_positions[path + (key,)] = where(index)
+                index = value(skip(after_key) + 1, path + (key,))  # past the colon
+            else:
+                index = value(index, path + (count,))
+                count += 1
+            index = skip(index)
+            if text[index] == ",":
+                index = skip(index + 1)
+        return index + 1
+
+    value(0, ())
+    return positions, key_positions
+
+
 #: A JSON string (skipped whole: brackets inside it do not count) or a bracket.
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
@@ -213,176 +224,12 @@ def _depth(data: Any) -> int:
                 pending.append((child, depth + 1))
     return deepest
 
-
 def parse_yaml(text: str, file: str) -> Document:
     """Parse YAML text (JSON is YAML too), recording every node's position."""
-    try:
-        _check_aliases_and_depth(text, file)
-        node = yaml.compose(text, Loader=_CoreSchemaLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)
-        problem = error.problem or error.context or "syntax error"
-        raise MappingSyntaxError(f"invalid YAML: {problem}", where) from error
-    except yaml.reader.ReaderError as error:
-        character = chr(error.character) if isinstance(error.character, int) else error.character
-        # The first such character is the one refused (libyaml counts its position in bytes, not characters).
-        offset = text.find(character)
-        raise MappingSyntaxError(f"invalid YAML: the character U+{ord(character):04X} is not allowed ({error.reason})",
-                                 _location_of_offset(text, max(offset, 0), file)) from None
-    except yaml.YAMLError as error:
-        raise MappingSyntaxError(f"invalid YAML: {error}", Location(file)) from error
-    positions: dict[DocPath, tuple[int, int]] = {}
-    key_positions: dict[DocPath, tuple[int, int]] = {}
-    data = None if node is None else _construct(node, (), file, positions, key_positions)
+    from .yaml_documents import parse  # PyYAML only when a YAML document is read
+
+    data, positions, key_positions = parse(text, file)
     return Document(data, file, text, positions, key_positions)
-
-
-def _check_aliases_and_depth(text: str, file: str) -> None:
-    """Refuse a document nesting deeper than ``MAX_DEPTH`` or whose aliases add more than
-    ``MAX_ALIAS_NODES`` nodes, or a recursive alias, at the place it happens.
-
-    A pass over the parser's events, before any node is built: the composed graph shares the
-    nodes of an alias, but building values from it would expand every alias (and never end
-    on a recursive one), and it keeps no position of the alias itself.
-    """
-    # Each open collection: its anchor, its nodes so far, the most levels of collections inside it.
-    open_nodes: list[tuple[str | None, int, int]] = []
-    sizes: dict[str, tuple[int, int]] = {}  # anchor -> its nodes, its levels of collections
-    added = 0
-
-    def close(anchor: str | None, nodes: int, levels: int) -> None:
-        if anchor is not None:
-            sizes[anchor] = nodes, levels
-        if open_nodes:
-            parent_anchor, parent_nodes, parent_levels = open_nodes[-1]
-            open_nodes[-1] = parent_anchor, parent_nodes + nodes, max(parent_levels, levels)
-
-    for event in yaml.parse(text, Loader=_CoreSchemaLoader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            if len(open_nodes) == MAX_DEPTH:
-                raise _refused(_TOO_DEEP, event, file)
-            open_nodes.append((event.anchor, 1, 0))
-        elif isinstance(event, yaml.CollectionEndEvent):
-            anchor, nodes, below = open_nodes.pop()
-            close(anchor, nodes, below + 1)
-        elif isinstance(event, yaml.ScalarEvent):
-            close(event.anchor, 1, 0)
-        elif isinstance(event, yaml.AliasEvent):
-            if event.anchor not in sizes:
-                if any(anchor == event.anchor for anchor, _, _ in open_nodes):
-                    raise _refused(f"the alias *{event.anchor} is recursive: it is inside its own anchor",
-                                   event, file)
-                continue  # an undefined alias: composing reports it
-            nodes, levels = sizes[event.anchor]
-            added += nodes
-            if added > MAX_ALIAS_NODES:
-                raise _refused(f"YAML aliases expand to more than {MAX_ALIAS_NODES:,} nodes", event, file)
-            if len(open_nodes) + levels > MAX_DEPTH:
-                raise _refused(_TOO_DEEP, event, file)
-            close(None, nodes, levels)
-
-
-def _refused(message: str, event: yaml.Event, file: str) -> MappingSyntaxError:
-    mark = event.start_mark
-    return MappingSyntaxError(message, Location(file, mark.line + 1, mark.column + 1) if mark else Location(file))
-
-
-def _mark(node: yaml.Node) -> tuple[int, int]:
-    return node.start_mark.line + 1, node.start_mark.column + 1
-
-
-def _construct(
-    node: yaml.Node,
-    path: DocPath,
-    file: str,
-    positions: dict[DocPath, tuple[int, int]],
-    key_positions: dict[DocPath, tuple[int, int]],
-) -> Any:
-    positions[path] = _mark(node)
-    if isinstance(node, yaml.MappingNode):
-        result: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge" or (
-                isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<" and not key_node.style
-            ):
-                line, column = _mark(key_node)
-                raise MappingSyntaxError(
-                    "YAML merge keys (<<) are not supported; write the keys out",
-                    Location(file, line, column),
-                )
-            key = _scalar(key_node, file)
-            if not isinstance(key, Hashable) or isinstance(key, (list, dict)):
-                line, column = _mark(key_node)
-                raise MappingSyntaxError("a mapping key must be a scalar", Location(file, line, column))
-            key = _key_text(key)
-            if key in result:
-                line, column = _mark(key_node)
-                first_line = key_positions[path + (key,)][0]
-                raise MappingSyntaxError(
-                    f"duplicate key {key!r} (first defined on line {first_line})",
-                    Location(file, line, column),
-                )
-            key_positions[path + (key,)] = _mark(key_node)
-            result[key] = _construct(value_node, path + (key,), file, positions, key_positions)
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        return [
-            _construct(item, path + (index,), file, positions, key_positions)
-            for index, item in enumerate(node.value)
-        ]
-    return _scalar(node, file)
-
-
-def _key_text(key: Any) -> str:
-    """Mapping keys are strings, as in JSON; scalars keep their YAML spelling."""
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    if key is None:
-        return "null"
-    return str(key)
-
-
-def _scalar(node: yaml.Node, file: str) -> Any:
-    if not isinstance(node, yaml.ScalarNode):
-        line, column = _mark(node)
-        raise MappingSyntaxError("expected a scalar here", Location(file, line, column))
-    tag, value = node.tag, node.value
-    if tag == "tag:yaml.org,2002:null":
-        return None
-    if tag == "tag:yaml.org,2002:bool":
-        return value.lower() == "true"
-    if tag == "tag:yaml.org,2002:int":
-        if value.startswith("0o"):
-            return int(value[2:], 8)
-        return int(value, 0) if value.startswith("0x") else int(value)
-    if tag == "tag:yaml.org,2002:float":
-        lowered = value.lower()
-        if lowered.endswith(".nan") or lowered.endswith("inf"):
-            line, column = _mark(node)
-            raise MappingSyntaxError(f"{value} is not a JSON number", Location(file, line, column))
-        return float(value)
-    if tag in ("tag:yaml.org,2002:str", "!"):
-        return value
-    line, column = _mark(node)
-    raise MappingSyntaxError(f"unsupported YAML tag {tag}", Location(file, line, column))
-
-
-def _collect_positions(
-    node: yaml.Node,
-    path: DocPath,
-    positions: dict[DocPath, tuple[int, int]],
-    key_positions: dict[DocPath, tuple[int, int]],
-) -> None:
-    positions[path] = _mark(node)
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
-            key_positions[path + (key,)] = _mark(key_node)
-            _collect_positions(value_node, path + (key,), positions, key_positions)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _collect_positions(item, path + (index,), positions, key_positions)
 
 
 def pointer_to_path(pointer: str) -> DocPath:

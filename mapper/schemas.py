@@ -7,10 +7,12 @@ referenced file is reported when the mapping is loaded, not per record.
 Nothing is ever fetched from the network: a ``$ref`` to an ``http(s)`` URI is
 looked up on disk beside the schema whose ``$id`` shares its base.
 
-``SchemaNode`` is a subschema together with the resolver of its place, and the
-one walker of schema structure: it answers the questions the rest of mapper
-asks of a schema (allowed types, properties, required names, items, the
-``xml`` hints), the compiler and the checker alike.
+``SchemaNode`` is a subschema together with the scope of its place (the base
+URI its ``$ref`` resolve against), and the one walker of schema structure: it
+answers the questions the rest of mapper asks of a schema (allowed types,
+properties, required names, items, the ``xml`` hints), the compiler and the
+checker alike. Local ``$ref``s are resolved here, in plain Python; the
+``referencing`` registry is built only for the reference validator.
 """
 
 from __future__ import annotations
@@ -26,17 +28,14 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 import jsonschema_rs
-import referencing
-import referencing.exceptions
-import referencing.jsonschema
-from referencing import Registry, Resource
 
 from .documents import DocPath, Document, load_document
 from .errors import Location, MappingSyntaxError, SchemaError
 from .jsontypes import schema_type, type_allows
 
-if TYPE_CHECKING:  # the reference validator is imported only to explain (a third of a start-up)
+if TYPE_CHECKING:  # the reference validator and its registry are imported only to explain (a third of a start-up)
     import jsonschema
+    import referencing
 
 
 @dataclass
@@ -52,12 +51,21 @@ class Schema:
     documents: dict[str, Any] = field(repr=False)
 
     @cached_property
-    def registry(self) -> Registry[Any]:
+    def registry(self) -> referencing.Registry[Any]:
+        """The ``referencing`` registry of ``documents``, for the reference validator alone."""
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT202012
+
         resources = [
-            (uri, Resource.from_contents(contents, default_specification=referencing.jsonschema.DRAFT202012))
+            (uri, Resource.from_contents(contents, default_specification=DRAFT202012))
             for uri, contents in self.documents.items()
         ]
         return Registry().with_resources(resources).crawl()
+
+    @cached_property
+    def _resources(self) -> dict[str, tuple[Any, str]]:
+        """Every schema a ``$ref`` may name without a JSON pointer (URI -> schema, base URI in force at it)."""
+        return _index_resources(self.documents)
 
     @cached_property
     def validator_class(self) -> type[jsonschema.protocols.Validator]:
@@ -98,7 +106,7 @@ class Schema:
 
     @property
     def root(self) -> SchemaNode:
-        return SchemaNode(self.contents, self.registry.resolver(base_uri=self.uri))
+        return SchemaNode(self.contents, _Scope(self, self.uri).at(self.contents))
 
     def __getstate__(self) -> dict[str, Any]:
         return {"uri": self.uri, "path": self.path, "contents": self.contents, "documents": self.documents}
@@ -107,8 +115,59 @@ class Schema:
         self.__dict__.update(state)
 
 
+class _Unresolvable(LookupError):
+    """A ``$ref`` names nothing in the loaded schema files (``load_schema`` reports it as a ``SchemaError``)."""
+
+
+class _Scope:
+    """Where a subschema sits: the loaded schema files and the base URI its ``$ref`` resolve against.
+
+    Resolves local references (``#/...`` pointers, ``$anchor`` names, other
+    loaded files and their ``$id``) in plain Python: ``referencing`` costs a
+    sixth of a start-up and is built only for the reference validator.
+    """
+
+    __slots__ = ("base", "schema")
+
+    def __init__(self, schema: Schema, base: str) -> None:
+        self.schema = schema
+        self.base = base
+
+    def at(self, contents: Any) -> _Scope:
+        """The scope inside ``contents``: a new base when it declares an ``$id``."""
+        if isinstance(contents, dict) and isinstance(contents.get("$id"), str):
+            base, fragment = urldefrag(urljoin(self.base, contents["$id"]))
+            if not fragment:  # a draft-07 "$id": "#name" names an anchor, not a base
+                return _Scope(self.schema, base)
+        return self
+
+    def lookup(self, ref: str) -> tuple[Any, _Scope]:
+        """The schema ``ref`` names and the scope inside it; raises ``_Unresolvable``."""
+        uri, fragment = urldefrag(urljoin(self.base, ref))
+        resources = self.schema._resources
+        if fragment and not fragment.startswith("/"):
+            found = resources.get(f"{uri}#{unquote(fragment)}")
+            if found is None:
+                raise _Unresolvable(ref)
+            return found[0], _Scope(self.schema, found[1])
+        if uri not in resources:
+            raise _Unresolvable(ref)
+        node, base = resources[uri]
+        scope = _Scope(self.schema, base)
+        for token in fragment.split("/")[1:]:
+            token = unquote(token).replace("~1", "/").replace("~0", "~")
+            if isinstance(node, dict) and token in node:
+                node = node[token]
+            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                node = node[int(token)]
+            else:
+                raise _Unresolvable(ref)
+            scope = scope.at(node)
+        return node, scope
+
+
 class SchemaNode:
-    """A subschema and the resolver for ``$ref`` at its place in the document.
+    """A subschema and the scope for ``$ref`` at its place in the document.
 
     The one walker of schema structure: the compiler, the XML formats and the
     checker all ask it what describes a property, the items or the node, so
@@ -132,21 +191,22 @@ class SchemaNode:
     and orders it as that schema does, and the checker checks rules against it.
     """
 
-    __slots__ = ("resolver", "schema")
+    __slots__ = ("schema", "scope")
 
-    def __init__(self, schema: Any, resolver: referencing._core.Resolver[Any]) -> None:
+    def __init__(self, schema: Any, scope: _Scope) -> None:
         self.schema = schema
-        self.resolver = resolver
+        self.scope = scope
 
     def __repr__(self) -> str:
         return f"SchemaNode({self.schema!r})"
 
+    @property
+    def resolver(self) -> referencing._core.Resolver[Any]:
+        """A ``referencing`` resolver at this node's place, for the reference validator's ``descend``."""
+        return self.scope.schema.registry.resolver(base_uri=self.scope.base)
+
     def _child(self, schema: Any) -> SchemaNode:
-        resolver = self.resolver
-        if isinstance(schema, dict) and "$id" in schema:
-            resource = referencing.jsonschema.DRAFT202012.create_resource(schema)
-            resolver = resolver.in_subresource(resource)
-        return SchemaNode(schema, resolver)
+        return SchemaNode(schema, self.scope.at(schema))
 
     # -- structure ------------------------------------------------------------------------------
 
@@ -157,12 +217,11 @@ class SchemaNode:
             schema = node.schema
             if not (isinstance(schema, dict) and isinstance(schema.get("$ref"), str)):
                 return node
-            target = node.resolver.lookup(schema["$ref"])
+            resolved = SchemaNode(*node.scope.lookup(schema["$ref"]))
             siblings = {k: v for k, v in schema.items() if k not in ("$ref", "$schema", "$id", "$comment")}
-            resolved = SchemaNode(target.contents, target.resolver)._child(target.contents)
             if siblings and isinstance(resolved.schema, dict):
                 # 2020-12 allows keywords beside $ref: read them as an allOf.
-                return SchemaNode({"allOf": [siblings, resolved.schema]}, resolved.resolver)
+                return SchemaNode({"allOf": [siblings, resolved.schema]}, resolved.scope)
             node = resolved
         raise SchemaError(f"$ref chain too long at {self.schema!r}")
 
@@ -512,7 +571,7 @@ def _refs(contents: Any, base: str, path: DocPath = ()) -> Iterator[tuple[str, s
         if isinstance(ref, str):
             yield ref, base, path + ("$ref",)
         for key, value in contents.items():
-            if key in ("const", "enum", "examples", "default"):
+            if key in _INSTANCE_KEYWORDS:
                 continue
             yield from _refs(value, base, path + (key,))
     elif isinstance(contents, list):
@@ -522,13 +581,42 @@ def _refs(contents: Any, base: str, path: DocPath = ()) -> Iterator[tuple[str, s
 
 def _check_refs_resolve(schema: Schema, loaded: dict[str, Document]) -> None:
     """Resolve every ``$ref`` once now, so a dangling one fails at load time."""
-    registry = schema.registry
     for uri, document in loaded.items():
         for ref, base, doc_path in _refs(document.data, _base_of(uri, document.data)):
             try:
-                registry.resolver(base_uri=base).lookup(ref)
-            except referencing.exceptions.Unresolvable as error:
+                _Scope(schema, base).lookup(ref)
+            except _Unresolvable as error:
                 raise SchemaError(f"$ref {ref!r} does not resolve", document.locate(doc_path)) from error
+
+
+#: Keywords whose values are instances, not schemas: an ``$id`` or ``$anchor`` inside them names nothing.
+_INSTANCE_KEYWORDS = frozenset({"const", "enum", "examples", "default"})
+
+
+def _index_resources(documents: Mapping[str, Any]) -> dict[str, tuple[Any, str]]:
+    """URI -> (schema, base URI inside it) for every document, ``$id`` and ``$anchor`` of ``documents``."""
+    found: dict[str, tuple[Any, str]] = {}
+    for uri, contents in documents.items():
+        found.setdefault(uri, (contents, _base_of(uri, contents)))
+        pending: list[tuple[Any, str]] = [(contents, uri)]
+        while pending:
+            node, base = pending.pop()
+            if isinstance(node, list):
+                pending.extend((item, base) for item in node)
+                continue
+            if not isinstance(node, dict):
+                continue
+            if isinstance(node.get("$id"), str):
+                resource, fragment = urldefrag(urljoin(base, node["$id"]))
+                if fragment:  # draft-07: "$id": "#name" is an anchor
+                    found.setdefault(f"{resource}#{fragment}", (node, base))
+                else:
+                    base = resource
+                    found.setdefault(base, (node, base))
+            if isinstance(node.get("$anchor"), str):
+                found.setdefault(f"{base}#{node['$anchor']}", (node, base))
+            pending.extend((value, base) for key, value in node.items() if key not in _INSTANCE_KEYWORDS)
+    return found
 
 
 def _formats_used(documents: Iterable[Any]) -> set[str]:

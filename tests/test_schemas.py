@@ -91,3 +91,24 @@ def test_a_broken_schema_is_explained_whichever_validator_saw_it_first(tmp_path:
     path.write_text(json.dumps({**({"$schema": declared} if declared else {}), "type": "nope"}))
     with pytest.raises(SchemaError, match="not a valid JSON Schema"):
         load_schema(path)
+
+
+#: $ref forms mapper resolves itself (no ``referencing`` at load): (schema, ref to follow, the types it reaches).
+LOCAL_REFS = [
+    ({"$defs": {"a/b": {"type": "string"}}}, "#/$defs/a~1b", {"string"}),
+    ({"$defs": {"t~": {"type": "integer"}}}, "#/$defs/t~0", {"integer"}),
+    ({"$defs": {"x": {"$anchor": "code", "type": "boolean"}}}, "#code", {"boolean"}),
+    ({"prefixItems": [{"type": "string"}, {"type": "array"}]}, "#/prefixItems/1", {"array"}),
+]
+
+
+@pytest.mark.parametrize(("schema", "ref", "types"), LOCAL_REFS)
+def test_local_refs_resolve_without_referencing(tmp_path: Path, schema: dict[str, object], ref: str,
+                                                 types: set[str]) -> None:
+    file = tmp_path / "local.schema.json"
+    file.write_text(json.dumps({**schema, "properties": {"field": {"$ref": ref}}}), encoding="utf-8")
+    field = load_schema(file).root.property("field")
+    assert field is not None and field.types() == types
+    # The reference validator, built from referencing, agrees on the same $ref.
+    assert field.resolved().schema == load_schema(file).root.resolver.lookup(ref).contents
+

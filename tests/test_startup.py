@@ -9,9 +9,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mapper.documents import DocPath, load_document, parse_json, parse_yaml
 
 ROOT = Path(__file__).parent.parent
 MAPPING = ROOT / "mappings" / "crm-contact-to-member.yaml"
@@ -41,12 +47,26 @@ def test_the_names_of_the_front_door_still_import_on_first_use() -> None:
     assert {"mapper.errors", "mapper.mapping"} <= loaded
 
 
-@pytest.mark.parametrize("module", [*NEVER_FOR_CONVERT, "regex", "jsonschema"])
+@pytest.mark.parametrize("module", [*NEVER_FOR_CONVERT, "regex", "jsonschema", "referencing", "attrs"])
 def test_loading_and_applying_a_mapping_imports_only_what_it_uses(module: str) -> None:
     # regex loads for the first regex function called (this mapping calls none); the pure-Python jsonschema
-    # only to explain a reject or a broken mapping file.
+    # and its registry (referencing, attrs) only to explain a reject or a broken mapping file: mapper resolves
+    # local $refs itself.
     assert module not in imported_by(f"import mapper\nmapper.load({str(MAPPING)!r}).apply("
                                      f"__import__('json').loads(open({str(CONTACT)!r}).read()))")
+
+
+def test_a_json_mapping_loads_and_applies_without_pyyaml(tmp_path: Path) -> None:
+    # The shipped CRM mapping written as JSON, its schemas named by absolute paths.
+    spec = load_document(MAPPING).data
+    for side in ("source", "target"):
+        spec[side]["schema"] = str((MAPPING.parent / spec[side]["schema"]).resolve())
+    json_mapping = tmp_path / "crm-contact-to-member.json"
+    json_mapping.write_text(json.dumps(spec), encoding="utf-8")
+    loaded = imported_by(f"import mapper, json\nm = mapper.load({str(json_mapping)!r})\n"
+                         f"assert m.apply(json.loads(open({str(CONTACT)!r}).read()))['email_address']")
+    assert "yaml" not in loaded
+    assert "mapper.yaml_documents" not in loaded
 
 
 def test_the_cli_imports_no_command_but_the_one_it_runs(tmp_path: Path) -> None:
@@ -72,3 +92,34 @@ def test_the_report_formats_of_drift_are_named_without_importing_the_analysis() 
     from mapper.tooling.drift.report import FORMATS
 
     assert REPORT_FORMATS == tuple(FORMATS)
+
+
+#: Text YAML reads alike (it refuses control characters and noncharacters even inside a JSON string, and
+#: breaks lines at U+2028 / U+2029).
+TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Cn", "Zl", "Zp"), blacklist_characters="\ufeff"),
+               max_size=8)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | TEXT,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(TEXT, children, max_size=4),
+    max_leaves=20)
+
+
+def _paths(value: Any, path: DocPath = ()) -> Iterator[DocPath]:
+    yield path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _paths(item, path + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _paths(item, path + (index,))
+
+
+@given(value=JSON_VALUES, indent=st.sampled_from([None, 0, 2, "\t"]))
+def test_a_json_document_locates_its_nodes_as_its_yaml_reading_does(value: Any, indent: int | str | None) -> None:
+    # JSON positions are scanned without PyYAML; YAML (of which JSON is a part) is the reference. Not with
+    # ensure_ascii: PyYAML refuses the surrogate pairs of \u escapes (the scan reads them).
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    as_json, as_yaml = parse_json(text, "f.json"), parse_yaml(text, "f.json")
+    for path in _paths(value):
+        assert as_json.locate(path) == as_yaml.locate(path)
+        assert as_json.locate(path, key=True) == as_yaml.locate(path, key=True)

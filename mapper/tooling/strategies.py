@@ -178,14 +178,14 @@ class _Builder:
                 if part.schema is True or not isinstance(part.schema, dict):
                     continue
                 if "allOf" in part.schema:  # its members are among the parts already
-                    part = SchemaNode({k: v for k, v in part.schema.items() if k != "allOf"}, part.resolver)
+                    part = SchemaNode({k: v for k, v in part.schema.items() if k != "allOf"}, part.scope)
                 parts.append(part)
         for position, part in enumerate(parts):
             schema = part.schema
             rest = tuple(parts[:position] + parts[position + 1:])
             for keyword in ("anyOf", "oneOf"):
                 if keyword in schema:
-                    stripped = SchemaNode({k: v for k, v in schema.items() if k != keyword}, part.resolver)
+                    stripped = SchemaNode({k: v for k, v in schema.items() if k != keyword}, part.scope)
                     branches = [
                         self.build(rest + (stripped, part._child(branch)), depth, path)
                         for branch in schema[keyword]
@@ -214,7 +214,7 @@ class _Builder:
     def _conditional(self, part: SchemaNode, rest: tuple[SchemaNode, ...], depth: int, path: str) -> Strategy:
         schema = part.schema
         stripped = SchemaNode({k: v for k, v in schema.items() if k not in ("if", "then", "else")},
-                              part.resolver)
+                              part.scope)
         condition = part._child(schema["if"])
         then = (part._child(schema["then"]),) if "then" in schema else ()
         otherwise = (part._child(schema["else"]),) if "else" in schema else ()
@@ -682,7 +682,7 @@ def _negate_discriminator(condition: SchemaNode) -> SchemaNode | None:
     ((name, subschema),) = properties.items()
     if not isinstance(subschema, dict) or not set(subschema) <= {"const", "enum"} or not subschema:
         return None
-    return SchemaNode({"required": [name], "properties": {name: {"not": subschema}}}, condition.resolver)
+    return SchemaNode({"required": [name], "properties": {name: {"not": subschema}}}, condition.scope)
 
 
 # -- formats ------------------------------------------------------------------------------------
