@@ -124,7 +124,7 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
     steps = [load(path, functions=functions, validate_source=args.validate_source if number == 0 else None)
              for number, path in enumerate(mappings)]
     mapping = steps[0] if len(steps) == 1 else chain(*steps)
-    if any([check_fails(path, args, streams, functions) for path in mappings]):
+    if any([check_fails(path, step, args, streams) for path, step in zip(mappings, steps)]):
         return EXIT_USAGE
     input_format, stdin = args.input_format, streams.stdin
     if _sniffs_stdin(args, mapping):
@@ -147,13 +147,13 @@ def _sniffs_stdin(args: argparse.Namespace, mapping: Mapping) -> bool:
             and mapping.spec.source.format == "json")
 
 
-def check_fails(path: str, args: argparse.Namespace, streams: Streams, functions: list[Any]) -> bool:
-    """Write the errors ``mapper check`` finds in the (loaded) mapping ``path`` to standard error, as ``check`` writes
-    them; whether ``--strict`` makes them stop the run before any input is read.
+def check_fails(path: str, mapping: Mapping, args: argparse.Namespace, streams: Streams) -> bool:
+    """Write the errors ``mapper check`` finds in ``mapping`` (loaded from ``path``) to standard error, as
+    ``check`` writes them; whether ``--strict`` makes them stop the run before any input is read.
 
     Warnings are left to ``mapper check``: a conversion only hears of what makes records come out wrong.
     """
-    errors = [diagnostic for diagnostic in check_file(path, functions=functions, loaded=True) if diagnostic.fails]
+    errors = [diagnostic for diagnostic in check_file(path, loaded=mapping) if diagnostic.fails]
     streams.stderr.write(FORMATS["text"](errors))
     if errors and args.strict:
         streams.stderr.write(f"mapper: error: mapper check finds {len(errors)} error{'s' if len(errors) != 1 else ''}"
@@ -183,8 +183,8 @@ def execute_on_dask(args: argparse.Namespace, streams: Streams) -> int:
         from .. import dask as on_dask
     except ImportError as error:  # the message says: pip install 'mapper[dask]'
         raise UsageError(str(error)) from error
-    load(args.mapping)  # a broken mapping is reported once, before check and before a cluster starts
-    if check_fails(args.mapping, args, streams, []):
+    mapping = load(args.mapping)  # a broken mapping is reported once, before check and before a cluster starts
+    if check_fails(args.mapping, mapping, args, streams):
         return EXIT_USAGE
     rejects = args.rejects or f"{args.output.rstrip('/')}/_rejects"
     counts = on_dask.convert_files(

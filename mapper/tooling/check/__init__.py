@@ -75,13 +75,14 @@ def find_mappings(paths: Sequence[str | Path]) -> list[Path]:
 
 
 def check_file(path: str | Path, *, unused: bool = False, functions: Iterable[Any] = (),
-               loaded: bool = False) -> list[Diagnostic]:
+               loaded: Mapping | None = None) -> list[Diagnostic]:
     """Every problem of the mapping file at ``path``, in file order.
 
     ``unused`` also reports source fields that no rule reads (``W401``);
     ``functions`` are the user functions the mapping is loaded with. The
-    check ends by loading the mapping as the engine does, unless the caller
-    says it has ``loaded`` it already (``mapper convert``).
+    check ends by loading the mapping as the engine does; a caller that has
+    ``loaded`` it already (``mapper convert``) passes it, and the check reads
+    its schemas and function table instead of loading them again.
     """
     checker = _FileChecker(Path(path), list(functions), unused, loaded)
     checker.run()
@@ -115,7 +116,7 @@ def observe(mapping: Mapping) -> Observations:
 
 
 class _FileChecker:
-    def __init__(self, path: Path, functions: list[Any], unused: bool, loaded: bool) -> None:
+    def __init__(self, path: Path, functions: list[Any], unused: bool, loaded: Mapping | None) -> None:
         self.path = path
         self.loaded = loaded
         self.label = display_path(path.resolve()) if path.is_absolute() else str(path)
@@ -140,12 +141,16 @@ class _FileChecker:
         spec = self._spec(document)
         if spec is None:
             return
-        schemas = self._schemas(spec)
-        try:
-            table = build_function_table(self.functions)
-        except MappingError as error:
-            self.add_error("M109", error)
-            return
+        if self.loaded is not None:
+            schemas: tuple[Schema, Schema] | None = (self.loaded.source_schema, self.loaded.target_schema)
+            table = self.loaded.function_table
+        else:
+            schemas = self._schemas(spec)
+            try:
+                table = build_function_table(self.functions)
+            except MappingError as error:
+                self.add_error("M109", error)
+                return
         parsed = self._parse_expressions(spec, document)
         if schemas is not None:
             reads = Observations()
@@ -163,7 +168,7 @@ class _FileChecker:
             if self.unused:
                 for field in unread_fields(source, reads):
                     self.add("W401", f"source field {field!r} is read by no rule", spec.source.schema_location)
-        if not self.loaded and not any(diagnostic.fails for diagnostic in self.found):
+        if self.loaded is None and not any(diagnostic.fails for diagnostic in self.found):
             self._load(document)
 
     # -- stage 1: the file ----------------------------------------------------------------------
