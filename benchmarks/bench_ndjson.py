@@ -26,8 +26,10 @@ each; each ratio is the median of the ratios within a round (the machines are
 shared, and their speed drifts more between rounds than within one); peak
 memory is the highest of any round.
 
-Targets (issue 6): mapper within 2x of the floor; --jobs 2 at least 1.7x the
-throughput of --jobs 1 (on a machine with 2 free cores). Not a test.
+Targets: mapper within 2x of the floor (issue 6); --jobs 2 at least 1.8x the
+throughput of --jobs 1 on a machine with 2 free cores (issue 15), beside what two
+independent processes on the halves of the input gain in the same round: the most
+two processes can gain on this machine at that moment. Not a test.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from . import peers
-from ._util import paired_ratio, report, run_child
+from ._util import paired_ratio, report, run_child, run_measured
 from .workloads import CRM_MAPPING, crm_contact
 
 NODE_FOLDER = Path(__file__).parent / "node"
@@ -142,20 +144,17 @@ def native_peers(folder: Path) -> tuple[dict[str, list[str]], dict[str, str]]:
 
 
 def run_native(name: str, command: list[str], source: Path, target: Path) -> dict[str, Any]:
-    """One run of a native peer: its time from start to exit, and its peak memory (from ``wait4``)."""
-    start = time.perf_counter()
+    """One run of a native peer: its time from start to exit, and its own peak memory."""
     if name == "jq":  # a filter: the input as argument, the results on its standard output
-        with target.open("wb") as out:
-            process = subprocess.Popen([*command, str(source)], stdout=out)
+        measured = run_measured([*command, str(source)], stdout=target)
     else:
-        process = subprocess.Popen([*command, str(source), str(target)], stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
+        measured = run_measured([*command, str(source), str(target)], stdout=os.devnull)
+    if measured["exit"] != 0:
         raise RuntimeError(f"{name} failed")
     with target.open("rb") as results:
         records = sum(1 for _ in results)
-    return {"contender": name, "records": records, "seconds": seconds, "peak_rss_mib": round(usage.ru_maxrss / 1024, 1)}
+    return {"contender": name, "records": records, "seconds": measured["seconds"],
+            "peak_rss_mib": measured["peak_rss_mib"]}
 
 
 def child(args: list[str]) -> None:
@@ -196,7 +195,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     seconds = [{name: row["seconds"] for name, row in one.items()} for one in rounds]
     ratios = {
         "mapper --jobs 1 / floor time (target <= 2)": paired_ratio(seconds, "mapper --jobs 1", "floor"),
-        "--jobs 2 / --jobs 1 throughput (target >= 1.7)": paired_ratio(seconds, "mapper --jobs 1", "mapper --jobs 2"),
+        "--jobs 2 / --jobs 1 throughput (target >= 1.8 on two free cores)":
+            paired_ratio(seconds, "mapper --jobs 1", "mapper --jobs 2"),
         "reference: 2 x --jobs 1 on halves / --jobs 1 throughput":
             paired_ratio(seconds, "mapper --jobs 1", "2 x --jobs 1 on halves"),
     }
