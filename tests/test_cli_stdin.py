@@ -59,6 +59,35 @@ def test_documents_one_after_another_over_lines_ask_for_ndjson(payload: bytes, l
     assert raised.value.line == line
 
 
+@pytest.mark.parametrize("payload", [
+    b"Id,FirstName,Email\n1,Ada,ada@example.com\n",
+    b'\xef\xbb\xbf"Id";"FirstName"\r\n"1";"Ada"\r\n',       # Excel: a BOM, quoted names, semicolons
+    b"Id\tFirstName\n1\tAda\n",
+    b"Id|FirstName\n",
+])
+def test_a_csv_header_asks_for_from_csv(payload: bytes) -> None:
+    with pytest.raises(PayloadError, match="looks like CSV.*pass --from csv") as raised:
+        sniff(io.BytesIO(payload))
+    assert raised.value.line == 1
+
+
+@pytest.mark.parametrize("payload", [b'"a,b"\n', b"42\n", b'"Id"\n', b"hello\n", b"a,,b\n", b'{"a": 1, "b": 2'])
+def test_json_and_what_is_no_header_are_not_csv(payload: bytes) -> None:
+    found, replay = sniff(io.BytesIO(payload))
+    assert found is None
+    assert replay.read() == payload
+
+
+def test_a_csv_export_piped_in_is_refused_with_the_option_to_pass() -> None:
+    export = (ROOT / "mappings" / "crm-export-csv-to-member.fixtures" / "export-of-three-contacts.input.csv").read_bytes()
+    completed = mapper("convert", MAPPING, stdin=export)
+    assert completed.returncode == 3
+    assert completed.stdout == b""
+    assert completed.stderr.decode().splitlines()[0] == (
+        "mapper: error: <stdin>:1: standard input looks like CSV (its first line is a header, not JSON): "
+        "pass --from csv, or --from tsv for tab-separated values")
+
+
 def test_a_first_document_larger_than_the_head_is_json_and_read_whole() -> None:
     payload = json.dumps({"a": "x" * HEAD_LIMIT}).encode() + b"\n" + b'{"a": 2}\n'
     found, replay = sniff(io.BytesIO(payload))

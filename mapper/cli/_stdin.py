@@ -6,7 +6,11 @@ A file says its format by its name; standard input says it by its first bytes:
 - a first document that ends its line, followed by another document, is NDJSON:
   one record a line, what ``jq -c`` and every log shipper write;
 - a first document spread over lines and followed by another (``jq .`` of
-  several records) is neither: a ``PayloadError`` that says to pass ``--from ndjson``.
+  several records) is neither: a ``PayloadError`` that says to pass ``--from ndjson``;
+- a first line of names between commas, semicolons, tabs or bars (``Id,Email``) that
+  is not JSON is a CSV header: a ``PayloadError`` that says to pass ``--from csv``.
+  It is not read as CSV unasked: a broken JSON document that happens to look like a
+  header would then give rejects far from its real fault.
 
 Only the first document is looked at, and only as far as ``HEAD_LIMIT`` bytes:
 a larger first document is JSON, as it was before any sniffing. The bytes read
@@ -35,9 +39,13 @@ def sniff(stdin: IO[bytes]) -> tuple[str | None, IO[bytes]]:
     and a stream that reads all of ``stdin`` again from its first byte.
 
     Waits for the second document (or the end of input) when the first ends its line: only that tells one
-    JSON record from a stream of them. Raises ``PayloadError`` for documents one after another over several lines.
+    JSON record from a stream of them. Raises ``PayloadError`` for documents one after another over several lines,
+    and for what looks like CSV.
     """
     head = _head(stdin)
+    if _looks_like_csv(head):
+        raise PayloadError("standard input looks like CSV (its first line is a header, not JSON): pass --from csv, "
+                           "or --from tsv for tab-separated values", source="<stdin>", line=1)
     replay = io.BufferedReader(_Replay(head, stdin), buffer_size=_CHUNK)
     return _format_of(head), replay
 
@@ -85,6 +93,21 @@ def _format_of(head: bytes) -> str | None:
     raise PayloadError("standard input holds one JSON document after another, over several lines: for one "
                        "record a line (jq -c writes them) pass --from ndjson; else give one document, "
                        "an array of the records", source="<stdin>", line=line)
+
+
+def _looks_like_csv(head: bytes) -> bool:
+    """Whether the first line is a header of two or more names between delimiters, and no JSON document starts it
+    (a JSON string, ``"Id"``, may: a delimiter right after it tells a quoted header)."""
+    first = head.removeprefix(codecs.BOM_UTF8).lstrip(_WHITESPACE).split(b"\n", 1)[0].rstrip(b"\r")
+    if not first or first[:1] in b"{[":
+        return False
+    end = _first_end(first)
+    if end is not None and first[end:end + 1] not in _DELIMITERS:
+        return False  # a JSON value, alone on its line or followed by what is no header
+    return any(len(names := first.split(delimiter)) >= 2 and all(names) for delimiter in _DELIMITERS)
+
+
+_DELIMITERS: Final = (b",", b";", b"\t", b"|")
 
 
 class _Replay(io.RawIOBase):
