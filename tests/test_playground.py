@@ -27,6 +27,7 @@ from test_serve import PATIENCE, Napping, serving
 
 import mapper.serve
 from mapper import cli, load
+from mapper.formats import source_reader
 from mapper.serve import Limits, create_app, load_catalog, sample_of
 from mapper.serve.playground_files import Sandbox
 from mapper.serve.playground_routes import ASSETS
@@ -252,6 +253,36 @@ EVALUATIONS = [
 def test_eval_is_mapper_eval(client: httpx.Client, expression: str, result: str) -> None:
     answer = client.post("/playground/eval", json={"expression": expression, "input": sample(client)["input"]})
     assert answer.json() == {"result": result}
+
+
+@pytest.mark.parametrize(("name", "expression"), [
+    ("metar-to-observation", "[station_id, temp_c]"),         # XML: typed by the source schema
+    ("crm-export-csv-to-member", "[Id, HasOptedOutOfEmail, NumberOfEmailsSent__c, Account.Name]"),  # CSV: typed
+])
+def test_eval_sees_the_first_record_of_xml_and_csv_as_the_rules_do(client: httpx.Client, name: str,
+                                                                    expression: str) -> None:
+    texts = sample(client, name)
+    answer = client.post("/playground/eval", json={**texts, "expression": expression}).json()
+    mapping = load(MAPPINGS / f"{name}.yaml")
+    reader = source_reader(mapping, texts["input_format"])
+    first = next(iter(reader.records(io.BytesIO(texts["input"].encode()), "input")))
+    assert json.loads(answer["result"]) == mapper.search(expression, first)
+    assert all(value is not None for value in json.loads(answer["result"]))
+
+
+@pytest.mark.parametrize(("input_text", "message"), [
+    ("<response><data><METAR><station_id>KX", "XML"),
+    ("<response><data></data></response>", "no record"),
+])
+def test_eval_says_why_an_xml_input_gives_no_record(client: httpx.Client, input_text: str, message: str) -> None:
+    texts = {**sample(client, "metar-to-observation"), "input": input_text}
+    problem = client.post("/playground/eval", json={**texts, "expression": "station_id"}).json()["problems"][0]
+    assert problem["editor"] == "input" and message in problem["message"]
+
+
+def test_eval_of_xml_without_the_mapping_says_what_to_send(client: httpx.Client) -> None:
+    answer = client.post("/playground/eval", json={"expression": "a", "input": "<a/>", "input_format": "xml"})
+    assert "send mapping, source_schema, target_schema" in answer.json()["problems"][0]["message"]
 
 
 @pytest.mark.parametrize(("expression", "text", "editor", "column", "message"), [

@@ -125,6 +125,17 @@ def test_evaluate_an_expression_and_see_a_fault_in_the_input_at_its_line(browser
         page.close()
 
 
+def test_evaluate_an_expression_against_the_first_xml_record_as_the_rules_see_it(browser: BrowserContext) -> None:
+    with mapper_serve("mappings") as server:
+        page = browser.new_page()
+        page.goto(f"{server.url}/?mapping=metar-to-observation")
+        playwright.expect(page.locator("#input-format")).to_have_value("xml")
+        page.locator("#expression").fill("[station_id, type(temp_c)]")
+        page.keyboard.press("Enter")
+        playwright.expect(page.locator("#eval-result")).to_contain_text('"number"')
+        page.close()
+
+
 def test_mapper_playground_prints_its_url_and_opens_the_mapping_and_input(browser: BrowserContext, tmp_path: Path) -> None:
     contact = tmp_path / "contact.json"
     contact.write_text('{"Emails": [{"Address": "Ana@Example.org", "IsPrimary": true}], "FirstName": "Ana"}')

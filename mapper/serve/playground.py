@@ -7,7 +7,9 @@ thread, within the server's limits.
   with ``mapper.load``, converts the input with ``payloads.convert`` (the
   answer ``POST /mappings/NAME`` would give) and checks the mapping with
   ``check_file``. It answers ``{"output", "problems", "findings"}``.
-- ``evaluate`` is ``mapper eval``: one expression against one JSON document.
+- ``evaluate`` is ``mapper eval``: one expression against one JSON document; for
+  NDJSON, XML, CSV and TSV input, against its first record as the page's mapping
+  reads it (typed by its source schema): what the mapping's rules see.
 
 A problem is ``{"editor", "line", "column", "message", "where"}``: the editor
 of the page it belongs to (``mapping``, ``input``, ``source_schema``,
@@ -46,6 +48,8 @@ from .playground_files import Sandbox
 
 #: The formats the input editor can hold.
 INPUT_FORMATS = ("json", "ndjson", "xml", "csv", "tsv")
+#: The texts of the page that ``evaluate`` needs to read an input other than JSON.
+MAPPING_TEXTS = ("mapping", "source_schema", "target_schema")
 #: ``file:line:column`` as a reject's ``rule_location`` says it.
 _LOCATION = re.compile(r"^(?P<file>.*):(?P<line>\d+):(?P<column>\d+)$")
 
@@ -228,14 +232,25 @@ def _finding(sandbox: Sandbox, found: dict[str, Any]) -> dict[str, Any]:
     return problem
 
 
-def evaluate(expression: str, text: str, *, functions: Sequence[Any] = ()) -> dict[str, Any]:
-    """``mapper eval``: ``{"result": JSON text}``, or ``{"problems": [...]}`` in the expression or the input."""
-    try:
-        document = loads(text.encode("utf-8"))
-    except ValueError as error:
-        fault = syntax_error(error, "input")
-        return {"problems": [{"editor": "input", "line": fault.line, "column": fault.column,
-                              "message": str(fault), "where": "input"}]}
+def evaluate(expression: str, text: str, *, functions: Sequence[Any] = (), input_format: str = "json",
+             folder: Path | None = None, texts: dict[str, str] | None = None) -> dict[str, Any]:
+    """``mapper eval``: ``{"result": JSON text}``, or ``{"problems": [...]}`` in the expression or the input.
+
+    A JSON input is the document; any other ``input_format`` is read with the mapping of ``texts`` (the page's
+    ``mapping``, ``source_schema`` and ``target_schema``, in a ``Sandbox`` of ``folder``) and the expression
+    sees its first record."""
+    if input_format == "json":
+        try:
+            document = loads(text.encode("utf-8"))
+        except ValueError as error:
+            fault = syntax_error(error, "input")
+            return {"problems": [{"editor": "input", "line": fault.line, "column": fault.column,
+                                  "message": str(fault), "where": "input"}]}
+    else:
+        found = _first_record(text, input_format, folder, texts or {}, functions)
+        if isinstance(found, list):
+            return {"problems": found}
+        document = found.value
     try:
         result = compile(expression, functions=functions).search(document)
         return {"result": dumps(result, indent=True).decode()}
@@ -246,3 +261,39 @@ def evaluate(expression: str, text: str, *, functions: Sequence[Any] = ()) -> di
     except (EvaluationError, RecordError) as error:  # RecordError: NaN or an infinity, from arithmetic
         return {"problems": [{"editor": "expression", "line": 1, "column": None, "message": str(error),
                               "where": "expression"}]}
+
+
+@dataclass(frozen=True)
+class _Record:
+    value: Any
+
+
+def _first_record(text: str, fmt: str, folder: Path | None, texts: dict[str, str],
+                  functions: Sequence[Any]) -> _Record | list[dict[str, Any]]:
+    """The input's first record as the page's mapping reads it, or the problems that keep it from being read."""
+    if fmt not in INPUT_FORMATS:
+        return [{"editor": "input", "line": None, "column": None, "where": "input",
+                 "message": f"unknown input format {fmt!r} (formats: {', '.join(INPUT_FORMATS)})"}]
+    if folder is None or any(name not in texts for name in MAPPING_TEXTS):
+        return [{"editor": "input", "line": None, "column": None, "where": "input",
+                 "message": f"{fmt.upper()} input is read by the mapping: send {', '.join(MAPPING_TEXTS)}"}]
+    with Sandbox(folder, texts.get("name") or "playground") as sandbox:
+        refusals = sandbox.write(texts["mapping"], {"source": texts["source_schema"],
+                                                    "target": texts["target_schema"]})
+        if refusals:
+            return [_problem(sandbox, refusal.message, refusal.location) for refusal in refusals]
+        try:
+            mapping = load(sandbox.mapping_path, functions=functions)
+        except MappingError as error:
+            return [_mapping_problem(sandbox, error)]
+        try:
+            record = next(iter(source_reader(mapping, fmt).records(io.BytesIO(text.encode("utf-8")), "input")), None)
+        except PayloadError as error:  # the input breaks off before its first record
+            record = error
+        if isinstance(record, PayloadError):
+            return [{"editor": "input", "line": record.line, "column": record.column, "where": "input",
+                     "message": sandbox.shown(str(record))}]
+        if record is None:
+            return [{"editor": "input", "line": None, "column": None, "where": "input",
+                     "message": "the input holds no record"}]
+        return _Record(record)

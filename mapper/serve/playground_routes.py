@@ -7,8 +7,9 @@
   given, else the one asked for, else the first served.
 - ``POST /playground/run`` ``{mapping, input, input_format, source_schema,
   target_schema}`` -> ``{output, problems, findings}`` (``playground.run``).
-- ``POST /playground/eval`` ``{expression, input}`` -> ``{result}`` or
-  ``{problems}`` (``playground.evaluate``).
+- ``POST /playground/eval`` ``{expression, input[, input_format, mapping,
+  source_schema, target_schema, name]}`` -> ``{result}`` or ``{problems}``
+  (``playground.evaluate``: the mapping's texts read an input other than JSON).
 
 Both POST endpoints run in a worker thread within every limit of the server
 (size, time, concurrency), as conversions do.
@@ -29,7 +30,7 @@ from ..errors import PayloadError
 from ..formats.json import dumps, loads
 from .answers import Refusal
 from .catalog import Catalog
-from .playground import Sample, evaluate, run, sample_of
+from .playground import MAPPING_TEXTS, Sample, evaluate, run, sample_of
 from .routes import within_limits
 
 #: The assets of the page, by name, with their media types.
@@ -85,8 +86,9 @@ async def evaluate_expression(request: Request) -> Response:
     catalog: Catalog = request.app.state.served.catalog
 
     def work(body: bytes) -> dict[str, Any]:
-        texts = _fields(body, ("expression", "input"), ())
-        return evaluate(texts["expression"], texts["input"], functions=catalog.functions)
+        texts = _fields(body, ("expression", "input"), ("input_format", "name", *MAPPING_TEXTS))
+        return evaluate(texts["expression"], texts["input"], functions=catalog.functions,
+                        input_format=texts.get("input_format", "json"), folder=catalog.directory, texts=texts)
 
     return _json(await within_limits(request, work))
 

@@ -261,8 +261,11 @@ async function evaluate(event) {
   event.preventDefault();
   const out = document.getElementById("eval-result");
   try {
-    const answer = await post("/playground/eval", {expression: document.getElementById("expression").value,
-                                                   input: editors.input.value});
+    // The mapping's texts go too: an input other than JSON is read by the mapping, as its rules see it.
+    const texts = Object.fromEntries(EDITORS.map((name) => [name, editors[name].value]));
+    const answer = await post("/playground/eval", {...texts, name: state.name,
+                                                   expression: document.getElementById("expression").value,
+                                                   input_format: document.getElementById("input-format").value});
     out.classList.toggle("error", Boolean(answer.problems));
     out.textContent = answer.problems ? answer.problems.map((problem) => problem.message).join("\n") : answer.result;
   } catch (error) {
