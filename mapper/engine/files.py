@@ -25,6 +25,7 @@ from .observer import Observer
 from .sides import resolve_input, writer_options
 from .tasks import ConvertTask, Task, ValidateTask
 from .units import Input, check_readable, read_units
+from .xml_jobs import can_fork
 
 StrPath = str | os.PathLike[str]
 
@@ -134,7 +135,8 @@ def _run(task: Task, writer_factory: Callable[[], RecordWriter] | None, items: l
     observer = observer or Observer()
     run = Run(task, writer_factory, output=output, rejects=rejects, max_rejects=max_rejects, jobs=max(jobs, 1),
               observer=observer)
-    return run.execute(read_units(items, sys.stdin.buffer if stdin is None else stdin, observer))
+    return run.execute(read_units(items, sys.stdin.buffer if stdin is None else stdin, observer,
+                                  workers_read_xml=jobs > 1 and can_fork()))
 
 
 def _refuse_clashes(inputs: Sequence[Input], output: Destination, rejects: Destination,

@@ -14,7 +14,7 @@ expansion, no network, libxml2's limits on depth and amplification on.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from itertools import islice
 from typing import IO, TYPE_CHECKING, Any, Final, cast
 
@@ -116,6 +116,12 @@ class XmlReader:
         keep = fallback_keys if self._plan is not None else None
         self._names = _Names({uri: prefix for prefix, uri in prefixes.items()}, max_attributes, keep)
 
+    @property
+    def records_below_root(self) -> bool:
+        """Whether the records are elements below the document element (a ``records`` path of two steps or
+        more), read one after another."""
+        return self._path is not None and len(self._path) > 1
+
     @classmethod
     def for_mapping(cls, mapping: MapperMapping) -> XmlReader:
         """The reader for a mapping's source side (schema, ``records``, ``namespaces``), reading of what the
@@ -123,14 +129,19 @@ class XmlReader:
         side = mapping.spec.source
         return cls(mapping.source_schema, side.records, side.namespaces, fallback_keys=fallback_keys(mapping))
 
-    def records(self, stream: IO[bytes], source: str) -> Iterator[Any]:
+    def records(self, stream: IO[bytes], source: str, wanted: Callable[[int], bool] | None = None) -> Iterator[Any]:
         """Yield each record (a ``TooDeepError`` for one nested too deep); raise ``PayloadError`` after the last
-        good one if the document breaks."""
+        good one if the document breaks.
+
+        ``wanted(n)`` (records counted from 1) false: record n is yielded as ``SKIPPED``, parsed by libxml2
+        but neither converted nor checked for depth and attributes (``--jobs``: each worker converts its
+        share). The document is checked as a whole all the same, so it breaks where it would.
+        """
         self.document_is_record = self._path is None or len(self._path) == 1
         if self._path is None:
             yield self._whole_document(stream, source)
         else:
-            yield from self._stream(stream, source, self._path)
+            yield from self._stream(stream, source, self._path, wanted)
 
     def convert(self, element: etree._Element) -> Any:
         """The record of one element."""
@@ -158,7 +169,8 @@ class XmlReader:
         self.record_line = _line(root)
         return self._convert_at(root, source)
 
-    def _stream(self, stream: IO[bytes], source: str, path: tuple[str, ...]) -> Iterator[Any]:
+    def _stream(self, stream: IO[bytes], source: str, path: tuple[str, ...],
+                wanted: Callable[[int], bool] | None) -> Iterator[Any]:
         stream = _refuse_doctype_early(stream, source)
         # A document too short to hold a record of more than max_elements needs no counting, and no start
         # events (which cost libxml2 a third more time on C-CDA): the common case, read on its own.
@@ -185,9 +197,12 @@ class XmlReader:
                 if not small and bounded.may_be_over() and _elements_over(element, self.max_elements):
                     raise _TooManyElements(element)
                 bounded.record = None
-                record = self._convert_at(element, source, count + 1)
                 count += 1
-                self.record_line = _line(element)
+                if wanted is None or wanted(count):
+                    record = self._convert_at(element, source, count)
+                    self.record_line = _line(element)
+                else:
+                    record = SKIPPED
                 yield record
                 if len(path) > 1:  # else the document ends here, and goes whole
                     _forget(element)
@@ -232,6 +247,8 @@ class XmlReader:
                                  source=source, line=_line(record), record_number=number)
 
 
+#: What ``XmlReader.records`` yields for a record it was told is not wanted.
+SKIPPED: Final = object()
 #: The fewest bytes an element takes (``<a/>``): a record of n bytes holds n / 4 elements at most.
 _ELEMENT_BYTES: Final = 4
 _NILLED: Final = object()
