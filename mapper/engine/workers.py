@@ -13,15 +13,16 @@ XML files are read by the workers themselves (``xml_jobs``).
 from __future__ import annotations
 
 import os
-import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import groupby
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from .observer import Observer
-from .tasks import OK, Outcome, Task, process
+from .processes import compact, prepare_worker, restore
+from .tasks import Outcome, Task, process
 from .units import BLOCK, FILE, Unit, split_blocks
+from .xml_jobs import file_outcomes
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -43,8 +44,6 @@ def outcomes(task: Task, units: Iterable[Unit], jobs: int, observer: Observer | 
 
 def _by_kind(task: Task, units: Iterable[Unit], jobs: int, observer: Observer) -> Iterator[Outcome]:
     """Runs of FILE units through ``xml_jobs``, the other units through a pool of workers that map them."""
-    from .xml_jobs import file_outcomes  # it builds on this module
-
     for files, run in groupby(units, key=lambda unit: unit[3] == FILE):
         if files:
             yield from file_outcomes(task, [unit[4] for unit in run], jobs, observer)
@@ -98,18 +97,6 @@ def _process_chunk(chunk: list[Unit]) -> list[Outcome | bytes | None]:
     return [compact(process(task, unit)) for unit in split_blocks(chunk)]
 
 
-def compact(outcome: Outcome) -> Outcome | bytes | None:
-    """What crosses from a worker for ``outcome``: a written record's encoded bytes (or None when nothing is
-    written), else the outcome; ``restore`` undoes it."""
-    written = outcome.status == OK and (outcome.output is None or type(outcome.output) is bytes)
-    return outcome.output if written else outcome
-
-
-def restore(item: Outcome | bytes | None) -> Outcome:
-    """The outcome ``compact`` gave ``item`` for."""
-    return item if type(item) is Outcome else Outcome(OK, item)
-
-
 def _chunks(units: Iterable[Unit]) -> Iterator[list[Unit]]:
     """Up to CHUNK units at a time; a BLOCK unit (many records already) goes alone."""
     chunk: list[Unit] = []
@@ -144,27 +131,3 @@ def _start_worker(parent: int, initializer: Callable[..., None] | None, initargs
     prepare_worker(parent)
     if initializer is not None:
         initializer(*initargs)
-
-
-def prepare_worker(parent: int) -> None:
-    """What every worker process does first: leave Ctrl-C and SIGTERM to the parent, and die with it."""
-    # Ctrl-C reaches the whole process group: the parent handles it (it owns the
-    # output file); workers just stop when the parent shuts the pool down.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # A forked worker inherits the CLI's SIGTERM handler, which raises: a worker told to end
-    # would then send the exception back over a pipe nobody reads, stuck, or print its traceback.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _die_with_parent(parent)
-
-
-def _die_with_parent(parent: int) -> None:
-    """On Linux, end this worker when its parent dies (even by SIGKILL) instead of waiting forever."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # not Linux: workers stop when the pool's pipes close
-        pass
-    if os.getppid() != parent:  # the parent died before the signal was asked for
-        os._exit(1)

@@ -19,25 +19,23 @@ of outcomes, beside the one record lxml is parsing, however large the document.
 Everything is as with one process: record numbers, the record element's line, where a document
 breaks off (every worker parses to the fault, and the one whose chunk it falls in reports it after
 its records), and the order of outputs and rejects. Closing the outcomes early (``max_rejects``,
-Ctrl-C, SIGTERM) ends the workers; they die with the parent too (``workers.prepare_worker``).
+Ctrl-C, SIGTERM) ends the workers; they die with the parent too (``processes.prepare_worker``).
 Workers are forked, since a reader holds a compiled plan that does not pickle: where fork is not
 to be had, the parent reads XML and the workers only map (``can_fork``).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import pickle
-import queue
 from collections.abc import Iterator, Sequence
 from typing import IO, Any, Final, cast
 
 from ..errors import ConversionError
 from .observer import Observer
+from .processes import compact, prepare_worker, restore
 from .tasks import Outcome, Task, process
 from .units import FATAL, SKIP, Input, record_units
-from .workers import compact, prepare_worker, restore
 
 #: Records per chunk, the unit of sharing and of sending; with ``QUEUE_CHUNKS``, the bound of a worker's memory.
 CHUNK_RECORDS: Final = 250
@@ -54,6 +52,8 @@ Assignment = tuple[Input, int, int]
 
 def can_fork() -> bool:
     """Whether workers can read XML files themselves here (they are forked)."""
+    import multiprocessing  # only for runs with workers: start-up stays free of it
+
     return "fork" in multiprocessing.get_all_start_methods()
 
 
@@ -117,6 +117,8 @@ class _Workers:
     """One forked process per non-empty plan, each with its queue of at most ``QUEUE_CHUNKS`` chunks."""
 
     def __init__(self, task: Task, plan: list[list[Assignment]]) -> None:
+        import multiprocessing
+
         context = multiprocessing.get_context("fork")
         parent = os.getpid()
         self.queues: list[Any] = []
@@ -131,18 +133,20 @@ class _Workers:
 
     def take(self, worker: int) -> Message:
         """The next message of ``worker``; raises what the worker raised, or ``ConversionError`` if it died."""
+        from queue import Empty
+
         channel, process_ = self.queues[worker], self.processes[worker]
         while True:
             try:
                 message = channel.get(timeout=_POLL)
                 break
-            except queue.Empty:
+            except Empty:
                 if process_.is_alive():
                     continue
             try:  # it ended: what it sent before is in the pipe already
                 message = channel.get(timeout=_POLL)
                 break
-            except queue.Empty:
+            except Empty:
                 raise ConversionError(f"a worker process ended unexpectedly (exit code {process_.exitcode})") \
                     from None
         if isinstance(message, BaseException):
