@@ -135,8 +135,10 @@ def _run(task: Task, writer_factory: Callable[[], RecordWriter] | None, items: l
     observer = observer or Observer()
     run = Run(task, writer_factory, output=output, rejects=rejects, max_rejects=max_rejects, jobs=max(jobs, 1),
               observer=observer)
+    # XML records are processed where they are read, before the reader goes on, unless the workers map what
+    # this process reads (standard input, no fork): only then do problems go without their element's line.
     return run.execute(read_units(items, sys.stdin.buffer if stdin is None else stdin, observer,
-                                  workers_read_xml=jobs > 1 and can_fork()))
+                                  workers_read_xml=jobs > 1 and can_fork(), located=jobs <= 1))
 
 
 def _refuse_clashes(inputs: Sequence[Input], output: Destination, rejects: Destination,

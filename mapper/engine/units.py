@@ -12,6 +12,8 @@ cheap to build and to pickle to a worker. Its ``kind`` says what ``payload`` is:
 ``FILE``   an XML file (the payload is its ``Input``) that worker processes read themselves
            (``jobs``: ``engine.xml_jobs``); the parent never opens it.
 ``SKIP``   a record of an XML file another worker converts (``record_units`` with ``wanted``).
+``LOCATED`` an XML record and its reader's ``line_of``, processed before the reader goes on (never
+           pickled), so that each problem of a reject gets the line of its element.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from ..formats.json import NdjsonReader
 from ..formats.xml_read import SKIPPED
 from .observer import Observer
 
-RAW, VALUE, BAD, FATAL, BLOCK, FILE, SKIP = 0, 1, 2, 3, 4, 5, 6
+RAW, VALUE, BAD, FATAL, BLOCK, FILE, SKIP, LOCATED = 0, 1, 2, 3, 4, 5, 6, 7
 
 #: Bytes of NDJSON per BLOCK unit (whole lines: a block ends with one).
 BLOCK_SIZE: Final = 1 << 20
@@ -70,13 +72,14 @@ def check_readable(inputs: Sequence[Input]) -> None:
 
 
 def read_units(inputs: Iterable[Input], stdin: IO[bytes], observer: Observer, *,
-               workers_read_xml: bool = False) -> Iterator[Unit]:
+               workers_read_xml: bool = False, located: bool = False) -> Iterator[Unit]:
     """Every record of every input, in order, as units; an input that breaks ends with a FATAL unit.
 
     NDJSON files are read in BLOCK units of whole lines, split where the records are processed
     (in a worker with ``jobs``), so the parent costs next to nothing per record. Pipes are read
     line by line, so the records of a slow producer are not held back to fill a block. With
-    ``workers_read_xml``, an XML file is one FILE unit, which the workers read (``xml_jobs``).
+    ``workers_read_xml``, an XML file is one FILE unit, which the workers read (``xml_jobs``); with
+    ``located`` (units processed here, one by one), XML records are LOCATED units (``record_units``).
     """
     for item in inputs:
         source = item.source
@@ -102,7 +105,7 @@ def read_units(inputs: Iterable[Input], stdin: IO[bytes], observer: Observer, *,
                     number += 1
                     yield (source, number, line_number, RAW, line)
                 continue
-            yield from record_units(item, stream)
+            yield from record_units(item, stream, located=located)
         finally:
             size = stream.tell() if stream is not stdin and _is_file(stream) else 0  # a pipe cannot tell
             if stream is not stdin:
@@ -110,14 +113,17 @@ def read_units(inputs: Iterable[Input], stdin: IO[bytes], observer: Observer, *,
             observer.closed(size)
 
 
-def record_units(item: Input, stream: IO[bytes], wanted: Callable[[int], bool] | None = None) -> Iterator[Unit]:
+def record_units(item: Input, stream: IO[bytes], wanted: Callable[[int], bool] | None = None, *,
+                 located: bool = False) -> Iterator[Unit]:
     """The units of the records of a JSON, XML or CSV input read from ``stream``, as ``read_units`` gives them.
 
-    With ``wanted`` (XML only), a record it does not want (numbered from 1) is a SKIP unit, not read.
+    With ``wanted`` (XML only), a record it does not want (numbered from 1) is a SKIP unit, not read. With
+    ``located``, an XML record is a LOCATED unit: each unit must be processed before the next is asked for.
     """
     source = item.source
     number = 0
     reader = item.reader
+    locate = getattr(reader, "line_of", None) if located else None
     records = reader.records(stream, source) if wanted is None else reader.records(  # type: ignore[call-arg]
         stream, source, wanted)
     try:
@@ -128,6 +134,8 @@ def record_units(item: Input, stream: IO[bytes], wanted: Callable[[int], bool] |
             elif isinstance(record, PayloadError):
                 record.record_number = number
                 yield (source, number, record.line, BAD, record)
+            elif locate is not None:
+                yield (source, number, getattr(reader, "record_line", None), LOCATED, (record, locate))
             else:  # an XML reader knows the line of the record element, a CSV reader its row's
                 yield (source, number, getattr(reader, "record_line", None), VALUE, record)
     except PayloadError as error:

@@ -191,7 +191,8 @@ def _chunks(task: Task, item: Input, share: int, shares: int) -> Iterator[Messag
     index = 0  # the chunk being read
     seen = False
     with open(item.name, "rb") as stream:
-        for unit in record_units(item, stream, None if shares == 1 else lambda number: mine((number - 1) // size)):
+        wanted = None if shares == 1 else lambda number: mine((number - 1) // size)
+        for unit in record_units(item, stream, wanted, located=True):
             seen = True
             at = unit[1] // size if unit[3] == FATAL else (unit[1] - 1) // size
             if at != index:

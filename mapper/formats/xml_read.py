@@ -35,6 +35,7 @@ from .xml_plan import (
     TEXT_KEY,
     TYPED,
     WELL_KNOWN_PREFIXES,
+    Field,
     NotBoolean,
     ObjectPlan,
     PlanBuilder,
@@ -95,6 +96,8 @@ class XmlReader:
         self._path = _parse_path(records, self.namespaces) if records else None
         #: The line of the record element last yielded (where its start tag is), for messages.
         self.record_line: int | None = None
+        #: The element of the record yielded last, until reading goes on (``line_of``).
+        self._element: etree._Element | None = None
         #: As for ``JsonReader``: whether the document is one record (no ``records``, or a path naming the
         #: document element), so that a conversion writes that record rather than an array of it.
         self.document_is_record: bool | None = None
@@ -115,6 +118,45 @@ class XmlReader:
         prefixes = {**WELL_KNOWN_PREFIXES, **builder.prefixes, **self.namespaces}
         keep = fallback_keys if self._plan is not None else None
         self._names = _Names({uri: prefix for prefix, uri in prefixes.items()}, max_attributes, keep)
+
+    def line_of(self, pointer: str) -> int | None:
+        """The line of the element that ``pointer`` (a JSON pointer into the record yielded last) names, or of
+        an attribute's element; where the pointer goes on into what the schema leaves open, of the last
+        described element on its way. Valid only until reading goes on (the element is freed then); None
+        without a schema, or once it is freed.
+
+        Only a record that is rejected pays for this: the element is walked through the reading plan.
+        """
+        element, plan = self._element, self._plan
+        if element is None or plan is None:
+            return None
+        parts = [part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/")[1:]]
+        found = element
+        while parts and plan is not None:
+            entry = plan.by_key.get(parts.pop(0))
+            if entry is None or entry.attribute or entry is plan.text:
+                break
+            holder: etree._Element | None = found
+            if entry.wrapper is not None:
+                holder = next((child for child in found if child.tag == entry.wrapper), None)
+            if holder is None:
+                break
+            items = [child for child in holder if child.tag == entry.tag]
+            if entry.is_list or entry.wrapper is not None:
+                if not parts or not parts[0].isdigit():  # the array itself: where its items are
+                    found = holder if entry.wrapper is not None else (items[0] if items else found)
+                    break
+                index = int(parts.pop(0))
+                kept = [item for item in items if not _left_out(item, entry)]  # as the record's indexes count
+                if index >= len(kept):
+                    break
+                found = kept[index]
+            elif items:
+                found = items[-1]  # a property given twice takes the last one
+            else:
+                break
+            plan = entry.plan
+        return _line(found)
 
     @property
     def records_below_root(self) -> bool:
@@ -140,6 +182,7 @@ class XmlReader:
         self.document_is_record = self._path is None or len(self._path) == 1
         if self._path is None:
             yield self._whole_document(stream, source)
+            self._element = None
         else:
             yield from self._stream(stream, source, self._path, wanted)
 
@@ -167,6 +210,7 @@ class XmlReader:
         if _elements_over(root, self.max_elements):
             raise self._too_many_elements(root, source, None)
         self.record_line = _line(root)
+        self._element = root
         return self._convert_at(root, source)
 
     def _stream(self, stream: IO[bytes], source: str, path: tuple[str, ...],
@@ -201,9 +245,11 @@ class XmlReader:
                 if wanted is None or wanted(count):
                     record = self._convert_at(element, source, count)
                     self.record_line = _line(element)
+                    self._element = element
                 else:
                     record = SKIPPED
                 yield record
+                self._element = None
                 if len(path) > 1:  # else the document ends here, and goes whole
                     _forget(element)
             root = context.root
@@ -665,6 +711,17 @@ def _read_any(element: etree._Element, left: int, names: _Names) -> Any:
     if pieces:
         record[TEXT_KEY] = "".join(pieces)
     return record
+
+
+def _left_out(element: etree._Element, entry: Field) -> bool:
+    """Whether the reader leaves the item ``element`` of an array out of the record (an empty or nilled item
+    whose value is ``OMIT``)."""
+    nilled = element.get(NIL) in _TRUE
+    if entry.kind == OBJECT:
+        return nilled and entry.nil is OMIT
+    if entry.kind <= TYPED and element.text is None and not len(element):
+        return (entry.nil if nilled else entry.empty) is OMIT
+    return False
 
 
 def _line(element: etree._Element) -> int | None:
