@@ -178,3 +178,13 @@ def test_workers_reading_xml_end_with_an_interrupted_parent(big_export: Path, tm
     while any(map(_alive, workers)):  # with SIGKILL the kernel tells them (PR_SET_PDEATHSIG)
         assert time.monotonic() < deadline, "a worker outlived its parent"
         time.sleep(0.05)
+
+
+def test_xml_inputs_of_one_run_share_one_reader() -> None:
+    """Building a reader's plan from the schema costs more than reading a small C-CDA document."""
+    import mapper
+    from mapper.engine.sides import resolve_inputs
+
+    mapping = mapper.load(CCDA)
+    items = resolve_inputs([str(path) for path in CCDA_INPUTS], None, None, mapping, "source")
+    assert len(items) > 2 and len({id(item.reader) for item in items}) == 1
