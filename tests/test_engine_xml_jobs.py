@@ -106,7 +106,7 @@ def test_c_cda_documents_one_record_each_give_what_one_process_gives(tmp_path: P
     assert output.count(b"\n") == 12 and rejects.count(b"\n") == 3
 
 
-def test_through_the_mapper_executable_validate_and_convert_agree_with_one_process(tmp_path: Path) -> None:
+def test_through_the_mapper_executable_jobs_2_converts_as_one_process(tmp_path: Path) -> None:
     source = export(tmp_path / "export.xml", 600, rejected={5, 300, 599})
     runs = {}
     for jobs in ("1", "2"):
