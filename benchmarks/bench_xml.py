@@ -2,7 +2,7 @@
 mapped to claims against a hand-written lxml transform.
 
     python -m benchmarks.bench_xml [--size-mb 200] [--small-mb 20] [--ccda-documents 200] [--repeat 5]
-                                   [--skip-export] [--json FILE]
+                                   [--skip-export] [--skip-jobs] [--json FILE]
 
 The C-CDA workload (issue 20, item 3; below) prints the CPU-time ratio of mapper (reader and the shipped
 mapping) to a hand-written lxml transform giving the same claims; target within 1.5x.
@@ -16,6 +16,9 @@ resident memory (VmHWM):
 - ``lxml-typed``: a hand-written lxml ``iterparse`` building each record's typed dict;
 - ``xmltodict-stream``: xmltodict's streaming mode (``item_depth``, ``item_callback``);
 - ``mapper``: ``XmlReader`` with benchmarks/schemas/export-patient.schema.json.
+
+Then ``mapper convert`` with benchmarks/mappings/patient-to-claim.yaml on the larger export, ``--jobs 1`` and
+``--jobs 2``: wall time and the peak memory of parent and workers together (``measure_jobs``).
 
 Targets (issue 3): mapper within 1.5x of lxml-typed, at least 3x faster than
 xmltodict streaming, peak RSS under 150 MB and about the same at both sizes.
@@ -562,6 +565,75 @@ def measure_ccda(count: int, repeat: int) -> dict[str, Any]:
             "ratio": paired_ratio(rounds, "mapper", "hand-written lxml")}
 
 
+# --- `mapper convert --jobs 2` on the export (issue 20, item 4) ---------------------------------------------
+#
+# The real command in a process, on the export this module generates, with --jobs 1 and --jobs 2: wall time, and
+# the peak memory of the whole process tree, the sum of each process's VmHWM (its resident high-water mark, read
+# from /proc every 20 ms while it lives: the last reading before it ends). Forked workers share pages with the
+# parent, which VmHWM counts in each: the sum is an upper bound.
+
+JOBS_MAPPING = Path(__file__).parent / "mappings" / "patient-to-claim.yaml"
+
+
+def measure_jobs(path: Path, jobs: int) -> dict[str, Any]:
+    """``mapper convert JOBS_MAPPING path --jobs jobs`` (output to a file beside ``path``): seconds and memory."""
+    import shutil
+    import subprocess
+    output = path.with_suffix(f".jobs-{jobs}.ndjson")
+    command = [shutil.which("mapper") or str(Path(sys.executable).parent / "mapper"), "convert", str(JOBS_MAPPING),
+               str(path), "-o", str(output), "--jobs", str(jobs), "--quiet"]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peaks: dict[int, int] = {}  # pid -> VmHWM in kB
+    while process.poll() is None:
+        for pid in _tree(process.pid):
+            peak = _vm_hwm_kib(pid)
+            if peak is not None:
+                peaks[pid] = max(peaks.get(pid, 0), peak)
+        time.sleep(0.02)
+    seconds = time.perf_counter() - started
+    errors = process.stderr.read().decode() if process.stderr else ""
+    if process.returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(command)} failed:\n{errors}")
+    output.unlink(missing_ok=True)
+    parent = peaks.pop(process.pid, 0)
+    return {"jobs": jobs, "seconds": round(seconds, 2),
+            "peak_mib_total": round((parent + sum(peaks.values())) / 1024, 1),
+            "peak_mib_parent": round(parent / 1024, 1),
+            "peak_mib_workers": [round(kib / 1024, 1) for kib in peaks.values()]}
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (Linux /proc)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            todo.extend(int(child) for child in Path(f"/proc/{current}/task/{current}/children").read_text().split())
+        except OSError:  # it ended meanwhile
+            pass
+    return found
+
+
+def _vm_hwm_kib(pid: int) -> int | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), None)
+
+
+def _jobs_line(results: list[dict[str, Any]], megabytes: float) -> str:
+    one, two = results
+    workers = " + ".join(f"{peak:g}" for peak in two["peak_mib_workers"])
+    return (f"mapper convert on the {megabytes:.1f} MB export: --jobs 1 {one['seconds']} s, "
+            f"--jobs 2 {two['seconds']} s "
+            f"({one['seconds'] / two['seconds']:.2f}x); peak memory, the sum of VmHWM of the process tree: "
+            f"--jobs 1 {one['peak_mib_total']} MiB, --jobs 2 {two['peak_mib_total']} MiB "
+            f"(parent {two['peak_mib_parent']} + workers {workers})")
+
+
 def child(name: str, path: str) -> None:
     started = time.perf_counter()
     records = RUNNERS[name](path)
@@ -578,6 +650,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
                         help="C-CDA documents of the C-CDA workload (about 146 kB each; 0: skip it)")
     parser.add_argument("--repeat", type=int, default=5, help="rounds of the C-CDA workload")
     parser.add_argument("--skip-export", action="store_true", help="run only the C-CDA workload")
+    parser.add_argument("--skip-jobs", action="store_true", help="no mapper convert --jobs 1 / --jobs 2 run")
     parser.add_argument("--child", nargs=2, metavar=("CONTENDER", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -604,10 +677,14 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
                 results.append(result)
                 print(f"  {name:17} {result['mb_per_s']:7.2f} MB/s  peak {result['peak_rss_mib']:6.1f} MiB",
                       file=sys.stderr)
+        jobs = [] if args.skip_jobs else [measure_jobs(path, count) for count in (1, 2)]
     table = _table(results)
     print(table)
+    if jobs:
+        print(_jobs_line(jobs, megabytes))
     if args.json:
-        Path(args.json).write_text(json.dumps({"results": results, "table": table, "ccda": ccda}, indent=2) + "\n")
+        Path(args.json).write_text(json.dumps({"results": results, "table": table, "ccda": ccda, "jobs": jobs},
+                                              indent=2) + "\n")
     return [*results, ccda] if ccda else results
 
 

@@ -221,6 +221,8 @@ class Problem:
     cause: BaseException | None = field(default=None, compare=False, repr=False)
     #: The formatted traceback of ``cause`` where the exception itself is gone (after pickling).
     cause_traceback: str | None = field(default=None, compare=False, repr=False)
+    #: The line of the input element the problem is about (XML: what ``pointer`` or ``source_path`` names).
+    line: int | None = None
 
     def traceback_text(self) -> str | None:
         """The traceback of ``cause`` as Python prints it (through the generated code's lines), if any."""
@@ -242,7 +244,9 @@ class Problem:
             at = f" ({self.rule_location})" if self.rule_location else ""
             parts.append(f"rule '{self.rule}'{at}")
         if self.source_path:
-            parts.append(f"read {self.source_path}")
+            parts.append(f"read {self.source_path}" + (f" (line {self.line})" if self.line is not None else ""))
+        elif self.line is not None:
+            parts.append(f"line {self.line}")
         return "; ".join(parts)
 
     def to_dict(self) -> dict[str, object]:
@@ -256,6 +260,8 @@ class Problem:
             data["source_path"] = self.source_path
         if self.schema_path is not None:
             data["schema_path"] = self.schema_path
+        if self.line is not None:
+            data["line"] = self.line
         return data
 
 

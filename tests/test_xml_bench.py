@@ -50,3 +50,12 @@ def test_the_benchmark_prints_the_c_cda_ratio(capsys: pytest.CaptureFixture[str]
     [result] = bench_xml.main(["--ccda-documents", "4", "--repeat", "1", "--skip-export"])
     assert result["documents"] == 4 and result["ratio"] > 0
     assert "mapper / hand-written (median of paired rounds, target <= 1.5)" in capsys.readouterr().out
+
+
+def test_the_benchmark_prints_jobs_2_beside_jobs_1_with_the_memory_of_the_process_tree(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    results = bench_xml.main(["--ccda-documents", "0", "--size-mb", "0.3", "--small-mb", "0.1", "--only", "mapper"])
+    assert [result["contender"] for result in results] == ["mapper", "mapper"]
+    line = capsys.readouterr().out.splitlines()[-1]
+    assert line.startswith("mapper convert on the 0.3 MB export: --jobs 1 ") and "--jobs 2 " in line
+    assert "the sum of VmHWM of the process tree" in line and "workers " in line

@@ -5,6 +5,8 @@ The modules follow a record's path::
     units       inputs read into units (a record, or its raw NDJSON line, or a block of lines)
     tasks       a unit to an Outcome: mapped and encoded (ConvertTask), or validated (ValidateTask)
     workers     outcomes in input order, here or in worker processes (jobs)
+    processes   what every worker process shares: its start, what crosses back for an outcome
+    xml_jobs    XML files read by the workers themselves (jobs): whole, or shared in chunks of records
     rejects     the reject record and the one writer of reject lines
     output      the one atomic file writer
     observer    what a run tells whoever watches it (progress, messages)

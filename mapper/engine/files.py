@@ -22,9 +22,10 @@ from ..mapping import Mapping, load
 from .counts import Counts
 from .local import Destination, Run
 from .observer import Observer
-from .sides import resolve_input, writer_options
+from .sides import resolve_inputs, writer_options
 from .tasks import ConvertTask, Task, ValidateTask
 from .units import Input, check_readable, read_units
+from .xml_jobs import can_fork
 
 StrPath = str | os.PathLike[str]
 
@@ -82,8 +83,8 @@ def convert_files(
         mapping = load(os.fspath(mapping))
     # Only what the rules can see of what the source schema leaves open is read from XML.
     needs = fallback_keys(mapping)
-    items = [resolve_input(os.fspath(name), input_format, records, mapping, "source", xml_limits=xml_limits,
-                           csv=csv, fallback_keys=needs) for name in inputs]
+    items = resolve_inputs([os.fspath(name) for name in inputs], input_format, records, mapping, "source",
+                           xml_limits=xml_limits, csv=csv, fallback_keys=needs)
     check_readable(items)
     _refuse_clashes(items, output, rejects, stdin)
     if output_format is None:
@@ -120,8 +121,7 @@ def validate_files(schema: Any, stage: str, inputs: Sequence[str], *, mapping: M
     ``written`` counts the valid records.
     """
     side = stage if mapping is not None else "source"
-    items = [resolve_input(name, input_format, records, mapping, side, schema, xml_limits, csv=csv)
-             for name in inputs]
+    items = resolve_inputs(inputs, input_format, records, mapping, side, schema, xml_limits, csv=csv)
     check_readable(items)
     _refuse_clashes(items, None, rejects, stdin)
     return _run(ValidateTask(schema, stage), None, items, None, rejects, jobs=jobs, max_rejects=max_rejects,
@@ -134,7 +134,10 @@ def _run(task: Task, writer_factory: Callable[[], RecordWriter] | None, items: l
     observer = observer or Observer()
     run = Run(task, writer_factory, output=output, rejects=rejects, max_rejects=max_rejects, jobs=max(jobs, 1),
               observer=observer)
-    return run.execute(read_units(items, sys.stdin.buffer if stdin is None else stdin, observer))
+    # XML records are processed where they are read, before the reader goes on, unless the workers map what
+    # this process reads (standard input, no fork): only then do problems go without their element's line.
+    return run.execute(read_units(items, sys.stdin.buffer if stdin is None else stdin, observer,
+                                  workers_read_xml=jobs > 1 and can_fork(), located=jobs <= 1))
 
 
 def _refuse_clashes(inputs: Sequence[Input], output: Destination, rejects: Destination,

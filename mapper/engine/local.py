@@ -59,7 +59,7 @@ class Run:
         with Target(self.output if writing else None) as out, Target(self.rejects) as rejects:
             reject_stream = rejects.stream
             writer: RecordWriter | None = None
-            results = outcomes(self.task, units, self.jobs)
+            results = outcomes(self.task, units, self.jobs, observer)
             try:
                 for outcome in results:
                     if outcome.status == OK:

@@ -2,25 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..errors import ConversionError, PayloadError
-from ..formats import FORMAT_NAMES, TABLE_FORMATS, XmlLimits, format_of_path, reader, writer
+from ..formats import FORMAT_NAMES, TABLE_FORMATS, RecordReader, XmlLimits, format_of_path, reader, writer
 from ..formats.csv_read import CsvDialect
 from ..mapping import Mapping
 from .units import Input
 
 
+def resolve_inputs(names: Sequence[str], given: str | None, records: str | None, mapping: Mapping | None,
+                   side: str, schema: Any = None, xml_limits: XmlLimits | None = None, *,
+                   csv: CsvDialect | None = None, fallback_keys: frozenset[str] | None = None) -> list[Input]:
+    """``resolve_input`` for each of ``names``; the XML inputs share one reader (building its plan from the
+    schema costs more than reading a small document), which reads them one after another."""
+    readers: dict[str, RecordReader] = {}
+    return [resolve_input(name, given, records, mapping, side, schema, xml_limits, csv=csv,
+                          fallback_keys=fallback_keys, readers=readers) for name in names]
+
+
 def resolve_input(name: str, given: str | None, records: str | None, mapping: Mapping | None,
                   side: str, schema: Any = None, xml_limits: XmlLimits | None = None, *,
-                  csv: CsvDialect | None = None, fallback_keys: frozenset[str] | None = None) -> Input:
+                  csv: CsvDialect | None = None, fallback_keys: frozenset[str] | None = None,
+                  readers: dict[str, RecordReader] | None = None) -> Input:
     """An input (a path, or ``-`` for standard input) with its format and its reader.
 
     The format is ``given``, else what the file name says, else the format of
     the mapping's ``side`` (``source`` or ``target``); its records are
     ``records``, else the side's when the format is the side's own. The
     schema is ``schema``, else the side's; ``xml_limits`` bound an XML input, of whose undescribed parts
-    only ``fallback_keys`` are read when given (``formats.xml_needs``); ``csv`` lays out a CSV one. Raises
+    only ``fallback_keys`` are read when given (``formats.xml_needs``); ``csv`` lays out a CSV one. An XML
+    reader already in ``readers`` (by format) is used again, and a new one put there. Raises
     ``ConversionError`` when the format cannot be told or the records path cannot work.
     """
     spec_side = getattr(mapping.spec, side) if mapping is not None else None
@@ -35,11 +48,17 @@ def resolve_input(name: str, given: str | None, records: str | None, mapping: Ma
         records = spec_side.records
         if fmt == "xml" and side == "target":
             records, namespaces = target_records_path(mapping, namespaces)
+    known = readers.get(fmt) if readers is not None and fmt == "xml" else None
+    if known is not None:
+        return Input(name, fmt, known)
     try:
-        return Input(name, fmt, reader(fmt, schema, records=records, namespaces=namespaces, xml_limits=xml_limits,
-                                       csv=csv, fallback_keys=fallback_keys))
+        made = reader(fmt, schema, records=records, namespaces=namespaces, xml_limits=xml_limits, csv=csv,
+                      fallback_keys=fallback_keys)
     except PayloadError as error:  # a records path or expression that cannot work
         raise ConversionError(str(error)) from error
+    if readers is not None and fmt == "xml":
+        readers[fmt] = made
+    return Input(name, fmt, made)
 
 
 def target_records_path(mapping: Any, namespaces: dict[str, str]) -> tuple[str | None, dict[str, str]]:

@@ -9,14 +9,16 @@ from a worker process like the rest of the outcome.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any, Final
 
 from ..errors import PayloadError, Problem, RecordError
 from ..formats import ENCODING_FORMATS, writer
 from ..formats.json import NdjsonReader
 from .rejects import input_problem, reject_record
-from .units import BAD, RAW, VALUE, Unit
+from .units import BAD, LOCATED, RAW, VALUE, Unit
 
 OK, REJECT, BROKEN = 0, 1, 2
 
@@ -47,6 +49,11 @@ class Task:
         """The output for ``record``, or the error that rejects it."""
         raise NotImplementedError
 
+    def input_pointer(self, problem: Problem) -> str | None:
+        """The JSON pointer into the input record of what ``problem`` is about, when it can tell: here the
+        problem's own pointer (a validation's problems point into the record validated)."""
+        return problem.pointer
+
 
 class ConvertTask(Task):
     """Map, validate against the target schema and encode for the output format.
@@ -65,6 +72,13 @@ class ConvertTask(Task):
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_writer": None}
+
+    def input_pointer(self, problem: Problem) -> str | None:
+        """Into the input for a problem of the source's validation; else where the plain path the rule read
+        (``source_path``: ``encounters[0] then procedures[1] then `expression```) leads, as far as it is plain."""
+        if problem.stage == "source":
+            return problem.pointer
+        return _pointer_of(problem.source_path)
 
     def check(self, record: Any, number: int) -> tuple[Any, RecordError | None]:
         result = self.mapping.result(record, number)
@@ -121,6 +135,8 @@ def process(task: Task, unit: Unit) -> Outcome:
             return _unreadable(unit, error, text)
     elif kind == VALUE:
         record = payload
+    elif kind == LOCATED:
+        record, locate = payload
     elif kind == BAD:
         return _unreadable(unit, payload, None)
     else:
@@ -128,12 +144,40 @@ def process(task: Task, unit: Unit) -> Outcome:
     output, failure = task.check(record, number)
     if failure is None:
         return Outcome(OK, output)
+    if kind == LOCATED:
+        failure = _with_lines(task, failure, locate)
     reject = reject_record({"record": number, "source": source, "line": line}, record,
                            [problem.to_dict() for problem in failure.problems])
     outcome = Outcome(REJECT, reject=reject, message=f"{_where(source, line)}, {failure}")
     if task.debug:
         outcome.tracebacks = _tracebacks(failure, f"{_where(source, line)}, record {number}")
     return outcome
+
+
+def _with_lines(task: Task, failure: RecordError, locate: Callable[[str], int | None]) -> RecordError:
+    """``failure`` with each problem given the line of the input element it is about, where ``locate`` can
+    tell it for the problem's ``input_pointer``."""
+    problems = []
+    for problem in failure.problems:
+        pointer = task.input_pointer(problem)
+        line = locate(pointer) if pointer is not None else None
+        problems.append(problem if line is None else replace(problem, line=line))
+    return RecordError(problems, failure.record_number, failure.mapping, failure.output)
+
+
+_PLAIN_PATH: Final = re.compile(r"[A-Za-z_]\w*(?:\[\d+\])?(?:\.[A-Za-z_]\w*(?:\[\d+\])?)*\Z")
+_PATH_STEP: Final = re.compile(r"[A-Za-z_]\w*|\[(\d+)\]")
+
+
+def _pointer_of(source_path: str | None) -> str | None:
+    """The JSON pointer of the plain start of ``source_path`` (``a.b[0] then c then `f(x)``` -> ``/a/b/0/c``);
+    None when it starts with an expression."""
+    steps: list[str] = []
+    for part in (source_path or "").split(" then "):
+        if not _PLAIN_PATH.match(part):
+            break
+        steps.extend(match.group(1) or match.group(0) for match in _PATH_STEP.finditer(part))
+    return "".join(f"/{step}" for step in steps) if steps else None
 
 
 def _tracebacks(failure: RecordError, where: str) -> tuple[tuple[str, str], ...]:

@@ -9,6 +9,11 @@ cheap to build and to pickle to a worker. Its ``kind`` says what ``payload`` is:
 ``FATAL``  the message of an input that breaks off (no record);
 ``BLOCK``  whole NDJSON lines of a file (the number is of the records before it, the
            line the one it starts on); ``split_blocks`` turns it into RAW units.
+``FILE``   an XML file (the payload is its ``Input``) that worker processes read themselves
+           (``jobs``: ``engine.xml_jobs``); the parent never opens it.
+``SKIP``   a record of an XML file another worker converts (``record_units`` with ``wanted``).
+``LOCATED`` an XML record and its reader's ``line_of``, processed before the reader goes on (never
+           pickled), so that each problem of a reject gets the line of its element.
 """
 
 from __future__ import annotations
@@ -17,16 +22,17 @@ import errno
 import io
 import os
 import stat
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, Final
 
 from ..errors import PayloadError
 from ..formats import RecordReader
 from ..formats.json import NdjsonReader
+from ..formats.xml_read import SKIPPED
 from .observer import Observer
 
-RAW, VALUE, BAD, FATAL, BLOCK = 0, 1, 2, 3, 4
+RAW, VALUE, BAD, FATAL, BLOCK, FILE, SKIP, LOCATED = 0, 1, 2, 3, 4, 5, 6, 7
 
 #: Bytes of NDJSON per BLOCK unit (whole lines: a block ends with one).
 BLOCK_SIZE: Final = 1 << 20
@@ -65,15 +71,21 @@ def check_readable(inputs: Sequence[Input]) -> None:
             pass
 
 
-def read_units(inputs: Iterable[Input], stdin: IO[bytes], observer: Observer) -> Iterator[Unit]:
+def read_units(inputs: Iterable[Input], stdin: IO[bytes], observer: Observer, *,
+               workers_read_xml: bool = False, located: bool = False) -> Iterator[Unit]:
     """Every record of every input, in order, as units; an input that breaks ends with a FATAL unit.
 
     NDJSON files are read in BLOCK units of whole lines, split where the records are processed
     (in a worker with ``jobs``), so the parent costs next to nothing per record. Pipes are read
-    line by line, so the records of a slow producer are not held back to fill a block.
+    line by line, so the records of a slow producer are not held back to fill a block. With
+    ``workers_read_xml``, an XML file is one FILE unit, which the workers read (``xml_jobs``); with
+    ``located`` (units processed here, one by one), XML records are LOCATED units (``record_units``).
     """
     for item in inputs:
         source = item.source
+        if workers_read_xml and item.format == "xml" and item.name != "-" and stat.S_ISREG(os.stat(item.name).st_mode):
+            yield (source, 0, None, FILE, item)
+            continue
         stream = stdin if item.name == "-" else open(item.name, "rb")  # noqa: SIM115 - closed below
         number = 0
         try:
@@ -93,21 +105,41 @@ def read_units(inputs: Iterable[Input], stdin: IO[bytes], observer: Observer) ->
                     number += 1
                     yield (source, number, line_number, RAW, line)
                 continue
-            try:
-                for record in item.reader.records(stream, source):
-                    number += 1
-                    if isinstance(record, PayloadError):
-                        record.record_number = number
-                        yield (source, number, record.line, BAD, record)
-                    else:  # an XML reader knows the line of the record element, a CSV reader its row's
-                        yield (source, number, getattr(item.reader, "record_line", None), VALUE, record)
-            except PayloadError as error:
-                yield (source, number, error.line, FATAL, str(error))
+            yield from record_units(item, stream, located=located)
         finally:
             size = stream.tell() if stream is not stdin and _is_file(stream) else 0  # a pipe cannot tell
             if stream is not stdin:
                 stream.close()
             observer.closed(size)
+
+
+def record_units(item: Input, stream: IO[bytes], wanted: Callable[[int], bool] | None = None, *,
+                 located: bool = False) -> Iterator[Unit]:
+    """The units of the records of a JSON, XML or CSV input read from ``stream``, as ``read_units`` gives them.
+
+    With ``wanted`` (XML only), a record it does not want (numbered from 1) is a SKIP unit, not read. With
+    ``located``, an XML record is a LOCATED unit: each unit must be processed before the next is asked for.
+    """
+    source = item.source
+    number = 0
+    reader = item.reader
+    locate = getattr(reader, "line_of", None) if located else None
+    records = reader.records(stream, source) if wanted is None else reader.records(  # type: ignore[call-arg]
+        stream, source, wanted)
+    try:
+        for record in records:
+            number += 1
+            if record is SKIPPED:
+                yield (source, number, None, SKIP, None)
+            elif isinstance(record, PayloadError):
+                record.record_number = number
+                yield (source, number, record.line, BAD, record)
+            elif locate is not None:
+                yield (source, number, getattr(reader, "record_line", None), LOCATED, (record, locate))
+            else:  # an XML reader knows the line of the record element, a CSV reader its row's
+                yield (source, number, getattr(reader, "record_line", None), VALUE, record)
+    except PayloadError as error:
+        yield (source, number, error.line, FATAL, str(error))
 
 
 def split_blocks(units: Iterable[Unit]) -> Iterator[Unit]:

@@ -6,19 +6,23 @@ results in input order. At most ``in_flight`` chunks are submitted and not
 yet consumed, so memory stays flat however long the input; the units are only
 read as results are taken. Closing the outcomes early (a run that stops at a
 reject) cancels what has not started and waits for what has. NDJSON blocks
-are split and parsed in the workers, so the parent only reads, writes and counts.
+are split and parsed in the workers, so the parent only reads, writes and counts;
+XML files are read by the workers themselves (``xml_jobs``).
 """
 
 from __future__ import annotations
 
 import os
-import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from itertools import groupby
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-from .tasks import OK, Outcome, Task, process
-from .units import BLOCK, Unit, split_blocks
+from .observer import Observer
+from .processes import compact, prepare_worker, restore
+from .tasks import Outcome, Task, process
+from .units import BLOCK, FILE, Unit, split_blocks
+from .xml_jobs import file_outcomes
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -30,11 +34,22 @@ R = TypeVar("R")
 CHUNK: Final = 1000
 
 
-def outcomes(task: Task, units: Iterable[Unit], jobs: int) -> Iterator[Outcome]:
-    """The outcome of every record of ``units``, in order, over ``jobs`` processes."""
+def outcomes(task: Task, units: Iterable[Unit], jobs: int, observer: Observer | None = None) -> Iterator[Outcome]:
+    """The outcome of every record of ``units``, in order, over ``jobs`` processes. FILE units (XML files the
+    workers read themselves) go to ``xml_jobs``, which tells ``observer`` of the files it reads."""
     if jobs <= 1:
         return (process(task, unit) for unit in split_blocks(units))
-    return _expand(ordered_map(_process_chunk, _chunks(units), jobs=jobs, initializer=_set_task, initargs=(task,)))
+    return _by_kind(task, units, jobs, observer or Observer())
+
+
+def _by_kind(task: Task, units: Iterable[Unit], jobs: int, observer: Observer) -> Iterator[Outcome]:
+    """Runs of FILE units through ``xml_jobs``, the other units through a pool of workers that map them."""
+    for files, run in groupby(units, key=lambda unit: unit[3] == FILE):
+        if files:
+            yield from file_outcomes(task, [unit[4] for unit in run], jobs, observer)
+        else:
+            yield from _expand(ordered_map(_process_chunk, _chunks(run), jobs=jobs, initializer=_set_task,
+                                           initargs=(task,)))
 
 
 def ordered_map(function: Callable[[T], R], items: Iterable[T], *, jobs: int,
@@ -79,12 +94,7 @@ def _process_chunk(chunk: list[Unit]) -> list[Outcome | bytes | None]:
     worker about 3 µs and the parent 1 µs, a tenth of the time it takes to map a record."""
     assert _TASK is not None
     task = _TASK
-    compact: list[Outcome | bytes | None] = []
-    for unit in split_blocks(chunk):
-        outcome = process(task, unit)
-        written = outcome.status == OK and (outcome.output is None or type(outcome.output) is bytes)
-        compact.append(outcome.output if written else outcome)
-    return compact
+    return [compact(process(task, unit)) for unit in split_blocks(chunk)]
 
 
 def _chunks(units: Iterable[Unit]) -> Iterator[list[Unit]]:
@@ -110,7 +120,7 @@ def _expand(results: Iterator[list[Outcome | bytes | None]]) -> Iterator[Outcome
     try:
         for chunk in results:
             for item in chunk:
-                yield item if type(item) is Outcome else Outcome(OK, item)
+                yield restore(item)
     finally:
         close = getattr(results, "close", None)
         if close is not None:
@@ -118,25 +128,6 @@ def _expand(results: Iterator[list[Outcome | bytes | None]]) -> Iterator[Outcome
 
 
 def _start_worker(parent: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
-    # Ctrl-C reaches the whole process group: the parent handles it (it owns the
-    # output file); workers just stop when the parent shuts the pool down.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # A forked worker inherits the CLI's SIGTERM handler, which raises: a worker told to end
-    # would then send the exception back over a pipe nobody reads, stuck, or print its traceback.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _die_with_parent(parent)
+    prepare_worker(parent)
     if initializer is not None:
         initializer(*initargs)
-
-
-def _die_with_parent(parent: int) -> None:
-    """On Linux, end this worker when its parent dies (even by SIGKILL) instead of waiting forever."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # not Linux: workers stop when the pool's pipes close
-        pass
-    if os.getppid() != parent:  # the parent died before the signal was asked for
-        os._exit(1)

@@ -14,7 +14,7 @@ expansion, no network, libxml2's limits on depth and amplification on.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from itertools import islice
 from typing import IO, TYPE_CHECKING, Any, Final, cast
 
@@ -35,6 +35,7 @@ from .xml_plan import (
     TEXT_KEY,
     TYPED,
     WELL_KNOWN_PREFIXES,
+    Field,
     NotBoolean,
     ObjectPlan,
     PlanBuilder,
@@ -95,6 +96,8 @@ class XmlReader:
         self._path = _parse_path(records, self.namespaces) if records else None
         #: The line of the record element last yielded (where its start tag is), for messages.
         self.record_line: int | None = None
+        #: The element of the record yielded last, until reading goes on (``line_of``).
+        self._element: etree._Element | None = None
         #: As for ``JsonReader``: whether the document is one record (no ``records``, or a path naming the
         #: document element), so that a conversion writes that record rather than an array of it.
         self.document_is_record: bool | None = None
@@ -116,6 +119,51 @@ class XmlReader:
         keep = fallback_keys if self._plan is not None else None
         self._names = _Names({uri: prefix for prefix, uri in prefixes.items()}, max_attributes, keep)
 
+    def line_of(self, pointer: str) -> int | None:
+        """The line of the element that ``pointer`` (a JSON pointer into the record yielded last) names, or of
+        an attribute's element; where the pointer goes on into what the schema leaves open, of the last
+        described element on its way. Valid only until reading goes on (the element is freed then); None
+        without a schema, or once it is freed.
+
+        Only a record that is rejected pays for this: the element is walked through the reading plan.
+        """
+        element, plan = self._element, self._plan
+        if element is None or plan is None:
+            return None
+        parts = [part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/")[1:]]
+        found = element
+        while parts and plan is not None:
+            entry = plan.by_key.get(parts.pop(0))
+            if entry is None or entry.attribute or entry is plan.text:
+                break
+            holder: etree._Element | None = found
+            if entry.wrapper is not None:
+                holder = next((child for child in found if child.tag == entry.wrapper), None)
+            if holder is None:
+                break
+            items = [child for child in holder if child.tag == entry.tag]
+            if entry.is_list or entry.wrapper is not None:
+                if not parts or not parts[0].isdigit():  # the array itself: where its items are
+                    found = holder if entry.wrapper is not None else (items[0] if items else found)
+                    break
+                index = int(parts.pop(0))
+                kept = [item for item in items if not _left_out(item, entry)]  # as the record's indexes count
+                if index >= len(kept):
+                    break
+                found = kept[index]
+            elif items:
+                found = items[-1]  # a property given twice takes the last one
+            else:
+                break
+            plan = entry.plan
+        return _line(found)
+
+    @property
+    def records_below_root(self) -> bool:
+        """Whether the records are elements below the document element (a ``records`` path of two steps or
+        more), read one after another."""
+        return self._path is not None and len(self._path) > 1
+
     @classmethod
     def for_mapping(cls, mapping: MapperMapping) -> XmlReader:
         """The reader for a mapping's source side (schema, ``records``, ``namespaces``), reading of what the
@@ -123,14 +171,20 @@ class XmlReader:
         side = mapping.spec.source
         return cls(mapping.source_schema, side.records, side.namespaces, fallback_keys=fallback_keys(mapping))
 
-    def records(self, stream: IO[bytes], source: str) -> Iterator[Any]:
+    def records(self, stream: IO[bytes], source: str, wanted: Callable[[int], bool] | None = None) -> Iterator[Any]:
         """Yield each record (a ``TooDeepError`` for one nested too deep); raise ``PayloadError`` after the last
-        good one if the document breaks."""
+        good one if the document breaks.
+
+        ``wanted(n)`` (records counted from 1) false: record n is yielded as ``SKIPPED``, parsed by libxml2
+        but neither converted nor checked for depth and attributes (``--jobs``: each worker converts its
+        share). The document is checked as a whole all the same, so it breaks where it would.
+        """
         self.document_is_record = self._path is None or len(self._path) == 1
         if self._path is None:
             yield self._whole_document(stream, source)
+            self._element = None
         else:
-            yield from self._stream(stream, source, self._path)
+            yield from self._stream(stream, source, self._path, wanted)
 
     def convert(self, element: etree._Element) -> Any:
         """The record of one element."""
@@ -156,9 +210,11 @@ class XmlReader:
         if _elements_over(root, self.max_elements):
             raise self._too_many_elements(root, source, None)
         self.record_line = _line(root)
+        self._element = root
         return self._convert_at(root, source)
 
-    def _stream(self, stream: IO[bytes], source: str, path: tuple[str, ...]) -> Iterator[Any]:
+    def _stream(self, stream: IO[bytes], source: str, path: tuple[str, ...],
+                wanted: Callable[[int], bool] | None) -> Iterator[Any]:
         stream = _refuse_doctype_early(stream, source)
         # A document too short to hold a record of more than max_elements needs no counting, and no start
         # events (which cost libxml2 a third more time on C-CDA): the common case, read on its own.
@@ -185,10 +241,15 @@ class XmlReader:
                 if not small and bounded.may_be_over() and _elements_over(element, self.max_elements):
                     raise _TooManyElements(element)
                 bounded.record = None
-                record = self._convert_at(element, source, count + 1)
                 count += 1
-                self.record_line = _line(element)
+                if wanted is None or wanted(count):
+                    record = self._convert_at(element, source, count)
+                    self.record_line = _line(element)
+                    self._element = element
+                else:
+                    record = SKIPPED
                 yield record
+                self._element = None
                 if len(path) > 1:  # else the document ends here, and goes whole
                     _forget(element)
             root = context.root
@@ -232,6 +293,8 @@ class XmlReader:
                                  source=source, line=_line(record), record_number=number)
 
 
+#: What ``XmlReader.records`` yields for a record it was told is not wanted.
+SKIPPED: Final = object()
 #: The fewest bytes an element takes (``<a/>``): a record of n bytes holds n / 4 elements at most.
 _ELEMENT_BYTES: Final = 4
 _NILLED: Final = object()
@@ -648,6 +711,17 @@ def _read_any(element: etree._Element, left: int, names: _Names) -> Any:
     if pieces:
         record[TEXT_KEY] = "".join(pieces)
     return record
+
+
+def _left_out(element: etree._Element, entry: Field) -> bool:
+    """Whether the reader leaves the item ``element`` of an array out of the record (an empty or nilled item
+    whose value is ``OMIT``)."""
+    nilled = element.get(NIL) in _TRUE
+    if entry.kind == OBJECT:
+        return nilled and entry.nil is OMIT
+    if entry.kind <= TYPED and element.text is None and not len(element):
+        return (entry.nil if nilled else entry.empty) is OMIT
+    return False
 
 
 def _line(element: etree._Element) -> int | None:
