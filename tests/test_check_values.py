@@ -3,7 +3,9 @@
 jsonschema-rs judges in place, and the reference ``jsonschema`` explains only what it refuses; the reference
 alone (``descend`` at the node, as the checker did before) is the oracle: every subschema of every shipped
 schema, and of the checker's corpus, gives the same answer, message included, for the values its own keywords
-name and for any JSON value.
+name and for any JSON value, but one: a ``pattern`` is an ECMA-262 regular expression, whose ``\\s`` does not
+match the separators U+001C to U+001F nor U+0085, as Python's does. There jsonschema-rs decides, as it
+decides for every record the engine converts: the checker refuses no value that a conversion accepts.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema.exceptions
+import jsonschema_rs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -57,11 +60,14 @@ def named_values(node: SchemaNode) -> list[Any]:
     return found
 
 
+#: The characters Python's ``\\s`` matches and ECMA-262's does not (``test_a_pattern_is_read_as_ecma_262``).
+PYTHON_ONLY_SPACES = "\x1c\x1d\x1e\x1f\x85"
+TEXT = st.text(st.characters(blacklist_characters=PYTHON_ONLY_SPACES), max_size=12)
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=12) | st.sampled_from(["2024-02-30", "2024-02-29", "a@b.example", "https://x.example/", "+1",
+    | TEXT | st.sampled_from(["2024-02-30", "2024-02-29", "a@b.example", "https://x.example/", "+1",
                                               "EUR", "", "12:30:00Z", "2023-06-30T23:59:60Z"]),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(TEXT, children, max_size=3),
     max_leaves=8)
 
 
@@ -86,6 +92,17 @@ def test_any_value_is_judged_as_the_reference_judges_it(schema: Schema, value: A
     reached = list(nodes(schema.root))
     node = reached[pick % len(reached)]
     assert ValueJudge(schema).violation(node, value) == reference_violation(schema, node, value)
+
+
+@pytest.mark.parametrize("separator", list(PYTHON_ONLY_SPACES))
+def test_a_pattern_is_read_as_ecma_262(separator: str) -> None:
+    # As the engine reads it (jsonschema-rs judges every record): Python's re alone takes these for spaces.
+    schema = load_schema(ROOT / "schemas" / "fhir" / "datatypes.schema.json")
+    node = SchemaNode(schema.contents["$defs"]["uri"], schema.root.scope)
+    value = f"a{separator}b"
+    assert reference_violation(schema, node, value) is not None
+    assert ValueJudge(schema).violation(node, value) is None
+    assert jsonschema_rs.validator_for(node.schema).is_valid(value)  # the engine's judge of records
 
 
 def test_a_value_beyond_64_bits_is_left_to_the_reference() -> None:

@@ -8,6 +8,12 @@ a subschema that is not in a file), is validated again by the reference
 ``jsonschema``, whose best error says why in the words of ``mapper.validation``:
 the pure-Python stack is imported only then, never for a mapping whose values
 all fit (``mapper convert`` checks every mapping it loads).
+
+A value is refused when both refuse it (or the reference alone, where
+jsonschema-rs cannot judge): never one that the engine, which judges records
+with jsonschema-rs, accepts. The two differ in one place: a ``pattern`` is
+ECMA-262, whose ``\\s`` leaves out U+001C-U+001F and U+0085, which Python's
+``re`` counts as spaces; there jsonschema-rs decides.
 """
 
 from __future__ import annotations
