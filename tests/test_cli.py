@@ -256,7 +256,7 @@ def test_an_unexpected_error_is_one_line(monkeypatch: pytest.MonkeyPatch) -> Non
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("mapper.cli.convert.load", broken)
+    monkeypatch.setattr("mapper.mapping.load", broken)  # convert imports the loader when it runs
     code, _, err = _run(["convert", MAPPING, str(CONTACT_FILE)])
     assert code == 2
     assert err == "mapper: internal error: RuntimeError: boom (run again with --debug for the traceback, and report it)\n"

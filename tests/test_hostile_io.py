@@ -464,8 +464,9 @@ sys.meta_path.insert(0, _Interrupt())
 """
 
 
-@pytest.mark.parametrize("module", ["mapper.cli.convert", "mapper.engine", "mapper.schemas", "jsonschema",
-                                    "yaml", "orjson", "mapper.errors", "mapper.functions", "mapper.validation"])
+@pytest.mark.parametrize("module", ["mapper.cli.convert", "mapper.engine", "mapper.schemas", "jsonschema_rs",
+                                    "yaml", "orjson", "mapper.errors", "mapper.functions", "mapper.validation",
+                                    "mapper.tooling.check"])
 def test_ctrl_c_during_start_up_gives_no_traceback(module: str, tmp_path: Path) -> None:
     # Imports take most of a start-up: a Ctrl-C during any of them ends it as one later would. mapper.errors
     # too: ``import mapper`` loads nothing, so the CLI imports it inside the code that catches the Ctrl-C.

@@ -69,15 +69,34 @@ def test_a_json_mapping_loads_and_applies_without_pyyaml(tmp_path: Path) -> None
     assert "mapper.yaml_documents" not in loaded
 
 
-def test_the_cli_imports_no_command_but_the_one_it_runs(tmp_path: Path) -> None:
-    # As the console script does: import the CLI, run convert; then report what was loaded.
+#: What the command line leaves out of a ``mapper convert`` run. It prints the errors mapper check finds at load
+#: (docs/cli.md), so the checker is the one exception to ``NEVER_FOR_CONVERT``; the checker judges with
+#: jsonschema-rs, and the pure-Python jsonschema stack explains only a value the target refuses. The other
+#: commands keep their machinery for their own runs: the tracer, the lineage, drift, the completion generator.
+NOT_FOR_CLI_CONVERT = [*(set(NEVER_FOR_CONVERT) - {"mapper.tooling.check"}), "jsonschema", "referencing", "attrs",
+                       "jsonschema_specifications", "shtab", "webbrowser", "subprocess", "mapper.tooling.explain",
+                       "mapper.tooling.lineage", "mapper.tooling.drift", "mapper.tooling.fixtures"]
+
+
+@pytest.fixture(scope="module")
+def cli_convert_modules(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
+    """The modules a ``mapper convert`` of one record loads, run as the console script runs it."""
+    output = tmp_path_factory.mktemp("convert") / "out.json"
     code = (f"import sys\nfrom mapper.cli import run\n"
-            f"status = run(['convert', {str(MAPPING)!r}, {str(CONTACT)!r}, '-o', {str(tmp_path / 'out.json')!r}],"
+            f"status = run(['convert', {str(MAPPING)!r}, {str(CONTACT)!r}, '-o', {str(output)!r}],"
             f" sys.stdin.buffer, sys.stdout.buffer, sys.stderr)\nassert status == 0, status")
     loaded = imported_by(code)
-    # convert prints the errors mapper check finds at load (docs/cli.md), so the checker is its one exception.
-    assert not loaded & (set(NEVER_FOR_CONVERT) - {"mapper.tooling.check"})
-    assert json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))["email_address"]
+    assert json.loads(output.read_text(encoding="utf-8"))["email_address"]
+    return loaded
+
+
+@pytest.mark.parametrize("module", sorted(NOT_FOR_CLI_CONVERT))
+def test_the_cli_imports_no_command_but_the_one_it_runs(cli_convert_modules: set[str], module: str) -> None:
+    assert module not in cli_convert_modules
+
+
+def test_the_cli_convert_does_check_the_mapping(cli_convert_modules: set[str]) -> None:
+    assert "mapper.tooling.check" in cli_convert_modules
 
 
 def test_the_report_formats_of_check_are_named_without_importing_the_checker() -> None:
@@ -92,6 +111,20 @@ def test_the_report_formats_of_drift_are_named_without_importing_the_analysis() 
     from mapper.tooling.drift.report import FORMATS
 
     assert REPORT_FORMATS == tuple(FORMATS)
+
+
+def test_the_formats_of_lineage_are_named_without_importing_the_analysis() -> None:
+    from mapper.cli.lineage import REPORT_FORMATS
+    from mapper.tooling.lineage_formats import FORMATS
+
+    assert REPORT_FORMATS == tuple(FORMATS)
+
+
+def test_the_cli_names_mapping_files_as_the_checker_finds_them() -> None:
+    from mapper.cli.chaining import MAPPING_SUFFIXES
+    from mapper.tooling.check import MAPPING_SUFFIXES as CHECKED
+
+    assert MAPPING_SUFFIXES == CHECKED
 
 
 #: Text YAML reads alike (it refuses control characters and noncharacters even inside a JSON string, and

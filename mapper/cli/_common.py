@@ -7,12 +7,14 @@ import codecs
 import os
 import time
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from ..engine import Counts
-from ..errors import ConversionError
 from ..formats import FORMAT_NAMES, MAX_ATTRIBUTES, MAX_ELEMENTS, XmlLimits
-from ..formats.csv_read import CsvDialect
+
+if TYPE_CHECKING:
+    from ..engine import Counts
+    from ..errors import ConversionError
+    from ..formats.csv_read import CsvDialect
 
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE, EXIT_INPUT = 0, 1, 2, 3
 
@@ -116,6 +118,8 @@ def encoding(text: str) -> str:
 
 def csv_dialect(args: argparse.Namespace) -> CsvDialect:
     """The CSV layout of ``--delimiter``, ``--quotechar`` and ``--encoding``."""
+    from ..formats.csv_read import CsvDialect
+
     return CsvDialect(delimiter=args.delimiter, quotechar=args.quotechar, encoding=args.encoding)
 
 

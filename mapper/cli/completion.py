@@ -11,16 +11,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-import shtab
-
 from ._common import EXIT_OK, Streams
 
 SHELLS = ("bash", "zsh", "fish")
 
-#: What the arguments that name paths complete as, by destination, whatever the command.
-_PATHS = {**dict.fromkeys(("mapping", "inputs", "input", "paths", "output", "rejects", "schema", "source_schema",
-                           "target_schema"), shtab.FILE),
-          "directory": shtab.DIRECTORY}
+#: The destinations of the arguments that name files, whatever the command (and of the one naming a directory).
+_FILES = ("mapping", "inputs", "input", "paths", "output", "rejects", "schema", "source_schema", "target_schema")
+_DIRECTORY = "directory"
 
 EXAMPLE = """\
 examples:
@@ -43,12 +40,15 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 
 def execute(args: argparse.Namespace, streams: Streams) -> int:
+    import shtab  # only for this command
+
     from . import build_parser  # the whole command line, this command included
 
+    paths = {**dict.fromkeys(_FILES, shtab.FILE), _DIRECTORY: shtab.DIRECTORY}
     parser = build_parser()
     for command in parser.commands.values():
         for action in command._actions:
-            if action.dest in _PATHS:
-                action.complete = _PATHS[action.dest]  # type: ignore[attr-defined]
+            if action.dest in paths:
+                action.complete = paths[action.dest]  # type: ignore[attr-defined]
     streams.stdout.write(shtab.complete(parser, shell=args.shell).encode("utf-8"))
     return EXIT_OK

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..chains import chain
-from ..engine import convert_files
 from ..formats import FORMAT_NAMES, XmlLimits
-from ..mapping import Mapping, load
-from ..tooling.check import FORMATS, check_file
 from ._common import (
     EXIT_INPUT,
     EXIT_OK,
@@ -24,10 +20,11 @@ from ._common import (
     positive,
     xml_limits,
 )
-from ._progress import Progress
-from ._stdin import sniff
 from .chaining import split_positionals
 from .check import add_functions_option, user_functions
+
+if TYPE_CHECKING:
+    from ..mapping import Mapping
 
 EXAMPLE = """\
 examples:
@@ -120,6 +117,12 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
         raise UsageError("--rejects - writes to standard output: give the output a file with -o")
     if args.rejects is not None and args.rejects == args.output:
         raise UsageError("--rejects and --output name the same file")
+    from ..chains import chain  # the engine, only when run
+    from ..engine import convert_files
+    from ..mapping import load
+    from ._progress import Progress
+    from ._stdin import sniff
+
     functions = user_functions(args.functions)
     steps = [load(path, functions=functions, validate_source=args.validate_source if number == 0 else None)
              for number, path in enumerate(mappings)]
@@ -153,6 +156,8 @@ def check_fails(path: str, mapping: Mapping, args: argparse.Namespace, streams: 
 
     Warnings are left to ``mapper check``: a conversion only hears of what makes records come out wrong.
     """
+    from ..tooling.check import FORMATS, check_file
+
     errors = [diagnostic for diagnostic in check_file(path, loaded=mapping) if diagnostic.fails]
     streams.stderr.write(FORMATS["text"](errors))
     if errors and args.strict:
@@ -183,6 +188,8 @@ def execute_on_dask(args: argparse.Namespace, streams: Streams) -> int:
         from .. import dask as on_dask
     except ImportError as error:  # the message says: pip install 'mapper[dask]'
         raise UsageError(str(error)) from error
+    from ..mapping import load
+
     mapping = load(args.mapping)  # a broken mapping is reported once, before check and before a cluster starts
     if check_fails(args.mapping, mapping, args, streams):
         return EXIT_USAGE

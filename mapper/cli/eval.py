@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..errors import EvaluationError, RecordError
-from ..expressions import compile
-from ..formats.json import dumps, loads, syntax_error
 from ._common import EXIT_OK, Streams, UsageError
 from .check import add_functions_option, user_functions
 
@@ -46,6 +43,10 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 def execute(args: argparse.Namespace, streams: Streams) -> int:
     if args.null_input and args.input is not None:
         raise UsageError("give INPUT or --null-input, not both")
+    from ..errors import EvaluationError, RecordError  # the expression machinery, only for this command
+    from ..expressions import compile
+    from ..formats.json import dumps
+
     expression = compile(args.expression, functions=user_functions(args.functions))
     result = expression.search(None if args.null_input else _document(args.input, streams))
     if args.raw_output and isinstance(result, str):
@@ -62,6 +63,8 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
 
 def _document(path: str | None, streams: Streams) -> Any:
     """The JSON document at ``path`` (standard input for None or ``-``); raises ``PayloadSyntaxError``."""
+    from ..formats.json import loads, syntax_error
+
     if path is None or path == "-":
         source, data = "<stdin>", streams.stdin.read()
     else:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..errors import PayloadError
-from ..formats import FORMAT_NAMES, format_of_path, source_reader
-from ..mapping import Mapping, load
-from ..tooling.explain import explain
-from ..tooling.explain_text import explanation_text
+from ..formats import FORMAT_NAMES
 from ._common import EXIT_OK, EXIT_REJECTS, Streams, positive
 from .check import add_functions_option, user_functions
+
+if TYPE_CHECKING:
+    from ..mapping import Mapping
 
 EXAMPLE = """\
 examples:
@@ -49,6 +48,11 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 
 def execute(args: argparse.Namespace, streams: Streams) -> int:
+    from ..formats import format_of_path  # the tracer, only for this command
+    from ..mapping import load
+    from ..tooling.explain import explain
+    from ..tooling.explain_text import explanation_text
+
     mapping = load(args.mapping, functions=user_functions(args.functions))
     stdin = args.input == "-"
     fmt = args.input_format or (None if stdin else format_of_path(args.input)) or mapping.spec.source.format
@@ -69,6 +73,9 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
 def _record(mapping: Mapping, fmt: str, source: str, number: int, streams: Streams) -> Any:
     """Record ``number`` of the input, read as ``mapper convert`` reads it; ``PayloadError`` when it cannot be read
     or there is none."""
+    from ..errors import PayloadError
+    from ..formats import source_reader
+
     reader = source_reader(mapping, fmt)
     stream = streams.stdin if source == "<stdin>" else open(source, "rb")
     count = 0

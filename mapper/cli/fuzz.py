@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..mapping import load
 from ._common import EXIT_OK, EXIT_REJECTS, Streams, positive
 from .check import add_functions_option, user_functions
 
@@ -37,6 +36,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 
 def execute(args: argparse.Namespace, streams: Streams) -> int:
+    from ..mapping import load
     from ..tooling.fuzzing import (  # hypothesis loads only for this command
         MappingInconsistency,
         check_mapping,

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..mapping import load
-from ..tooling.lineage import lineage_of
-from ..tooling.lineage_formats import FORMATS
 from ._common import EXIT_OK, Streams
 from .check import add_functions_option, user_functions
+
+#: The names of ``tooling.lineage_formats.FORMATS`` (a test holds them equal): the analysis is imported only for
+#: this command, not for every command's start-up.
+REPORT_FORMATS = ("mermaid", "dot", "json", "html")
 
 EXAMPLE = """\
 examples:
@@ -30,7 +31,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                     "parent(), $names, index()) and the lookup tables on the way, and the constants.",
     )
     parser.add_argument("mapping", metavar="MAPPING", help="the mapping file")
-    parser.add_argument("--format", choices=list(FORMATS), default="mermaid",
+    parser.add_argument("--format", choices=list(REPORT_FORMATS), default="mermaid",
                         help="mermaid (default, a flowchart), dot (Graphviz), json, or html (a page that "
                              "works offline)")
     add_functions_option(parser)
@@ -39,6 +40,10 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 
 def execute(args: argparse.Namespace, streams: Streams) -> int:
+    from ..mapping import load  # the analysis, only for this command
+    from ..tooling.lineage import lineage_of
+    from ..tooling.lineage_formats import FORMATS
+
     mapping = load(args.mapping, functions=user_functions(args.functions))
     streams.stdout.write(FORMATS[args.format](lineage_of(mapping)).encode("utf-8"))
     return EXIT_OK

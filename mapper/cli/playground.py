@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import webbrowser
 from pathlib import Path
 from typing import Any
 
-from ..errors import MapperError
-from ..mapping import load
-from ..schemas import display_path
 from ._common import EXIT_OK, Streams, UsageError
 from .check import add_functions_option, user_functions
 from .serve import listen, port, serve_package
@@ -45,6 +41,10 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 def execute(args: argparse.Namespace, streams: Streams) -> int:
     serve = serve_package("playground")
+    from ..errors import MapperError
+    from ..mapping import load
+    from ..schemas import display_path
+
     path = Path(args.mapping)
     if not path.is_file():
         raise UsageError(f"no such mapping file: {path}")
@@ -68,6 +68,8 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
     streams.stdout.write(f"mapper playground: {sample.name} on {page} (Ctrl-C to stop)\n".encode())
     streams.stdout.flush()
     if streams.stdout.isatty() and not args.no_browser:
+        import webbrowser  # its import looks for browsers: only when one is to open
+
         webbrowser.open(page)
     serve.run(app, sock)
     return EXIT_OK

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import argparse
 import re
-import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..tooling.check import MAPPING_SUFFIXES
 from ._common import EXIT_OK, Streams
+from .chaining import MAPPING_SUFFIXES
 
 #: A mapping file's required top-level key, at the start of a line.
 _MAPPING_KEY = re.compile(rb"^mapping\s*:", re.M)
@@ -83,6 +82,8 @@ def is_mapping(path: Path) -> bool:
 
 def repository_mappings() -> list[str]:
     """Every mapping file git tracks here (outside fixture folders); without git, every one below."""
+    import subprocess  # only for a file that concerns every mapping
+
     try:
         listed = subprocess.run(["git", "ls-files", "-z", "--", *(f"*{suffix}" for suffix in MAPPING_SUFFIXES)],
                                 capture_output=True, check=True, timeout=60).stdout.decode("utf-8").split("\0")

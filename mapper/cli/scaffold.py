@@ -7,8 +7,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..engine.output import AtomicOutput
-from ..schemas import load_schema
 from ._common import EXIT_OK, Streams, UsageError
 
 EXAMPLE = """\
@@ -45,7 +43,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 
 def execute(args: argparse.Namespace, streams: Streams) -> int:
-    from ..tooling.scaffold import mapping_name, scaffold, tally  # only for this command
+    from ..engine.output import AtomicOutput  # only for this command
+    from ..schemas import load_schema
+    from ..tooling.scaffold import mapping_name, scaffold, tally
 
     source_path, target_path = Path(args.source_schema), Path(args.target_schema)
     output = Path(args.output) if args.output else None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..mapping_file import mapping_file_text
 from ._common import EXIT_OK, Streams
 
 EXAMPLE = """\
@@ -30,5 +29,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 
 def execute(args: argparse.Namespace, streams: Streams) -> int:
+    from ..mapping_file import mapping_file_text  # the loader, only when run
+
     streams.stdout.write(mapping_file_text().encode("utf-8"))
     return EXIT_OK

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import socket
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._common import EXIT_OK, Streams, UsageError, positive
 from .check import add_functions_option, user_functions
+
+if TYPE_CHECKING:
+    import socket
 
 DEFAULT_DIRECTORY = "mappings"
 _UNITS = {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}

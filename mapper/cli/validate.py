@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..documents import load_document
-from ..engine.files import validate_files
-from ..errors import MappingError
-from ..mapping import Mapping, load
-from ..schemas import load_schema
 from ._common import Streams, add_stream_options, csv_dialect, finish, xml_limits
-from ._progress import Progress
+
+if TYPE_CHECKING:
+    from ..mapping import Mapping
 
 EXAMPLE = """\
 examples:
@@ -47,6 +44,10 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 
 def execute(args: argparse.Namespace, streams: Streams) -> int:
+    from ..engine.files import validate_files  # the engine, only when run
+    from ..schemas import load_schema
+    from ._progress import Progress
+
     mapping = _mapping_or_none(args.schema)
     if mapping is not None:
         schema = mapping.source_schema if args.side == "source" else mapping.target_schema
@@ -66,6 +67,10 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
 
 def _mapping_or_none(path: str) -> Mapping | None:
     """The mapping when ``path`` is a mapping file (YAML, or JSON with ``mapping`` and ``source``)."""
+    from ..documents import load_document
+    from ..errors import MappingError
+    from ..mapping import load
+
     if Path(path).suffix.lower() in (".yaml", ".yml"):
         return load(path)
     try:

@@ -17,8 +17,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import jsonschema.exceptions
-
 from ...coercion import CoercionError, coercer_for, refused_value, short_json
 from ...documents import Document
 from ...errors import Location
@@ -26,7 +24,6 @@ from ...jsontypes import type_allows
 from ...mapping_file import expression_location
 from ...model import EachRule, Expr, Lookup, MappingSpec, ObjectRule, Rule, ValueRule, walk_rules
 from ...schemas import Schema, SchemaNode
-from ...validation import error_message
 from .codes import CODES, UNSILENCEABLE
 from .inference import ExpressionTyper, Observations, Scope, is_container, lookup_of_container
 from .shapes import (
@@ -38,6 +35,7 @@ from .shapes import (
     of_value,
     union,
 )
+from .values import ValueJudge
 
 #: report(code, message, location, rule name, ignored): ``ignored`` when a rule's ``ignore:`` silences it
 Report = Callable[[str, str, Location, "str | None", bool], None]
@@ -68,8 +66,7 @@ class RuleChecker:
         self.ignoring: list[Rule] = []
         #: (rule location, code) of every ``ignore:`` entry that silenced a finding.
         self.silenced: set[tuple[Location, str]] = set()
-        # descend() checks a value against a subschema in place, resolving its $refs.
-        self._target_validator: Any = target.validator(check_formats=True)
+        self._values = ValueJudge(target)
 
     def check(self) -> None:
         """Check every rule, then what only the whole walk tells: the ``let:`` bindings no expression
@@ -322,11 +319,7 @@ class RuleChecker:
             converted = coerce(value) if coerce is not None and value is not None else value
         except CoercionError as error:
             return str(error)
-        errors = list(self._target_validator.descend(converted, target.schema, resolver=target.resolver))
-        if not errors:
-            return None
-        best = jsonschema.exceptions.best_match(errors)
-        return error_message(best) if best is not None else "invalid"
+        return self._values.violation(target, converted)
 
 
 def unread_fields(source: Schema, reads: Observations, depth: int = 12) -> list[str]:
