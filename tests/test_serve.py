@@ -540,3 +540,39 @@ def test_the_socket_says_tcp_so_that_asyncio_turns_nagle_off() -> None:
         assert sock.proto == socket.IPPROTO_TCP
     finally:
         sock.close()
+
+
+HALVING = """\
+mapping: halving
+description: half of n, NaN for n = 0
+source: {schema: source.schema.json, format: json}
+target: {schema: target.schema.json, format: json}
+rules:
+  half: "half_or_nan(n)"
+"""
+
+
+@jmespath_function
+def half_or_nan(n: float) -> float:
+    return n / 2 if n else float("nan")
+
+
+@pytest.mark.parametrize(("body", "status", "results", "rejected"), [
+    ([{"n": 2}, {"n": 0}, {"n": 4}, {"n": 0}], 200, [(1, 1), (3, 2)], [2, 4]),
+    ([{"n": 2}, {"n": 6}], 200, [(1, 1), (2, 3)], []),
+    ({"n": 0}, 422, [], [1]),
+], ids=["batch", "batch-all-written", "single"])
+def test_an_output_json_cannot_hold_is_rejected_alone(tmp_path: Path, body: Any, status: int,
+                                                      results: list[tuple[int, float]], rejected: list[int]) -> None:
+    # The answer is encoded in one call; a NaN in one output must still reject that record only, as convert does.
+    app = create_app(load_catalog(_folder(tmp_path, HALVING, "halving.yaml"), functions=[half_or_nan]))
+    with serving(app) as client:
+        answer = post(client, "halving", json.dumps(body))
+    assert answer.status_code == status
+    rejects = [answer.json()] if isinstance(body, dict) else answer.json()["rejects"]
+    assert [reject["record"] for reject in rejects] == rejected
+    assert all("cannot be written as JSON" in reject["errors"][0]["message"] for reject in rejects)
+    if isinstance(body, list):
+        batch = answer.json()
+        assert [(result["record"], result["output"]["half"]) for result in batch["results"]] == results
+        assert batch["counts"] == {"read": len(body), "written": len(results), "rejected": len(rejected)}
