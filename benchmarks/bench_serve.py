@@ -10,15 +10,16 @@ concurrent clients and a fixed number of requests:
 - ``batch``: B requests of 1000 contacts each (a JSON array), from C clients.
 
 Reported for each: records/s, and the p50 and p99 latency of a request. The
-same contacts then go through ``Mapping.apply_many`` in this process: the
-``http/mapping`` figure is the time per record over HTTP over the time per
-record of the mapping alone, less one: what the HTTP layer (parsing and
-writing the bodies, the framework, the loopback, the client) costs for each
-unit of mapping. Goal (issue 16): below 1 for batches. As the wall clock
-counts whatever else runs on the machine, the server's own CPU time is read
-too (``/proc``): ``CPU http/mapping`` is the server's CPU time per record
-over the mapping's CPU time per record, less one, what the server's HTTP
-layer costs; it holds on a busy machine where the wall figures do not.
+same contacts also go through ``Mapping.apply_many`` in this process (the
+best of five runs, wall clock and CPU time): the ``http/mapping`` figure
+is the time per record over HTTP over the time per record of the mapping
+alone, less one: what the HTTP layer (parsing and writing the bodies, the
+framework, the loopback, the client) costs for each unit of mapping. Goal
+(issue 16): below 1 for batches. As the wall clock counts whatever else runs
+on the machine, the server's own CPU time is read too (``/proc``): ``CPU
+http/mapping`` is the server's CPU time per record over the mapping's CPU
+time per record, less one, what the server's HTTP layer costs; on a busy
+machine it varies less than the wall figures.
 
 The client shares the machine's 2 cores with the server, so it is kept
 cheap, and the figures are still a floor: each client is one keep-alive
