@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mapper.errors import TooDeepError
-from mapper.formats import MAX_DEPTH, too_deep
+from mapper.formats import MAX_DEPTH, nests_deeper, too_deep
 from mapper.formats.json import BUFFER_LIMIT, JsonReader, NdjsonReader
 
 ROOT = Path(__file__).parent.parent
@@ -182,6 +184,62 @@ def test_too_deep_finds_the_first_value_past_the_limit() -> None:
     assert too_deep(value, 5) == "/a/1/b/0/0"
     assert too_deep(value, 6) is None
     assert too_deep("text", 0) is None
+
+
+def depth_of(value: Any) -> int:
+    """The reference: levels of arrays and objects, by recursion (the values here are small)."""
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+    return 0 if children is None else 1 + max(map(depth_of, children), default=0)
+
+
+def hiding(depth: int) -> str:
+    """JSON text ``depth`` levels deep whose brackets, strings' ones included, pair up less than 120 deep: strings
+    "]" close levels early and strings "[" open them again later."""
+    hidden = depth - 100
+    return "[" * 100 + '"]",' * hidden + "[" * hidden + "]" * hidden + ',"["' * hidden + "]" * 100
+
+
+JSON_TEXT = st.text(st.sampled_from(['[', ']', '{', '}', '"', "\\", "a", "é", "\n", " "]), max_size=6)
+JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | JSON_TEXT,
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(JSON_TEXT, inner, max_size=3),
+                           max_leaves=30)
+
+
+@given(JSON_VALUES, st.integers(0, 8), st.sampled_from([{}, {"indent": 1}, {"ensure_ascii": False}]))
+def test_nests_deeper_reads_the_depth_of_any_json_text(value: Any, limit: int, layout: dict[str, Any]) -> None:
+    # Brackets, quotes and backslashes inside strings and keys must not count.
+    text = json.dumps(value, **layout).encode()
+    assert nests_deeper(text, limit) == (depth_of(value) > limit)
+
+
+@pytest.mark.parametrize(("text", "depth"), [
+    (hiding(160), 160),
+    (hiding(MAX_DEPTH), MAX_DEPTH),
+    ('["\\\\", [["\\""]]]', 3),  # a string ending in an escaped backslash, then a string of a quote
+    ('{"[[[": "]]]", "k": {}}', 2),
+    ('"[[["', 0),
+    ("17", 0),
+])
+def test_nests_deeper_is_exact_where_strings_hold_brackets(text: str, depth: int) -> None:
+    assert depth_of(json.loads(text)) == depth
+    assert not nests_deeper(text.encode(), depth)
+    assert depth == 0 or nests_deeper(text.encode(), depth - 1)
+
+
+@pytest.mark.parametrize("layout", ["ndjson", "whole", "streamed"])
+def test_strings_of_brackets_hide_no_level_from_the_readers(layout: str) -> None:
+    import io
+
+    # Larger than a streaming window (1 MiB), so that the streamed reader finds its end by orjson.
+    deep = f'{{"pad": "{"x" * (1 << 21)}", "deep": {hiding(160)}}}'.encode()
+    if layout == "ndjson":
+        records = list(NdjsonReader().records(io.BytesIO(b"1\n" + deep + b"\n2\n"), "in.ndjson"))
+    else:
+        reader = JsonReader(buffer_limit=BUFFER_LIMIT if layout == "whole" else 4)
+        records = list(reader.records(io.BytesIO(b"[1," + deep + b",2]"), "in.json"))
+    assert records[0] == 1 and records[2] == 2
+    assert isinstance(records[1], TooDeepError)
+    assert records[1].pointer == too_deep(json.loads(deep))
 
 
 # -- 2. an output that is another output, or an input: refused before anything is written --------

@@ -540,3 +540,84 @@ def test_the_socket_says_tcp_so_that_asyncio_turns_nagle_off() -> None:
         assert sock.proto == socket.IPPROTO_TCP
     finally:
         sock.close()
+
+
+HALVING = """\
+mapping: halving
+description: half of n, NaN for n = 0
+source: {schema: source.schema.json, format: json}
+target: {schema: target.schema.json, format: json}
+rules:
+  half: "half_or_nan(n)"
+"""
+
+
+@jmespath_function
+def half_or_nan(n: float) -> float:
+    return n / 2 if n else float("nan")
+
+
+@pytest.mark.parametrize(("body", "status", "results", "rejected"), [
+    ([{"n": 2}, {"n": 0}, {"n": 4}, {"n": 0}], 200, [(1, 1), (3, 2)], [2, 4]),
+    ([{"n": 2}, {"n": 6}], 200, [(1, 1), (2, 3)], []),
+    ({"n": 0}, 422, [], [1]),
+], ids=["batch", "batch-all-written", "single"])
+def test_an_output_json_cannot_hold_is_rejected_alone(tmp_path: Path, body: Any, status: int,
+                                                      results: list[tuple[int, float]], rejected: list[int]) -> None:
+    # The answer is encoded in one call; a NaN in one output must still reject that record only, as convert does.
+    app = create_app(load_catalog(_folder(tmp_path, HALVING, "halving.yaml"), functions=[half_or_nan]))
+    with serving(app) as client:
+        answer = post(client, "halving", json.dumps(body))
+    assert answer.status_code == status
+    rejects = [answer.json()] if isinstance(body, dict) else answer.json()["rejects"]
+    assert [reject["record"] for reject in rejects] == rejected
+    assert all("cannot be written as JSON" in reject["errors"][0]["message"] for reject in rejects)
+    if isinstance(body, list):
+        batch = answer.json()
+        assert [(result["record"], result["output"]["half"]) for result in batch["results"]] == results
+        assert batch["counts"] == {"read": len(body), "written": len(results), "rejected": len(rejected)}
+
+
+def _deep_contact(depth: int, hide: bool = False) -> str:
+    """CONTACT with a value nested so that the record is ``depth + 1`` levels deep; with ``hide``, strings of
+    brackets ("]" then "[") inside it that pair up with its own."""
+    inner = "[" * depth + "]" * depth
+    if hide:  # levels closed early by strings "]" and opened again by strings "["
+        inner = "[" * 20 + '"]",' * 10 + "[" * (depth - 20) + "]" * (depth - 20) + ',"["' * 10 + "]" * 20
+    return json.dumps(CONTACT)[:-1] + f', "Deep": {inner}}}'
+
+
+@pytest.mark.parametrize("hide", [False, True], ids=["plain", "brackets-in-strings"])
+@pytest.mark.parametrize("depth", [127, 128, 1000, 1100, 5000])  # orjson stops at 1024 levels on its own
+@pytest.mark.parametrize("layout", ["single", "array", "ndjson"])
+def test_a_record_nested_too_deep_is_a_4xx_never_a_500(client: httpx.Client, layout: str, depth: int,
+                                                        hide: bool) -> None:
+    # A single record: 422 with its reject; in an array: a reject of its own; an NDJSON line: 400 for the body,
+    # as any line that cannot be read (docs/serve.md, "Batches").
+    from mapper.formats import MAX_DEPTH
+
+    deep = _deep_contact(depth, hide)  # the record is depth + 1 levels deep
+    too_deep = depth + 1 > MAX_DEPTH
+    other = json.dumps(CONTACT)
+    body, media = {"single": (deep, "application/json"), "array": (f"[{other},{deep},{other}]", "application/json"),
+                   "ndjson": (f"{other}\n{deep}\n{other}\n", "application/x-ndjson")}[layout]
+    answer = post(client, CRM, body, media)
+    message = f"nested deeper than {MAX_DEPTH} levels"
+    if not too_deep:
+        assert answer.status_code == 200
+        converted = [answer.json()] if layout == "single" else [each["output"] for each in answer.json()["results"]]
+        assert len(converted) == (1 if layout == "single" else 3) and all("email_address" in each for each in converted)
+    elif layout == "single":
+        assert answer.status_code == 422
+        assert answer.json()["record"] == 1 and message in answer.json()["errors"][0]["message"]
+    elif layout == "array":
+        assert answer.status_code == 200
+        batch = answer.json()
+        assert [result["record"] for result in batch["results"]] == [1, 3]
+        [reject] = batch["rejects"]
+        assert reject["record"] == 2 and message in reject["errors"][0]["message"]
+    else:
+        assert answer.status_code == 400
+        refusal = answer.json()
+        assert (refusal["error"], refusal["line"], refusal["record"]) == ("malformed-body", 2, 2)
+        assert refusal["message"].startswith(f"<request>:2, record 2: {message}")

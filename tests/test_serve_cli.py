@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -44,7 +44,7 @@ class Server:
         self.lines: list[str] = []
         assert process.stderr is not None
         stderr = process.stderr
-        threading.Thread(target=lambda: [self._lines.put(line) for line in stderr], daemon=True).start()
+        threading.Thread(target=self._read, args=(stderr,), daemon=True).start()
         banner = self.next_line(lambda line: line.startswith("mapper serve: ") and " on http://" in line)
         self.url = banner.split(" on ")[1].split(" ")[0]
         self.client = httpx.Client(base_url=self.url, timeout=PATIENCE)
@@ -57,6 +57,10 @@ class Server:
                 pass
             assert time.monotonic() < deadline and process.poll() is None, "the server never got ready"
             time.sleep(0.05)
+
+    def _read(self, stream: Iterable[str]) -> None:
+        for line in stream:
+            self._lines.put(line)
 
     def next_line(self, wanted: object) -> str:
         """The next line of standard error for which ``wanted(line)`` holds, waiting within the bound."""

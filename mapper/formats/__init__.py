@@ -21,6 +21,7 @@ elements per record (``MAX_ELEMENTS``); docs/cli.md lists every limit.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -132,6 +133,38 @@ def too_deep(value: Any, limit: int = MAX_DEPTH) -> str | None:
         if not level:
             return None
     return path_to_pointer(tuple(_path_to(value, level[0]))) if level else None
+
+
+#: What ``bytes.translate`` deletes to leave a JSON text's structure (brackets and quotes), and makes of an
+#: object's braces: brackets, as for depth an object and an array are alike.
+_NOT_STRUCTURE: Final = bytes(byte for byte in range(256) if byte not in b'[]{}"')
+_BRACES_AS_BRACKETS: Final = bytes.maketrans(b"{}", b"[]")
+#: An escape in a JSON string (``\uXXXX`` leaves its digits, which ``_NOT_STRUCTURE`` deletes).
+_ESCAPE: Final = re.compile(rb"\\.", re.DOTALL)
+
+
+def nests_deeper(text: bytes, limit: int = MAX_DEPTH) -> bool:
+    """Whether the JSON text ``text`` nests deeper than ``limit`` levels (a scalar is 0 deep, ``[]`` 1).
+
+    Exact for valid JSON (``text`` must have parsed; a bracket inside a string does not count), and
+    cheaper than walking the parsed value with ``too_deep``: a few passes of ``bytes`` methods over
+    the text, then a round per level over its brackets.
+    """
+    if b"\\" in text:  # escapes, matched from the left as a parser does: an escaped quote ends no string
+        text = _ESCAPE.sub(b"", text)
+    structure = text.translate(_BRACES_AS_BRACKETS, _NOT_STRUCTURE)
+    if structure.count(b"[") <= limit:
+        return False  # fewer brackets than levels, those inside strings included
+    # What is left of the strings is their quotes (and any brackets in them): dropping two adjacent quotes
+    # drops a string without brackets, or joins two strings, so quotes still open and close in turn.
+    structure = structure.replace(b'""', b"")
+    if b'"' in structure:  # strings holding brackets: keep what lies between them
+        structure = b"".join(structure.split(b'"')[::2])
+    for _ in range(limit):
+        if not structure:
+            return False
+        structure = structure.replace(b"[]", b"")  # the innermost level, and only it: replace does not rescan
+    return bool(structure)
 
 
 def _path_to(value: Any, target: Any) -> list[str | int]:

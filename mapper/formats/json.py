@@ -20,10 +20,11 @@ floats), and a record holding NaN or an infinity is refused rather than
 written as ``null``.
 
 A record nested deeper than ``MAX_DEPTH`` becomes a ``TooDeepError`` in its
-place, and reading goes on with the next record: a cheap count of brackets
-decides whether a parsed record is walked at all, and a value too deep for
-the parsers themselves (orjson stops at 1024 levels, the standard library at
-Python's recursion limit) is skipped by a scan of its text that never recurses.
+place, and reading goes on with the next record: the depth of the text
+(``nests_deeper``, at C speed) decides whether a parsed value is walked at
+all, and a value too deep for the parsers themselves (orjson stops at 1024
+levels, the standard library at Python's recursion limit) is skipped by a
+scan of its text that never recurses.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ import orjson
 from ..documents import path_to_pointer
 from ..errors import MappingError, PayloadError, PayloadSyntaxError, Problem, RecordError, TooDeepError
 from ..expressions import compile as compile_expression
-from . import MAX_DEPTH, EncodingWriter, too_deep
+from . import MAX_DEPTH, EncodingWriter, nests_deeper, too_deep
 
 #: Documents up to this size are parsed whole (exact error positions); larger ones stream.
 BUFFER_LIMIT: Final = 8 * 1024 * 1024
@@ -86,8 +87,8 @@ def parse_record(data: bytes) -> Any:
         text = data.decode("utf-8", "replace")
         start = len(text) - len(text.lstrip())
         raise TooDeepError(MAX_DEPTH, _scan_value(text, start, MAX_DEPTH)[1]) from None
-    # A text of fewer brackets than the limit (almost every record) cannot nest deeper: it is not walked.
-    if data.count(b"[") + data.count(b"{") > MAX_DEPTH and (pointer := too_deep(value)) is not None:
+    # A text that does not nest deeper (almost every record) is not walked.
+    if nests_deeper(data) and (pointer := too_deep(value)) is not None:
         raise TooDeepError(MAX_DEPTH, pointer)
     return value
 
@@ -221,7 +222,8 @@ class JsonReader:
             if not isinstance(document, list):
                 raise PayloadError(f"records expression {self._records!r} does not give an array",
                                    source=source)
-        walk = data.count(b"[") + data.count(b"{") > MAX_DEPTH  # else no record can be too deep
+        # Only a document deeper than its records may be is walked: the array of records adds a level.
+        walk = nests_deeper(data, MAX_DEPTH + (1 if self._select is None and isinstance(document, list) else 0))
         for record in document if isinstance(document, list) else [document]:
             if walk and (pointer := too_deep(record)) is not None:
                 yield TooDeepError(MAX_DEPTH, pointer, source=source)
@@ -244,21 +246,6 @@ class JsonReader:
         yield error
 
 
-def _may_nest_deeper(data: bytes, limit: int = MAX_DEPTH) -> bool:
-    """Whether the JSON text ``data`` may nest deeper than ``limit`` (False: it certainly does not).
-
-    Fast where walking a large parsed value is not: its brackets alone, and each round drops the innermost
-    pairs (``[]``, ``{}``). Brackets inside strings may unbalance them; that only answers True.
-    """
-    brackets = data.translate(None, _NOT_BRACKETS)
-    for _ in range(limit):
-        if not brackets:
-            return False
-        brackets = brackets.replace(b"[]", b"").replace(b"{}", b"")
-    return bool(brackets)
-
-
-_NOT_BRACKETS: Final = bytes(byte for byte in range(256) if byte not in b"[]{}")
 _AFTER_VALUE: Final = frozenset(",]}:")
 _WHITESPACE: Final = re.compile(r"[ \t\n\r]*")
 _DECODER: Final = json.JSONDecoder(parse_constant=_no_constants)
@@ -408,7 +395,7 @@ class _Text:
             value = loads(data)
         except ValueError:  # what the standard library refuses too (NaN), or 1024 levels deep
             return None
-        if _may_nest_deeper(data) and (pointer := too_deep(value)) is not None:
+        if nests_deeper(data) and (pointer := too_deep(value)) is not None:
             return self._too_deep(self.pos, pointer), self.pos + end
         return value, self.pos + end
 

@@ -3,7 +3,8 @@
 Pure and synchronous, free of the web framework's request and response: the
 routes run ``convert`` in a worker thread. Reading and writing reuse the
 readers and writers of ``mapper.formats`` and the engine's ``ConvertTask``, so
-a record converts, is rejected and is encoded exactly as with ``mapper convert``.
+a record converts, is rejected and is encoded exactly as with ``mapper convert``
+(a JSON answer by the ``dumps`` of its NDJSON writer, in one call for a batch).
 
 What comes back (docs/serve.md, "Batches"):
 
@@ -112,36 +113,64 @@ def convert(mapping: Mapping, body: bytes, fmt: str, output: str) -> Answer:
     Raises a 400 ``Refusal`` when the body cannot be read, with line and column as the CLI gives them.
     """
     records, single = _read(mapping, body, fmt)
-    task = ConvertTask(mapping, ("ndjson", {}) if output == "json" else (output, _writer_options(mapping, output)))
-    outputs: list[tuple[int, Any]] = []
-    rejects: list[bytes] = []
+    # A JSON answer is encoded at the end, every result at once (_json_results); XML and CSV as convert writes.
+    task = ConvertTask(mapping, None if output == "json" else (output, _writer_options(mapping, output)))
+    converted: list[Converted] = []
+    rejects: list[tuple[int, bytes]] = []  # each with its record's number
     for number, (line, record) in enumerate(records, 1):
         if isinstance(record, PayloadError):  # a record that could not be read (a CSV row of too many cells)
             record.record_number = number
-            rejects.append(_unreadable(record, number, line))
+            rejects.append((number, _unreadable(record, number, line)))
             continue
         output_record, error = task.check(record, number)
         if error is None:
-            outputs.append((number, output_record))
+            converted.append((number, line, record, output_record))
         else:
-            rejects.append(_reject(error, number, line, record))
-    count = len(outputs) + len(rejects)
+            rejects.append((number, _reject(error, number, line, record)))
     if single:  # one JSON object: one record
+        encoded = _json_output(mapping, converted[0], rejects) if converted and output == "json" else None
         if rejects:
-            return Answer(422, MEDIA_TYPES["json"], rejects[0], 1, 1)
-        output_record = outputs[0][1]
-        body = output_record.rstrip(b"\n") if output == "json" else _document(mapping, output, [output_record])
+            return Answer(422, MEDIA_TYPES["json"], rejects[0][1], 1, 1)
+        body = encoded if encoded is not None else _document(mapping, output, [converted[0][3]])
         return Answer(200, MEDIA_TYPES[output], body, 1, 0)
-    if output != "json":
-        if rejects:
-            what = "an XML answer" if output == "xml" else "a CSV answer"
-            message = (f"{len(rejects)} of {count} records were rejected; {what} holds converted records "
-                       "only: ask for JSON (Accept: application/json) to have results and rejects apart")
-            return Answer(422, MEDIA_TYPES["json"], _batch(message, [], rejects), count, len(rejects))
-        return Answer(200, MEDIA_TYPES[output], _document(mapping, output, [record for _, record in outputs]),
-                      count, 0)
-    results = [b'{"record":%d,"output":%s}' % (number, encoded.rstrip(b"\n")) for number, encoded in outputs]
-    return Answer(200, MEDIA_TYPES["json"], _batch(None, results, rejects), count, len(rejects))
+    if output == "json":
+        results, written = _json_results(mapping, converted, rejects)
+        return Answer(200, MEDIA_TYPES["json"], _batch(None, results, written, rejects), written + len(rejects),
+                      len(rejects))
+    count = len(converted) + len(rejects)
+    if rejects:
+        what = "an XML answer" if output == "xml" else "a CSV answer"
+        message = (f"{len(rejects)} of {count} records were rejected; {what} holds converted records "
+                   "only: ask for JSON (Accept: application/json) to have results and rejects apart")
+        return Answer(422, MEDIA_TYPES["json"], _batch(message, b"[]", 0, rejects), count, len(rejects))
+    return Answer(200, MEDIA_TYPES[output], _document(mapping, output, [each[3] for each in converted]), count, 0)
+
+
+#: A record converted: its number, its line (NDJSON, CSV; else None), the input and the output.
+Converted = tuple[int, int | None, Any, Any]
+
+
+def _json_results(mapping: Mapping, converted: list[Converted], rejects: list[tuple[int, bytes]]) -> tuple[bytes, int]:
+    """The JSON array of the results and how many it holds; an output JSON cannot hold (NaN, say) is a reject
+    instead, added to ``rejects``, which stay in input order."""
+    try:  # in one call of the encoder
+        return dumps([{"record": number, "output": output} for number, _, _, output in converted]), len(converted)
+    except RecordError:
+        pass  # an output JSON cannot hold: which ones, each on its own
+    results = [b'{"record":%d,"output":%s}' % (each[0], encoded) for each in converted
+               if (encoded := _json_output(mapping, each, rejects)) is not None]
+    rejects.sort(key=lambda reject: reject[0])
+    return b"[%s]" % b",".join(results), len(results)
+
+
+def _json_output(mapping: Mapping, converted: Converted, rejects: list[tuple[int, bytes]]) -> bytes | None:
+    """The output as JSON; None, its reject added to ``rejects``, when JSON cannot hold it."""
+    number, line, record, output = converted
+    try:
+        return dumps(output)
+    except RecordError as error:
+        rejects.append((number, _reject(RecordError(error.problems, number, mapping.name), number, line, record)))
+        return None
 
 
 def _reads_xml(mapping: Mapping) -> bool:
@@ -191,10 +220,12 @@ def _reject_line(where: dict[str, Any], record: Any, errors: list[dict[str, Any]
     return reject_line(reject_record(where, record, errors)).rstrip(b"\n")
 
 
-def _batch(message: str | None, results: list[bytes], rejects: list[bytes]) -> bytes:
+def _batch(message: str | None, results: bytes, written: int, rejects: list[tuple[int, bytes]]) -> bytes:
+    """The answer to a batch: ``results``, a JSON array of ``written`` results, and the encoded rejects."""
     head = b'{"message":%s,' % dumps(message) if message is not None else b"{"
-    counts = dumps({"read": len(results) + len(rejects), "written": len(results), "rejected": len(rejects)})
-    return b'%s"results":[%s],"rejects":[%s],"counts":%s}' % (head, b",".join(results), b",".join(rejects), counts)
+    counts = dumps({"read": written + len(rejects), "written": written, "rejected": len(rejects)})
+    return b'%s"results":%s,"rejects":[%s],"counts":%s}' % (head, results, b",".join(each for _, each in rejects),
+                                                             counts)
 
 
 def _writer_options(mapping: Mapping, output: str) -> dict[str, Any]:
