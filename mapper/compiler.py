@@ -29,9 +29,10 @@ from .errors import ExpressionError, Location, MappingError, MappingFormatError
 from .expressions import Expression, compile_expression
 from .functions import FunctionTable
 from .model import (
-    Binding,
+    BuiltBinding,
     EachRule,
     Expr,
+    LetBinding,
     Lookup,
     MappingSpec,
     ObjectRule,
@@ -185,14 +186,20 @@ class _Compiler:
         self.finish(emitter, name, out, rule, parameters)
         return name
 
-    def bind(self, emitter: Emitter, binding: Binding) -> None:
-        """Emit one ``let:`` binding: its value in a local the rules after it read as ``$name``. When its
-        expression raises a rule error, the object is not built (as when its ``from`` fails): a
-        ``BindingFailure`` goes to ``failures`` and the builder returns an empty object."""
+    def bind(self, emitter: Emitter, binding: LetBinding) -> None:
+        """Emit one ``let:`` binding: its value in a local the rules after it read as ``$name``, computed
+        once. When its expression (a built one's own ``from`` or ``each``) raises a rule error, the
+        object is not built (as when its ``from`` fails): a ``BindingFailure`` goes to ``failures`` and
+        the builder returns an empty object. A built binding's rules fail as fields do, at their paths
+        under ``path + ("$name",)``; no target schema applies to them (``BuiltBinding``)."""
         emitter.comment(f"${binding.name}: {_where_location(binding.location)}")
         local = emitter.fresh(f"var_{binding.name}")
         with emitter.block("try:"):
-            emitter.line(f"{local} = {self.inline(emitter, binding.expr, 'data', binding.name)}")
+            if isinstance(binding, BuiltBinding):
+                value = self.value(emitter, binding.rule, None, "data", f"${binding.name}")
+            else:
+                value = self.inline(emitter, binding.expr, "data", binding.name)
+            emitter.line(f"{local} = {value}")
         with emitter.block("except RULE_ERRORS as error:  # rejects the record; any other error is a bug"):
             emitter.line(f"failures.append((path, BindingFailure({binding.name!r}, error)))")
             emitter.line("return {}")
