@@ -27,7 +27,7 @@ from .codegen import Emitter, new_module
 from .coercion import Coercer, CoercionError, coercer_for, python_types, refused_value
 from .errors import ExpressionError, Location, MappingError, MappingFormatError
 from .expressions import Expression, compile_expression
-from .functions import FunctionTable
+from .functions import CONTEXT_FUNCTIONS, FunctionTable
 from .model import (
     BuiltBinding,
     EachRule,
@@ -86,9 +86,32 @@ def compile_mapping(spec: MappingSpec, target: SchemaNode | None, functions: Fun
         if (expr.text, visible) not in expressions:
             expressions[expr.text, visible] = _compile(expr, functions, visible, spec.lookups)
     uses_scope = any(expression.uses_context for expression in expressions.values())
+    if uses_scope and all(_positions_only(expression) for expression in expressions.values()):
+        # index() in an item's own rules reads the item builder's position: no Scope is built for it,
+        # unless some index() sits where only a Scope knows the position (then generate again with them).
+        compiler = _Compiler(spec.lookups, functions, expressions, uses_scope=False)
+        root: Builder = compiler.module.namespace[compiler.object_builder(spec.rules, target, {})]
+        if not compiler.reads_scope:
+            return CompiledMapping(root, tuple(expressions.values()), False, compiler.module)
     compiler = _Compiler(spec.lookups, functions, expressions, uses_scope)
-    root: Builder = compiler.module.namespace[compiler.object_builder(spec.rules, target, {})]
+    root = compiler.module.namespace[compiler.object_builder(spec.rules, target, {})]
     return CompiledMapping(root, tuple(expressions.values()), uses_scope, compiler.module)
+
+
+def _positions_only(expression: Expression) -> bool:
+    """Whether the only context ``expression`` reads is ``index()`` (no ``$``, ``root()``, ``parent()``)."""
+    if not expression.uses_context:
+        return True
+
+    def reads_only_positions(node: Any) -> bool:
+        if not isinstance(node, dict):
+            return True
+        if node.get("type") == "root" or (node.get("type") == "function_expression"
+                                          and node["value"] in CONTEXT_FUNCTIONS and node["value"] != "index"):
+            return False
+        return all(reads_only_positions(child) for child in node.get("children", ()))
+
+    return not expression.interpreted and reads_only_positions(expression.ast)
 
 
 def _compile(expr: Expr, functions: FunctionTable, variables: frozenset[str],
@@ -124,6 +147,8 @@ class _Compiler:
         self.expressions = expressions
         self.uses_scope = uses_scope
         self.module = new_module()
+        #: Whether a builder reads the Scope of its data (for a context function), as generated so far.
+        self.reads_scope = False
 
     def emitter(self, variables: Variables, *, item: bool = False) -> tuple[Emitter, list[str]]:
         """The emitter of a builder seeing ``variables`` (the caller's locals), and the parameters that
@@ -143,6 +168,7 @@ class _Compiler:
 
     def finish(self, emitter: Emitter, name: str, result: str, rule: Rule, variables: list[str]) -> None:
         """Define the builder ``name`` written by ``emitter``, returning variable ``result``."""
+        self.reads_scope = self.reads_scope or emitter.scope_used
         parameters = ["data", "scope", "path", "failures"]
         prologue: list[str] = []
         if emitter.item is not None:

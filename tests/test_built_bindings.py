@@ -120,3 +120,19 @@ def test_the_clinical_benchmark_mapping_builds_its_lines_once() -> None:
     checked = _mapper("check", str(mapping), cwd=ROOT)
     assert checked.returncode == 0, checked.stdout
     assert mapper.load(mapping).compiled.module.source.count("func_to_minor_units(") == 1
+
+
+@pytest.mark.parametrize(("rules", "output", "scopes"), [
+    # index() in an item's own rules reads the builder's position: no Scope is built.
+    ("rules:\n  lines:\n    each: items\n    rules: {n: index(), sku: sku}\n",
+     {"lines": [{"n": 0, "sku": "A"}, {"n": 1, "sku": "B"}]}, False),
+    # In a nested object of an item (or a sort key), only a Scope knows the position.
+    ("rules:\n  lines:\n    each: items\n    rules:\n      inner: {n: index()}\n",
+     {"lines": [{"inner": {"n": 0}}, {"inner": {"n": 1}}]}, True),
+    ("rules:\n  lines:\n    each: items\n    rules: {n: index(), top: $.name}\n",
+     {"lines": [{"n": 0, "top": "x"}, {"n": 1, "top": "x"}]}, True),
+])
+def test_index_alone_needs_no_scope(tmp_path: Path, rules: str, output: object, scopes: bool) -> None:
+    mapping = mapper.load(_write(tmp_path, "", rules))
+    assert mapping.apply({"name": "x", "items": [{"sku": "A"}, {"sku": "B"}]}) == output
+    assert mapping.compiled.uses_scope is scopes
