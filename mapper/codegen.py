@@ -133,11 +133,18 @@ class Emitter(FunctionWriter):
     def _field(self, node: Node, source: str) -> str:
         # Only objects have .get among JSON values: anything else reads as null. (A try block
         # costs nothing until it catches; checking the type first costs a third of a lookup.)
+        # A field read again in the same expression, in a block still open, is read once:
+        # `to_minor_units(charge.amount, charge.currency)` reads `charge` once.
+        read = ("field", source, node["value"])
+        held = self.held(read)
+        if held is not None:
+            return held
         target = self.fresh(identifier(node["value"]))
         with self.block("try:"):
             self.line(f"{target} = {source}.get({node['value']!r})")
         with self.block("except AttributeError:"):
             self.line(f"{target} = None")
+        self.remember(read, target)
         return target
 
     def _subexpression(self, node: Node, source: str) -> str:
