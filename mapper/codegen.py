@@ -133,11 +133,18 @@ class Emitter(FunctionWriter):
     def _field(self, node: Node, source: str) -> str:
         # Only objects have .get among JSON values: anything else reads as null. (A try block
         # costs nothing until it catches; checking the type first costs a third of a lookup.)
+        # A field read again in the same expression, in a block still open, is read once:
+        # `to_minor_units(charge.amount, charge.currency)` reads `charge` once.
+        read = ("field", source, node["value"])
+        held = self.held(read)
+        if held is not None:
+            return held
         target = self.fresh(identifier(node["value"]))
         with self.block("try:"):
             self.line(f"{target} = {source}.get({node['value']!r})")
         with self.block("except AttributeError:"):
             self.line(f"{target} = None")
+        self.remember(read, target)
         return target
 
     def _subexpression(self, node: Node, source: str) -> str:
@@ -233,7 +240,7 @@ class Emitter(FunctionWriter):
     def _short_circuit(self, node: Node, source: str, negate: str, prefix: str) -> str:
         left, right = node["children"]
         result = self.assign(self.node(left, source), prefix)
-        test = result if left["type"] in _BOOLEAN_NODES else f"is_true({result})"
+        test = result if left["type"] in _BOOLEAN_NODES else _is_true(result)
         with self.block(f"if {negate}{test}:"):
             self.line(f"{result} = {self.node(right, source)}")
         return result
@@ -242,7 +249,7 @@ class Emitter(FunctionWriter):
         """A Python test of whether ``node``'s value is true as JMESPath means it: the value itself for the
         nodes that only give a boolean (comparisons, ``!``), else ``is_true()``."""
         value = self.node(node, source)
-        return value if node["type"] in _BOOLEAN_NODES else f"is_true({value})"
+        return value if node["type"] in _BOOLEAN_NODES else _is_true(value)
 
     def _not_expression(self, node: Node, source: str) -> str:
         value = self.node(node["children"][0], source)
@@ -522,6 +529,12 @@ def ends_in_slice(node: Node) -> bool:
     to a projection."""
     last: Node = node["children"][-1] if node["type"] == "index_expression" else node
     return bool(last["type"] == "slice")
+
+
+def _is_true(value: str) -> str:
+    """A test of JMESPath truth of the local ``value``: booleans and null without a call (most values a
+    condition tests), ``is_true()`` for the rest."""
+    return f"({value} is True or ({value} is not False and {value} is not None and is_true({value})))"
 
 
 def _call_offset(text: str, name: str) -> int | None:

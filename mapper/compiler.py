@@ -27,11 +27,12 @@ from .codegen import Emitter, new_module
 from .coercion import Coercer, CoercionError, coercer_for, python_types, refused_value
 from .errors import ExpressionError, Location, MappingError, MappingFormatError
 from .expressions import Expression, compile_expression
-from .functions import FunctionTable
+from .functions import CONTEXT_FUNCTIONS, FunctionTable
 from .model import (
-    Binding,
+    BuiltBinding,
     EachRule,
     Expr,
+    LetBinding,
     Lookup,
     MappingSpec,
     ObjectRule,
@@ -85,9 +86,32 @@ def compile_mapping(spec: MappingSpec, target: SchemaNode | None, functions: Fun
         if (expr.text, visible) not in expressions:
             expressions[expr.text, visible] = _compile(expr, functions, visible, spec.lookups)
     uses_scope = any(expression.uses_context for expression in expressions.values())
+    if uses_scope and all(_positions_only(expression) for expression in expressions.values()):
+        # index() in an item's own rules reads the item builder's position: no Scope is built for it,
+        # unless some index() sits where only a Scope knows the position (then generate again with them).
+        compiler = _Compiler(spec.lookups, functions, expressions, uses_scope=False)
+        root: Builder = compiler.module.namespace[compiler.object_builder(spec.rules, target, {})]
+        if not compiler.reads_scope:
+            return CompiledMapping(root, tuple(expressions.values()), False, compiler.module)
     compiler = _Compiler(spec.lookups, functions, expressions, uses_scope)
-    root: Builder = compiler.module.namespace[compiler.object_builder(spec.rules, target, {})]
+    root = compiler.module.namespace[compiler.object_builder(spec.rules, target, {})]
     return CompiledMapping(root, tuple(expressions.values()), uses_scope, compiler.module)
+
+
+def _positions_only(expression: Expression) -> bool:
+    """Whether the only context ``expression`` reads is ``index()`` (no ``$``, ``root()``, ``parent()``)."""
+    if not expression.uses_context:
+        return True
+
+    def reads_only_positions(node: Any) -> bool:
+        if not isinstance(node, dict):
+            return True
+        if node.get("type") == "root" or (node.get("type") == "function_expression"
+                                          and node["value"] in CONTEXT_FUNCTIONS and node["value"] != "index"):
+            return False
+        return all(reads_only_positions(child) for child in node.get("children", ()))
+
+    return not expression.interpreted and reads_only_positions(expression.ast)
 
 
 def _compile(expr: Expr, functions: FunctionTable, variables: frozenset[str],
@@ -123,6 +147,8 @@ class _Compiler:
         self.expressions = expressions
         self.uses_scope = uses_scope
         self.module = new_module()
+        #: Whether a builder reads the Scope of its data (for a context function), as generated so far.
+        self.reads_scope = False
 
     def emitter(self, variables: Variables, *, item: bool = False) -> tuple[Emitter, list[str]]:
         """The emitter of a builder seeing ``variables`` (the caller's locals), and the parameters that
@@ -142,6 +168,7 @@ class _Compiler:
 
     def finish(self, emitter: Emitter, name: str, result: str, rule: Rule, variables: list[str]) -> None:
         """Define the builder ``name`` written by ``emitter``, returning variable ``result``."""
+        self.reads_scope = self.reads_scope or emitter.scope_used
         parameters = ["data", "scope", "path", "failures"]
         prologue: list[str] = []
         if emitter.item is not None:
@@ -185,14 +212,20 @@ class _Compiler:
         self.finish(emitter, name, out, rule, parameters)
         return name
 
-    def bind(self, emitter: Emitter, binding: Binding) -> None:
-        """Emit one ``let:`` binding: its value in a local the rules after it read as ``$name``. When its
-        expression raises a rule error, the object is not built (as when its ``from`` fails): a
-        ``BindingFailure`` goes to ``failures`` and the builder returns an empty object."""
+    def bind(self, emitter: Emitter, binding: LetBinding) -> None:
+        """Emit one ``let:`` binding: its value in a local the rules after it read as ``$name``, computed
+        once. When its expression (a built one's own ``from`` or ``each``) raises a rule error, the
+        object is not built (as when its ``from`` fails): a ``BindingFailure`` goes to ``failures`` and
+        the builder returns an empty object. A built binding's rules fail as fields do, at their paths
+        under ``path + ("$name",)``; no target schema applies to them (``BuiltBinding``)."""
         emitter.comment(f"${binding.name}: {_where_location(binding.location)}")
         local = emitter.fresh(f"var_{binding.name}")
         with emitter.block("try:"):
-            emitter.line(f"{local} = {self.inline(emitter, binding.expr, 'data', binding.name)}")
+            if isinstance(binding, BuiltBinding):
+                value = self.value(emitter, binding.rule, None, "data", f"${binding.name}")
+            else:
+                value = self.inline(emitter, binding.expr, "data", binding.name)
+            emitter.line(f"{local} = {value}")
         with emitter.block("except RULE_ERRORS as error:  # rejects the record; any other error is a bug"):
             emitter.line(f"failures.append((path, BindingFailure({binding.name!r}, error)))")
             emitter.line("return {}")

@@ -33,8 +33,10 @@ from .errors import ExpressionError, Location, MappingError, MappingFormatError,
 from .lookup_files import read_table_file
 from .model import (
     Binding,
+    BuiltBinding,
     EachRule,
     Expr,
+    LetBinding,
     Level,
     Lookup,
     MappingSpec,
@@ -448,16 +450,41 @@ class _RuleParser:
             return self.object_rule(name, path, value, scope=None, when=None)
         return self.rule_object(name, path, value)
 
-    def bindings(self, path: DocPath, block: dict[str, str | dict[str, str]]) -> tuple[Binding, ...]:
-        """The bindings of the ``let:`` block at ``path + ("let",)``, in the order written (but those that
-        break the format); one written ``{file: ...}`` takes the expression of its name from that file
-        (placed there)."""
+    def bindings(self, path: DocPath, block: dict[str, Any], owner: str = "") -> tuple[LetBinding, ...]:
+        """The bindings of the ``let:`` block at ``path + ("let",)`` of the rule named ``owner``, in the
+        order written (but those that break the format); one written ``{file: ...}`` takes the expression
+        of its name from that file (placed there); one written as a rule object is built by that rule,
+        named ``owner.$name``."""
         if path + ("let",) in self.broken:
             return ()
-        return tuple(Binding(name, self.expr(path + ("let", name), value) if isinstance(value, str)
-                             else self.shared_binding(path + ("let", name), name, value["file"]),
-                             self.document.locate(path + ("let", name), key=True))
-                     for name, value in block.items() if not _breaks_at(self.broken, path + ("let", name)))
+        bindings: list[LetBinding] = []
+        for name, value in block.items():
+            place = path + ("let", name)
+            if _breaks_at(self.broken, place):
+                continue
+            location = self.document.locate(place, key=True)
+            if isinstance(value, str):
+                bindings.append(Binding(name, self.expr(place, value), location))
+            elif "file" in value:
+                bindings.append(Binding(name, self.shared_binding(place, name, value["file"]), location))
+            elif self._builds(name, place, value):
+                bindings.append(BuiltBinding(name, self.rule(f"{owner}.${name}" if owner else f"${name}", place,
+                                                             value), location))
+        return tuple(bindings)
+
+    def _builds(self, name: str, place: DocPath, value: dict[str, Any]) -> bool:
+        """Whether the binding ``name`` written as a rule object builds a value; a problem when it does not."""
+        if "when" in value:
+            self.problems.append(MappingFormatError(
+                f"${name} is built once for every rule that reads it: it cannot have `when` (give `when` to "
+                "the rules that write it)", self.document.locate(place + ("when",), key=True)))
+            return False
+        if not value.keys() & {"each", "rules", "mapping"}:
+            self.problems.append(MappingFormatError(
+                f"${name}: a binding written as a rule builds an array (`each`) or an object (`rules` or "
+                "`mapping`); for one value, write its expression", self.document.locate(place, key=True)))
+            return False
+        return True
 
     def shared_binding(self, path: DocPath, name: str, file: str) -> Expr:
         """The expression named ``name`` in the file of named expressions ``file`` (relative to this
@@ -523,7 +550,7 @@ class _RuleParser:
         when = self.expr(path + ("when",), spec["when"]) if "when" in spec else None
         has_default, default = "default" in spec, spec.get("default")
         ignore = frozenset(spec.get("ignore", ()))
-        bindings = self.bindings(path, spec.get("let", {}))
+        bindings = self.bindings(path, spec.get("let", {}), f"{name}[]" if "each" in spec else name)
         if "each" in spec:
             item_name = f"{name}[]"
             if "mapping" in spec:
@@ -590,7 +617,7 @@ class _RuleParser:
         parser = _RuleParser(document, self.lookups, (*self.files, resolved))
         rules = parser.object_rule(name, ("rules",), document.data["rules"], scope=scope, when=when,
                                    has_default=has_default, default=default, location=location,
-                                   bindings=parser.bindings((), document.data.get("let", {})), ignore=ignore)
+                                   bindings=parser.bindings((), document.data.get("let", {}), name), ignore=ignore)
         self.problems.extend(parser.problems)
         self.without_lookup |= parser.without_lookup
         self.sub_mappings.extend(parser.sub_mappings)
@@ -608,7 +635,7 @@ class _RuleParser:
         has_default: bool = False,
         default: Any = None,
         location: Location | None = None,
-        bindings: tuple[Binding, ...] = (),
+        bindings: tuple[LetBinding, ...] = (),
         ignore: frozenset[str] = frozenset(),
     ) -> ObjectRule:
         children = tuple(

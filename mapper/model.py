@@ -47,6 +47,23 @@ class Binding:
     location: Location
 
 
+@dataclass(frozen=True, eq=False)  # by identity: its rule may hold unhashable constants
+class BuiltBinding:
+    """A ``let:`` binding whose value a rule builds (``{each: ..., rules: ...}`` or ``{rules: ...}``): built
+    once, as a field's value is, and read as ``$name`` by the rules below it. ``rule`` is named
+    ``$name`` (``addresses[].$name`` in a nested block), so its rules and their problems are named
+    ``$name[].field``. No target schema applies inside it: its values are as its rules give them, and
+    the rule that writes ``$name`` to the target converts and validates them."""
+
+    name: str
+    rule: Rule
+    location: Location
+
+
+#: An entry of a ``let:`` block.
+LetBinding = Binding | BuiltBinding
+
+
 @dataclass(frozen=True)
 class Lookup:
     """A value table: source value text -> target value, with an optional fallback."""
@@ -99,7 +116,7 @@ class ObjectRule:
     default: Any = None
     has_default: bool = False
     when: Expr | None = None
-    bindings: tuple[Binding, ...] = ()
+    bindings: tuple[LetBinding, ...] = ()
     ignore: frozenset[str] = frozenset()
 
 
@@ -166,9 +183,12 @@ def lookup_key(value: Any) -> str:
 
 
 def walk_rules(rule: Rule) -> list[Rule]:
-    """The rule and every rule nested in it, depth first."""
+    """The rule and every rule nested in it, depth first, the rules of built ``let:`` bindings included."""
     found: list[Rule] = [rule]
     if isinstance(rule, ObjectRule):
+        for binding in rule.bindings:
+            if isinstance(binding, BuiltBinding):
+                found.extend(walk_rules(binding.rule))
         for _, child in rule.fields:
             found.extend(walk_rules(child))
     elif isinstance(rule, EachRule):
@@ -177,13 +197,14 @@ def walk_rules(rule: Rule) -> list[Rule]:
 
 
 def expressions_of(rule: Rule) -> list[Expr]:
-    """Every expression written in one rule (not in nested rules), its bindings' included."""
+    """Every expression written in one rule (not in nested rules, nor in the rules of its built
+    bindings), its expression bindings' included."""
     candidates: list[Expr | None] = [rule.when]
     if isinstance(rule, ValueRule):
         candidates.append(rule.source)
     elif isinstance(rule, ObjectRule):
         candidates.append(rule.scope)
-        candidates.extend(binding.expr for binding in rule.bindings)
+        candidates.extend(binding.expr for binding in rule.bindings if isinstance(binding, Binding))
     else:
         candidates.extend(level.expr for level in rule.levels)
     return [expr for expr in candidates if expr is not None]
@@ -203,7 +224,10 @@ def scoped_expressions(rule: Rule, visible: frozenset[str] = frozenset()) -> Ite
             yield rule.scope, visible
         inner = visible
         for binding in rule.bindings:
-            yield binding.expr, inner
+            if isinstance(binding, Binding):
+                yield binding.expr, inner
+            else:
+                yield from scoped_expressions(binding.rule, inner)
             inner = inner | {binding.name}
         for _, child in rule.fields:
             yield from scoped_expressions(child, inner)

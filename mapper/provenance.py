@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from .documents import path_to_pointer
 from .errors import Problem
-from .model import EachRule, ObjectRule, Rule, ValueRule
+from .model import BuiltBinding, EachRule, ObjectRule, Rule, ValueRule
 
 _ITEM = "[]"
 _SIMPLE_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
@@ -32,6 +33,9 @@ class Provenance:
     def _add(self, path: tuple[str, ...], rule: Rule) -> None:
         self._rules[path] = rule
         if isinstance(rule, ObjectRule):
+            for binding in rule.bindings:  # a built binding's rules fail at paths under "$name"
+                if isinstance(binding, BuiltBinding):
+                    self._add(path + (f"${binding.name}",), binding.rule)
             for key, child in rule.fields:
                 self._add(path + (key,), child)
         elif isinstance(rule, EachRule):
@@ -81,6 +85,9 @@ class Provenance:
         bindings = rule.bindings if isinstance(rule, ObjectRule) else ()
         binding = next(binding for binding in bindings if binding.name == name)
         prefix = "" if rule is None or rule.name == "<record>" else f"{rule.name}."
+        if isinstance(binding, BuiltBinding):  # its own `each` or `from` failed
+            return replace(self.problem("rule", (*path, f"${name}"), message, cause=cause),
+                           pointer=path_to_pointer(tuple(path)))
         return Problem(message=message, stage="rule", pointer=path_to_pointer(tuple(path)), rule=f"{prefix}${name}",
                        rule_location=binding.location, source_path=_read([binding.expr.text], None, items),
                        cause=cause)

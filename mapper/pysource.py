@@ -168,6 +168,9 @@ class FunctionWriter:
         self.deepest = level
         self.blocks = 0
         self.most_blocks = 0
+        #: Values a local already holds (by a key its writer chooses), with the level it was assigned at:
+        #: the local may be read again until the block holding that level closes (``remember``).
+        self._held: dict[Any, tuple[str, int]] = {}
 
     def line(self, statement: str) -> None:
         self.lines.append(_INDENT * self.level + statement)
@@ -190,6 +193,16 @@ class FunctionWriter:
             self.line("pass")
         self.level -= 1
         self.blocks -= counted
+        self._held = {key: held for key, held in self._held.items() if held[1] <= self.level}
+
+    def remember(self, key: Any, local: str) -> None:
+        """Note that ``local``, assigned at the current level, holds the value ``key`` stands for."""
+        self._held[key] = (local, self.level)
+
+    def held(self, key: Any) -> str | None:
+        """The local holding the value ``key`` stands for, when one assigned in an open block does."""
+        found = self._held.get(key)
+        return None if found is None else found[0]
 
     def too_deep(self, *, spare_levels: int, spare_blocks: int) -> bool:
         """Whether what is written nests too deeply for Python once a caller adds ``spare_levels`` of

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from copy import deepcopy
 from decimal import InvalidOperation
 from functools import partial
+from itertools import repeat
 from operator import ge, gt, le, lt
 from typing import Any
 
@@ -320,14 +321,17 @@ def sort_by(name: str, array: list[Any], key: Callable[[Any, Any], Any], scope: 
     (naming function ``name``)."""
     if not array:
         return array
-    keys = [key(item, scope) for item in array]
+    # map() rather than comprehensions: in Python 3.11 each comprehension is a call of its own.
+    keys = list(map(key, array, repeat(scope)))
     kind = _SORT_KEY_KINDS.get(type(keys[0]))
     if kind is None:
         raise SortKeyTypeError(name, keys[0], jmespath_type(keys[0]), ["string", "number"])
+    if len(keys) == 1:
+        return array[:]
     for value in keys:
         if _SORT_KEY_KINDS.get(type(value)) != kind:
             raise SortKeyTypeError(name, value, jmespath_type(value), [kind])
-    return [array[index] for index in sorted(range(len(array)), key=keys.__getitem__)]
+    return list(map(array.__getitem__, sorted(range(len(array)), key=keys.__getitem__)))
 
 
 class Expref(_Expression):

@@ -31,7 +31,7 @@ from ..documents import path_to_pointer
 from ..errors import ExpressionError, Location
 from ..expressions import Expression, compile_expression
 from ..mapping import Mapping, Result
-from ..model import Binding, EachRule, Expr, ObjectRule, Rule, ValueRule
+from ..model import BuiltBinding, EachRule, Expr, LetBinding, ObjectRule, Rule, ValueRule
 from ..runtime import OMIT, RULE_ERRORS, Path, Scope, is_true, lookup_translator, not_array, with_values
 from ..schemas import SchemaNode
 from .lineage import rule_kind, where
@@ -246,9 +246,21 @@ class _Tracer:
                 trace.value = value
         return built
 
-    def bind(self, rule: ObjectRule, binding: Binding, data: Any, scope: Scope, variables: Variables,
+    def bind(self, rule: ObjectRule, binding: LetBinding, data: Any, scope: Scope, variables: Variables,
              path: Path) -> bool:
-        """Bind ``$name`` in ``variables``; False when its expression fails (the object is not built)."""
+        """Bind ``$name`` in ``variables``; False when its expression fails (the object is not built). A
+        built binding is traced as a field at ``path + ("$name",)``, its rules field by field."""
+        if isinstance(binding, BuiltBinding):
+            built_path = path + (f"${binding.name}",)
+            trace = self.trace(binding.rule, built_path, rule_kind(binding.rule))
+            try:
+                value = self.field(binding.rule, None, data, scope, variables, built_path, trace)
+            except RULE_ERRORS as error:
+                trace.reason = f"the binding failed, so the object is not built: {error}"
+                return False
+            variables[binding.name] = value
+            trace.written = True
+            return True
         prefix = "" if rule.name == "<record>" else f"{rule.name}."
         trace = FieldTrace(path_to_pointer(path), f"{prefix}${binding.name}", where(binding.location), "binding",
                            binding.expr.text, self.readings(binding.expr, data, scope, variables))

@@ -24,7 +24,7 @@ from ..documents import path_to_pointer
 from ..errors import Location
 from ..functions import FunctionSpec
 from ..mapping import Mapping
-from ..model import EachRule, Expr, MappingSpec, ObjectRule, Rule, ValueRule
+from ..model import BuiltBinding, EachRule, Expr, MappingSpec, ObjectRule, Rule, ValueRule
 from ..parser import parse
 from .reads import NOTHING, Context, Read, Value, Wildcard, items_of, value_of
 
@@ -136,12 +136,21 @@ class _Walk:
         self.fields: list[Field] = []
         self.edges: list[Edge] = []
         self.constants: list[Constant] = []
+        self.fed: list[Value] = []  # every value fed to a target field
 
     def value(self, expr: Expr, context: Context) -> Value:
         return value_of(parse(expr.text), context)
 
+    def built(self, rule: Rule, context: Context) -> Value:
+        """The value of a built binding: computed from every path its rules read (the edges of
+        ``$name`` lead from all of them, as for any value computed from several)."""
+        inner = _Walk()
+        inner.rule(rule, (), context)
+        return Value(derived=frozenset().union(*(value.reads() for value in inner.fed)))
+
     def feed(self, value: Value, target: TargetPath, rule: Rule, *via: str) -> None:
         """An edge from every path ``value`` reads to ``target``."""
+        self.fed.append(value)
         pointer, at = path_to_pointer(target), where(rule.location)
         for read in sorted(value.reads(), key=lambda read: (source_pointer(read), read.via)):
             self.edges.append(Edge(source_pointer(read), pointer, at, read.via + tuple(
@@ -149,7 +158,9 @@ class _Walk:
 
     def object_fields(self, rule: ObjectRule, target: TargetPath, context: Context) -> None:
         for binding in rule.bindings:
-            context = context.bind(binding.name, self.value(binding.expr, context))
+            value = self.built(binding.rule, context) if isinstance(binding, BuiltBinding) else \
+                self.value(binding.expr, context)
+            context = context.bind(binding.name, value)
         for key, child in rule.fields:
             self.rule(child, target + (key,), context)
 

@@ -39,7 +39,7 @@ from ...errors import ExpressionError
 from ...functions import FunctionSpec, Refines, unknown_function, wrong_arity
 from ...functions.describe import show
 from ...lexer import tokenize
-from ...model import Binding, Lookup
+from ...model import LetBinding, Lookup
 from ...runtime import ARITHMETIC_SYMBOLS
 from .narrowing import Known, Memo, NodeKey, assume, node_key
 from .shapes import (
@@ -87,7 +87,7 @@ class Scope:
     truthy: frozenset[str] = frozenset()
     variables: Mapping[str, Shape] = field(default_factory=dict)
     #: The ``let:`` binding behind each variable that has one (a read of it is noted in ``Observations``).
-    bindings: Mapping[str, Binding] = field(default_factory=dict)
+    bindings: Mapping[str, LetBinding] = field(default_factory=dict)
     #: What expressions give (``narrowing``) when run on the current value ``facts_about``.
     facts: Mapping[NodeKey, Shape] = field(default_factory=dict)
     facts_about: Shape | None = None
@@ -100,7 +100,7 @@ class Scope:
     def knowing(self, paths: frozenset[str]) -> Scope:
         return replace(self, truthy=self.truthy | paths)
 
-    def bind(self, name: str, shape: Shape, binding: Binding | None = None) -> Scope:
+    def bind(self, name: str, shape: Shape, binding: LetBinding | None = None) -> Scope:
         """The scope with ``$name`` bound to ``shape`` (shadowing any outer ``$name``)."""
         bindings = {key: value for key, value in self.bindings.items() if key != name}
         if binding is not None:
@@ -133,7 +133,7 @@ class Observations:
     constants: dict[str, set[Any]] = field(default_factory=dict)
     calls: dict[str, list[tuple[str, int, tuple[Any, ...]]]] = field(default_factory=dict)
     formats: dict[str, set[str]] = field(default_factory=dict)
-    bindings: set[Binding] = field(default_factory=set)
+    bindings: set[LetBinding] = field(default_factory=set)
 
     def add(self, path: str) -> None:
         self.read.add(path)

@@ -22,14 +22,17 @@ from ...documents import Document
 from ...errors import Location
 from ...jsontypes import type_allows
 from ...mapping_file import expression_location
-from ...model import EachRule, Expr, Lookup, MappingSpec, ObjectRule, Rule, ValueRule, walk_rules
+from ...model import BuiltBinding, EachRule, Expr, Lookup, MappingSpec, ObjectRule, Rule, ValueRule, walk_rules
 from ...schemas import Schema, SchemaNode
 from .codes import CODES, UNSILENCEABLE
 from .inference import ExpressionTyper, Observations, Scope, is_container, lookup_of_container
 from .shapes import (
     ANY,
+    NULL,
     TEXT_FORMATS,
+    ObjectShape,
     Shape,
+    array_of,
     looked_up,
     of_schema,
     of_value,
@@ -121,22 +124,24 @@ class RuleChecker:
 
     # -- rules ----------------------------------------------------------------------------------
 
-    def rule(self, rule: Rule, target: SchemaNode | None, required: bool, current: Shape, scope: Scope) -> None:
+    def rule(self, rule: Rule, target: SchemaNode | None, required: bool, current: Shape, scope: Scope) -> Shape:
+        """Check ``rule`` against ``target`` (None: nothing to hold it against); the shape of what it builds."""
         if rule.location in self.unreadable:
-            return
+            return ANY
         if rule.when is not None:
             self.shape_of(rule.when, current, scope, rule.name)
             condition = self.parsed.get(rule.when.text)
             if condition is not None:
                 current, scope = self.typer.assume(condition, current, scope)
         if isinstance(rule, ValueRule):
-            self.value_rule(rule, target, required, current, scope)
+            built = self.value_rule(rule, target, required, current, scope)
         elif isinstance(rule, ObjectRule):
-            self.object_rule(rule, target, current, scope)
+            built = self.object_rule(rule, target, current, scope)
         else:
-            self.each_rule(rule, target, current, scope)
+            built = self.each_rule(rule, target, current, scope)
+        return built if rule.when is None else union([built, NULL])
 
-    def object_rule(self, rule: ObjectRule, target: SchemaNode | None, current: Shape, scope: Scope) -> None:
+    def object_rule(self, rule: ObjectRule, target: SchemaNode | None, current: Shape, scope: Scope) -> Shape:
         self._expect_kind(rule, target, "object", "builds an object")
         if rule.has_default and target is not None:
             self._check_value(rule, target, rule.default, "its default")
@@ -148,14 +153,22 @@ class RuleChecker:
                 value = ANY
             current = value.without_null()
             scope = scope.enter(value)
-        self.object_fields(rule, target, current, scope)
+        built = self.object_fields(rule, target, current, scope)
+        # An object without values is left out, as is one whose `from` gives null.
+        return union([built, NULL]) if not rule.has_default else built
 
-    def object_fields(self, rule: ObjectRule, target: SchemaNode | None, current: Shape, scope: Scope) -> None:
+    def object_fields(self, rule: ObjectRule, target: SchemaNode | None, current: Shape, scope: Scope) -> Shape:
+        """Check the bindings and fields of ``rule``; the shape of the object they build."""
         for binding in rule.bindings:
-            shape, _ = self.shape_of(binding.expr, current, scope, f"${binding.name}")
+            if isinstance(binding, BuiltBinding):
+                with self.ignores(binding.rule):
+                    shape = self.rule(binding.rule, None, True, current, scope)
+            else:
+                shape, _ = self.shape_of(binding.expr, current, scope, f"${binding.name}")
             scope = scope.bind(binding.name, shape, binding)
         required = target.required() if target is not None else frozenset()
         written = {key for key, _ in rule.fields}
+        fields: list[tuple[str, Shape]] = []
         if target is not None:
             missing = [name for name in _ordered(target, required) if name not in written]
             if missing:
@@ -174,7 +187,8 @@ class RuleChecker:
                     where = f" in {rule.name!r}" if rule.name != "<record>" else ""
                     self.report("M201", f"the target schema does not allow property {key!r}{where}{hint}",
                                 child.location, child.name)
-                self.rule(child, child_target, key in required, current, scope)
+                fields.append((key, self.rule(child, child_target, key in required, current, scope)))
+        return Shape(frozenset({"object"}), objects=(ObjectShape(fields=tuple(fields)),))
 
     @contextmanager
     def ignores(self, rule: Rule) -> Iterator[None]:
@@ -188,7 +202,7 @@ class RuleChecker:
         finally:
             self.ignoring.pop()
 
-    def each_rule(self, rule: EachRule, target: SchemaNode | None, current: Shape, scope: Scope) -> None:
+    def each_rule(self, rule: EachRule, target: SchemaNode | None, current: Shape, scope: Scope) -> Shape:
         self._expect_kind(rule, target, "array", "builds an array")
         if rule.has_default and target is not None:
             self._check_value(rule, target, rule.default, "its default")
@@ -205,21 +219,24 @@ class RuleChecker:
         item_target = target.items() if target is not None else None
         item_scope = scope.enter(items, item=True)
         if isinstance(rule.item, ObjectRule):
-            self.object_fields(rule.item, item_target, items.without_null(), item_scope)
+            item = self.object_fields(rule.item, item_target, items.without_null(), item_scope)
         else:
             # Null items stay in the array: an item is as good as required.
-            self.value_rule(rule.item, item_target, True, items, item_scope)
+            item = self.value_rule(rule.item, item_target, True, items, item_scope)
+        # A null or missing array leaves the field out.
+        return union([array_of(item), NULL]) if not rule.has_default else array_of(item)
 
     def value_rule(self, rule: ValueRule, target: SchemaNode | None, required: bool, current: Shape,
-                   scope: Scope) -> None:
+                   scope: Scope) -> Shape:
+        """Check a value rule; the shape of its value."""
         if rule.todo is not None:
             # Not yet a rule: what it will write cannot be checked (`mapper scaffold` writes these).
             self.report("W406", f"still to be written: {rule.todo}", rule.location, rule.name)
-            return
+            return ANY
         if rule.has_const:
             if target is not None:
                 self._check_value(rule, target, rule.const, "its constant")
-            return
+            return of_value(rule.const)
         assert rule.source is not None
         value, reported = self.shape_of(rule.source, current, scope, rule.name)
         if rule.has_default and target is not None:
@@ -236,13 +253,14 @@ class RuleChecker:
         if rule.has_default:
             value = union([value.without_null(), of_value(rule.default)]) if value.nullable else value
         if reported or rule.location in self.unchecked:
-            return
+            return value
         if value.only_null:
             self.report("W402", f"the rule can only ever yield null ({rule.source.text!r})",
                         rule.location, rule.name)
-            return
+            return value
         if target is not None:
             self._fit(rule, value, target, required, from_lookup=rule.lookup is not None)
+        return value
 
     def _observe(self, value: Shape, target: SchemaNode | None, rule: ValueRule) -> None:
         """Note what values of the source path would make the rule work (for ``mapper fuzz``)."""
