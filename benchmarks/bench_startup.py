@@ -70,7 +70,8 @@ import mapper.cli
 from mapper.cli import convert
 from mapper.cli._common import Streams
 stage("import the CLI")
-args = mapper.cli.parse(mapper.cli.build_parser(), ["convert", *sys.argv[1:3], "-o", sys.argv[3]])
+argv = ["convert", *sys.argv[1:3], "-o", sys.argv[3]]
+args = mapper.cli.parse(mapper.cli.parser_for(argv), argv)
 stage("parse the command line")
 import mapper.mapping
 stage("import the loader")
