@@ -27,7 +27,8 @@ import os
 import re
 import stat
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,35 @@ def load_document(path: str | Path, *, label: str | None = None) -> Document:
     return parse_yaml(text, name)
 
 
+#: Called with every file read while ``reads_recorded`` is in force: see there.
+_read_hooks: list[Callable[[Path, bytes], None]] = []
+
+
+@contextmanager
+def reads_recorded() -> Iterator[dict[str, bytes]]:
+    """Inside the block, every file mapper reads to load or check a mapping (mapping files, schemas, lookup
+    files, let files, sub-mappings) lands in the yielded dict, absolute path -> the bytes read.
+
+    ``mapper.load_cache`` keys a cached load on exactly what it read; reading outside this hook would make a
+    stale cache entry look fresh, so every loader reads through ``load_document`` or ``note_read``."""
+    read: dict[str, bytes] = {}
+
+    def record(path: Path, data: bytes) -> None:
+        read[os.path.abspath(path)] = data
+
+    _read_hooks.append(record)
+    try:
+        yield read
+    finally:
+        _read_hooks.remove(record)
+
+
+def note_read(path: Path, data: bytes) -> None:
+    """Tell ``reads_recorded`` that ``data`` was read from ``path`` (for files not read by ``load_document``)."""
+    for hook in _read_hooks:
+        hook(path, data)
+
+
 def _read_regular_file(path: Path) -> bytes:
     # O_NONBLOCK: opening a FIFO must not wait for a writer that may never come.
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -101,6 +131,7 @@ def _read_regular_file(path: Path) -> bytes:
         data = stream.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
         raise OSError(errno.EFBIG, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", str(path))
+    note_read(path, data)
     return data
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .documents import load_document
+from .documents import load_document, note_read
 from .errors import Location, MappingFormatError, MappingSyntaxError
 
 __all__ = ["TableFile", "read_table_file"]
@@ -76,8 +76,11 @@ def _document_table(path: Path) -> TableFile:
 
 def _csv_table(path: Path, key: str | None, value: str | None, delimiter: str) -> TableFile:
     file = path.as_posix()
+    data = path.read_bytes()
+    note_read(path, data)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        # Newlines translated as ``read_text`` translates them (as this read them before).
+        text = data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as error:
         raise MappingFormatError(f"not UTF-8 text (byte {error.start})", Location(file)) from None
     rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)

@@ -104,7 +104,7 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
                 "mapper.validation", "mapper.provenance", "mapper.functions", "mapper.schema_fit"})),
     ("what generated code calls", frozenset({"mapper.runtime"})),
     ("the generator", frozenset({"mapper.codegen", "mapper.expressions", "mapper.compiler"})),
-    ("the Mapping", frozenset({"mapper.mapping", "mapper.chains"})),
+    ("the Mapping", frozenset({"mapper.mapping", "mapper.chains", "mapper.load_cache"})),
     ("payload formats", frozenset({"mapper.formats"})),
     ("running conversions", frozenset({"mapper.engine", "mapper.dask"})),
     ("tools for CI", frozenset({"mapper.tooling"})),

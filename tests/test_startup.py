@@ -156,3 +156,32 @@ def test_a_json_document_locates_its_nodes_as_its_yaml_reading_does(value: Any, 
     for path in _paths(value):
         assert as_json.locate(path) == as_yaml.locate(path)
         assert as_json.locate(path, key=True) == as_yaml.locate(path, key=True)
+
+
+def test_the_parser_of_a_command_is_built_alone_and_alike() -> None:
+    from mapper.cli import build_parser, parser_for
+
+    full = build_parser()
+    for name, command in full.commands.items():
+        alone = parser_for([name, "--help"])
+        assert list(alone.commands) == [name]
+        assert alone.commands[name].format_help() == command.format_help()
+
+
+@pytest.mark.parametrize("argv", [[], ["--help"], ["--version"], ["precommit"], ["convertt", "m.yaml"], ["-x"]])
+def test_a_command_line_that_names_no_command_gets_every_parser(argv: list[str]) -> None:
+    from mapper.cli import build_parser, parser_for
+
+    assert list(parser_for(argv).commands) == list(build_parser().commands)
+
+
+@pytest.mark.parametrize("argv", [
+    ["convert", str(MAPPING), str(CONTACT), "-o", "out.json", "--jobs", "2", "--strict"],
+    ["check", str(MAPPING), "--format", "json"],
+    ["validate", str(MAPPING), str(CONTACT), "--debug"],
+    ["pre-commit", "check", "a.yaml"],
+])
+def test_a_command_line_reads_alike_with_one_parser_or_all(argv: list[str]) -> None:
+    from mapper.cli import build_parser, parse, parser_for
+
+    assert vars(parse(parser_for(argv), argv)) == vars(parse(build_parser(), argv))

@@ -74,16 +74,31 @@ class _Exit(Exception):
         self.status = status
 
 
-def build_parser() -> _Parser:
+def build_parser(only: str | None = None) -> _Parser:
+    """The parser of the whole command line; with ``only``, of the command named so alone, when one is (see
+    ``parser_for``)."""
     parser = _Parser(prog="mapper", description="Declarative data mapping between JSON Schemas.")
     parser.add_argument("--version", action="version", version=f"mapper {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
     for command in COMMANDS:
+        if only is not None and command.__name__.rpartition(".")[2] != only.replace("-", ""):
+            continue
         sub = command.add_parser(commands)
         rules = ", and of what the rules of a rejected record raised" if command is convert else ""
         sub.add_argument("--debug", action="store_true", help=f"show the traceback of an error{rules}")
         parser.commands[sub.prog.split()[-1]] = sub
     return parser
+
+
+def parser_for(argv: Sequence[str]) -> _Parser:
+    """A parser that reads ``argv`` as ``build_parser()`` does: of the command ``argv`` starts with alone (building
+    every command's parser is a twentieth of a one-record conversion), else of all (for ``--help``, ``--version``
+    or a misspelt command, whose message lists them all)."""
+    if argv and not argv[0].startswith("-"):
+        parser = build_parser(only=argv[0])
+        if argv[0] in parser.commands:
+            return parser
+    return build_parser()
 
 
 def parse(parser: _Parser, argv: list[str]) -> argparse.Namespace:
@@ -98,7 +113,7 @@ def parse(parser: _Parser, argv: list[str]) -> argparse.Namespace:
 def run(argv: Sequence[str], stdin: IO[bytes], stdout: IO[bytes], stderr: IO[str]) -> int:
     """Run the command line ``argv``; return the exit code."""
     streams = Streams(stdin, stdout, stderr)
-    parser = build_parser()
+    parser = parser_for(argv)
     try:
         args = parse(parser, list(argv))
     except UsageError as error:

@@ -119,15 +119,15 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
         raise UsageError("--rejects and --output name the same file")
     from ..chains import chain  # the engine, only when run
     from ..engine import convert_files
-    from ..mapping import load
     from ._progress import Progress
     from ._stdin import sniff
 
     functions = user_functions(args.functions)
-    steps = [load(path, functions=functions, validate_source=args.validate_source if number == 0 else None)
-             for number, path in enumerate(mappings)]
+    loaded = [load_checked(path, functions, args.validate_source if number == 0 else None)
+              for number, path in enumerate(mappings)]
+    steps = [step for step, _ in loaded]
     mapping = steps[0] if len(steps) == 1 else chain(*steps)
-    if any([check_fails(path, step, args, streams) for path, step in zip(mappings, steps)]):
+    if any([report_findings(path, findings, args, streams) for path, (_, findings) in zip(mappings, loaded)]):
         return EXIT_USAGE
     input_format, stdin = args.input_format, streams.stdin
     if _sniffs_stdin(args, mapping):
@@ -150,20 +150,48 @@ def _sniffs_stdin(args: argparse.Namespace, mapping: Mapping) -> bool:
             and mapping.spec.source.format == "json")
 
 
-def check_fails(path: str, mapping: Mapping, args: argparse.Namespace, streams: Streams) -> bool:
-    """Write the errors ``mapper check`` finds in ``mapping`` (loaded from ``path``) to standard error, as
-    ``check`` writes them; whether ``--strict`` makes them stop the run before any input is read.
+#: What ``mapper check`` finds wrong in a mapping: its errors as ``check`` prints them, and how many.
+Findings = tuple[str, int]
+
+
+def load_checked(path: str, functions: list[Any], validate_source: bool | None) -> tuple[Mapping, Findings]:
+    """The mapping at ``path`` and the errors ``mapper check`` finds in it; from the load cache
+    (``mapper.load_cache``) unless user functions, which the cache cannot see change, are in play."""
+    if functions:
+        from ..mapping import load
+
+        mapping = load(path, functions=functions, validate_source=validate_source)
+        return mapping, check_findings(path, mapping)
+    from .. import load_cache
+
+    return load_cache.load(path, lambda mapping: check_findings(path, mapping), validate_source=validate_source)
+
+
+def check_findings(path: str, mapping: Mapping) -> Findings:
+    """The errors ``mapper check`` finds in ``mapping`` (loaded from ``path``), written as ``check`` writes them.
 
     Warnings are left to ``mapper check``: a conversion only hears of what makes records come out wrong.
     """
     from ..tooling.check import FORMATS, check_file
 
     errors = [diagnostic for diagnostic in check_file(path, loaded=mapping) if diagnostic.fails]
-    streams.stderr.write(FORMATS["text"](errors))
-    if errors and args.strict:
-        streams.stderr.write(f"mapper: error: mapper check finds {len(errors)} error{'s' if len(errors) != 1 else ''}"
+    return FORMATS["text"](errors), len(errors)
+
+
+def report_findings(path: str, findings: Findings, args: argparse.Namespace, streams: Streams) -> bool:
+    """Write ``findings`` to standard error; whether ``--strict`` makes them stop the run before any input is read."""
+    text, count = findings
+    streams.stderr.write(text)
+    if count and args.strict:
+        streams.stderr.write(f"mapper: error: mapper check finds {count} error{'s' if count != 1 else ''}"
                              f" in {path}: with --strict nothing is converted\n")
-    return bool(errors) and args.strict
+    return bool(count) and args.strict
+
+
+def check_fails(path: str, mapping: Mapping, args: argparse.Namespace, streams: Streams) -> bool:
+    """Write the errors ``mapper check`` finds in ``mapping`` (loaded from ``path``) to standard error, as
+    ``check`` writes them; whether ``--strict`` makes them stop the run before any input is read."""
+    return report_findings(path, check_findings(path, mapping), args, streams)
 
 
 def execute_on_dask(args: argparse.Namespace, streams: Streams) -> int:

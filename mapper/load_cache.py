@@ -1,0 +1,121 @@
+"""A cache of loaded mappings, for a tool run once per event (a pre-commit hook, a shell loop).
+
+``load(path, findings)`` is ``mapper.load(path)`` followed by ``findings(mapping)`` (``mapper convert`` passes
+the check it runs at load). When a cache entry of the same mapping says which files those two read, and each
+still holds the bytes it held then (content hashes, not mtimes), the parsed mapping, its schemas and the
+findings come from the entry: the YAML parse, the mapping-file format check, the schemas' reading and the
+checker are skipped. The compile step runs either way (it is what a ``Mapping`` is built from).
+
+An entry is keyed on the mapping's path as given and the working directory (messages name files as given),
+mapper's version and the mtimes of its sources (an edited checkout is another version) and Python's version.
+Entries live in ``$XDG_CACHE_HOME/mapper`` (else ``~/.cache/mapper``), one pickle each, written atomically.
+A missing, corrupt, unreadable or unwritable cache is a miss, silently: it never changes a result.
+``MAPPER_CACHE=0`` turns the cache off. A load that raises is never cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from . import mapping as loader
+from .documents import reads_recorded
+from .mapping import Mapping
+
+__all__ = ["cache_directory", "enabled", "load"]
+
+Findings = TypeVar("Findings")
+
+#: Bumped when the layout of an entry changes.
+_FORMAT = 1
+
+
+def enabled() -> bool:
+    """Whether the cache is in use: unless ``MAPPER_CACHE`` is ``0`` (or ``false``, ``no``, ``off``)."""
+    return os.environ.get("MAPPER_CACHE", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def cache_directory() -> Path:
+    """Where entries are kept: ``$XDG_CACHE_HOME/mapper``, else ``~/.cache/mapper``."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "mapper"
+
+
+def load(path: str, findings: Callable[[Mapping], Findings], *,
+         validate_source: bool | None = None) -> tuple[Mapping, Findings]:
+    """``mapper.load(path, validate_source=...)`` and ``findings`` of it, from the cache when it is fresh.
+
+    ``findings`` must be a pure function of the files the load and itself read, and return a picklable value.
+    Raises what ``mapper.load`` raises (a failed load is not cached)."""
+    if not enabled():
+        mapping = loader.load(path, validate_source=validate_source)
+        return mapping, findings(mapping)
+    entry = _entry_path(path)
+    cached = _read_entry(entry)
+    if cached is not None:
+        spec, source_schema, target_schema, found = cached
+        return Mapping(spec, source_schema, target_schema, validate_source=validate_source), found
+    with reads_recorded() as read:
+        mapping = loader.load(path, validate_source=validate_source)
+        found = findings(mapping)
+    hashes = {file: hashlib.sha256(data).hexdigest() for file, data in read.items()}
+    _write_entry(entry, (_FORMAT, hashes, mapping.spec, mapping.source_schema, mapping.target_schema, found))
+    return mapping, found
+
+
+def _entry_path(path: str) -> Path:
+    key = "\0".join([str(_FORMAT), path, os.getcwd(), sys.version, _mapper_version()])
+    return cache_directory() / f"{hashlib.sha256(key.encode('utf-8', 'surrogateescape')).hexdigest()}.pickle"
+
+
+def _mapper_version() -> str:
+    """mapper's version, with the size and mtime of each of its sources: code edited in place is a new version."""
+    from . import __version__
+
+    package = Path(__file__).parent
+    stamps = [__version__]
+    for folder, _, files in sorted(os.walk(package)):
+        for name in sorted(files):
+            if name.endswith((".py", ".json")):
+                status = os.stat(os.path.join(folder, name))
+                stamps.append(f"{folder}/{name}:{status.st_size}:{status.st_mtime_ns}")
+    return "\n".join(stamps)
+
+
+def _read_entry(entry: Path) -> tuple[Any, Any, Any, Any] | None:
+    """The spec, schemas and findings of a fresh entry; ``None`` for a missing, stale or broken one."""
+    try:
+        with open(entry, "rb") as stream:
+            layout, hashes, spec, source_schema, target_schema, found = pickle.load(stream)
+        if layout != _FORMAT:
+            return None
+        for file, digest in hashes.items():
+            with open(file, "rb") as stream:
+                if hashlib.sha256(stream.read()).hexdigest() != digest:
+                    return None
+    except Exception:  # noqa: BLE001 - whatever is wrong with an entry, the load runs as without a cache
+        return None
+    return spec, source_schema, target_schema, found
+
+
+def _write_entry(entry: Path, contents: tuple[Any, ...]) -> None:
+    """Write ``contents`` to ``entry`` atomically (a reader sees the old entry or the new, never half); a cache
+    that cannot be written is left alone."""
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=entry.parent, prefix=entry.name, suffix=".tmp")
+        try:
+            with os.fdopen(descriptor, "wb") as stream:
+                pickle.dump(contents, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, entry)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except Exception:  # noqa: BLE001 - an unwritable or full cache only costs the next run its load
+        return
