@@ -72,10 +72,12 @@ def test_a_json_mapping_loads_and_applies_without_pyyaml(tmp_path: Path) -> None
 #: What the command line leaves out of a ``mapper convert`` run. It prints the errors mapper check finds at load
 #: (docs/cli.md), so the checker is the one exception to ``NEVER_FOR_CONVERT``; the checker judges with
 #: jsonschema-rs, and the pure-Python jsonschema stack explains only a value the target refuses. The other
-#: commands keep their machinery for their own runs: the tracer, the lineage, drift, the completion generator.
+#: commands keep their machinery for their own runs: the tracer, the lineage, drift, the completion generator;
+#: and a JSON conversion has no use for the XML reader and lxml.
 NOT_FOR_CLI_CONVERT = [*(set(NEVER_FOR_CONVERT) - {"mapper.tooling.check"}), "jsonschema", "referencing", "attrs",
                        "jsonschema_specifications", "shtab", "webbrowser", "subprocess", "mapper.tooling.explain",
-                       "mapper.tooling.lineage", "mapper.tooling.drift", "mapper.tooling.fixtures"]
+                       "mapper.tooling.lineage", "mapper.tooling.drift", "mapper.tooling.fixtures",
+                       "lxml", "mapper.formats.xml_read"]
 
 
 @pytest.fixture(scope="module")

@@ -27,9 +27,8 @@ from dataclasses import dataclass
 from typing import IO, Any, Final
 
 from ..errors import PayloadError
-from ..formats import RecordReader
+from ..formats import SKIPPED, RecordReader
 from ..formats.json import NdjsonReader
-from ..formats.xml_read import SKIPPED
 from .observer import Observer
 
 RAW, VALUE, BAD, FATAL, BLOCK, FILE, SKIP, LOCATED = 0, 1, 2, 3, 4, 5, 6, 7

@@ -98,6 +98,9 @@ ENCODING_FORMATS = frozenset({"json", "ndjson", "csv", "tsv"})
 TABLE_FORMATS = frozenset({"csv", "tsv"})
 
 
+#: What a reader yields for a record it was told is not wanted (another worker reads it: ``XmlReader.records``).
+#: Here, not in ``xml_read``, so that the engine knows it without importing lxml.
+SKIPPED: Final = object()
 #: How deep a record may nest (the record itself is level 1; for XML, elements from the record element).
 #: Every path a record takes must hold this depth without meeting Python's recursion limit (about 1000
 #: frames): pickling to a worker takes 2 frames a level, the reference JSON Schema validator 5 or more

@@ -22,7 +22,7 @@ from lxml import etree
 
 from ..errors import HostileInputError, PayloadError, PayloadSyntaxError, TooDeepError
 from ..schemas import Schema
-from . import MAX_ATTRIBUTES, MAX_DEPTH, MAX_ELEMENTS
+from . import MAX_ATTRIBUTES, MAX_DEPTH, MAX_ELEMENTS, SKIPPED
 from .xml_needs import fallback_keys
 
 if TYPE_CHECKING:
@@ -293,8 +293,6 @@ class XmlReader:
                                  source=source, line=_line(record), record_number=number)
 
 
-#: What ``XmlReader.records`` yields for a record it was told is not wanted.
-SKIPPED: Final = object()
 #: The fewest bytes an element takes (``<a/>``): a record of n bytes holds n / 4 elements at most.
 _ELEMENT_BYTES: Final = 4
 _NILLED: Final = object()
