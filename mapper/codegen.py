@@ -476,7 +476,10 @@ class Emitter(FunctionWriter):
         key, scope = self._function_of(body, "sort_key")
         caller = self.bind_shared(("call", spec.name), self.functions.caller(spec.name), f"call_{spec.name}",
                                   Recipe(f"{self.function_table()}.caller({spec.name!r})"))
-        return self.assign(f"sort_by({spec.name!r}, {array}, {key}, {scope}) if type({array}) is list else "
+        # A bare field as the key (&sequence) is read in C; sort_by_field falls back to the key function.
+        sort = (f"sort_by_field({spec.name!r}, {array}, {body['value']!r}, {key}, {scope})" if body["type"] == "field"
+                else f"sort_by({spec.name!r}, {array}, {key}, {scope})")
+        return self.assign(f"{sort} if type({array}) is list else "
                            f"{caller}([{array}, Expref({self.bind(body, 'expref_node')}, {key}, {scope})])",
                            "in_order")
 
