@@ -18,7 +18,7 @@ from copy import deepcopy
 from decimal import InvalidOperation
 from functools import partial
 from itertools import repeat
-from operator import ge, gt, itemgetter, le, lt
+from operator import ge, gt, le, lt
 from typing import Any
 
 from jmespath.exceptions import JMESPathError
@@ -335,14 +335,14 @@ def sort_by(name: str, array: list[Any], key: Callable[[Any, Any], Any], scope: 
     return list(map(array.__getitem__, sorted(range(len(array)), key=keys.__getitem__)))
 
 
-def sort_by_field(name: str, array: list[Any], field: str, key: Callable[[Any, Any], Any],
+def sort_by_field(name: str, array: list[Any], read: Callable[[Any], Any], key: Callable[[Any, Any], Any],
                   scope: Scope | None) -> list[Any]:
-    """``sort_by(array, &field)``: what ``sort_by`` gives, with the keys read in C when every item is an
-    object that has ``field`` and the keys are all strings or all numbers; anything else (where ``key``
-    gives null or a key of the wrong type) goes through ``sort_by`` for its errors."""
+    """``sort_by(array, &field)``, ``read`` being ``operator.itemgetter(field)``: what ``sort_by`` gives,
+    with the keys read in C when every item is an object that has the field and the keys are all strings
+    or all numbers; anything else (where ``key`` gives null or a key of the wrong type) goes through
+    ``sort_by`` for its errors."""
     if not array:
         return array
-    read = itemgetter(field)
     try:
         kinds = set(map(type, map(read, array)))
     except (KeyError, TypeError):  # an item without the field, or no object: its key may be null
