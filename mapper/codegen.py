@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from difflib import get_close_matches
+from operator import itemgetter
 from typing import Any
 
 from .errors import ExpressionError, UnknownFunctionError, UnknownLookupError
@@ -476,7 +477,14 @@ class Emitter(FunctionWriter):
         key, scope = self._function_of(body, "sort_key")
         caller = self.bind_shared(("call", spec.name), self.functions.caller(spec.name), f"call_{spec.name}",
                                   Recipe(f"{self.function_table()}.caller({spec.name!r})"))
-        return self.assign(f"sort_by({spec.name!r}, {array}, {key}, {scope}) if type({array}) is list else "
+        # A bare field as the key (&sequence) is read in C; sort_by_field falls back to the key function.
+        sort = f"sort_by({spec.name!r}, {array}, {key}, {scope})"
+        if body["type"] == "field":
+            field = body["value"]
+            read = self.bind_shared(("read", field), itemgetter(field), f"read_{identifier(field)}",
+                                    Recipe.call(itemgetter, field))
+            sort = f"sort_by_field({spec.name!r}, {array}, {read}, {key}, {scope})"
+        return self.assign(f"{sort} if type({array}) is list else "
                            f"{caller}([{array}, Expref({self.bind(body, 'expref_node')}, {key}, {scope})])",
                            "in_order")
 

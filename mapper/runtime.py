@@ -314,6 +314,7 @@ def parent_of(scope: Scope | None, levels: Any) -> Any:
 
 
 _SORT_KEY_KINDS = {int: "number", float: "number", str: "string"}
+_STRINGS = frozenset({str})
 
 
 def sort_by(name: str, array: list[Any], key: Callable[[Any, Any], Any], scope: Scope | None) -> list[Any]:
@@ -332,6 +333,23 @@ def sort_by(name: str, array: list[Any], key: Callable[[Any, Any], Any], scope: 
         if _SORT_KEY_KINDS.get(type(value)) != kind:
             raise SortKeyTypeError(name, value, jmespath_type(value), [kind])
     return list(map(array.__getitem__, sorted(range(len(array)), key=keys.__getitem__)))
+
+
+def sort_by_field(name: str, array: list[Any], read: Callable[[Any], Any], key: Callable[[Any, Any], Any],
+                  scope: Scope | None) -> list[Any]:
+    """``sort_by(array, &field)``, ``read`` being ``operator.itemgetter(field)``: what ``sort_by`` gives,
+    with the keys read in C when every item is an object that has the field and the keys are all strings
+    or all numbers; anything else (where ``key`` gives null or a key of the wrong type) goes through
+    ``sort_by`` for its errors."""
+    if not array:
+        return array
+    try:
+        kinds = set(map(type, map(read, array)))
+    except (KeyError, TypeError):  # an item without the field, or no object: its key may be null
+        return sort_by(name, array, key, scope)
+    if kinds == _STRINGS or kinds <= NUMBERS:
+        return sorted(array, key=read)
+    return sort_by(name, array, key, scope)
 
 
 class Expref(_Expression):
@@ -388,7 +406,8 @@ NUMBERS = frozenset({int, float})
 #: The globals every generated function starts from, by the names it uses for them.
 RUNTIME: Mapping[str, Any] = {
     "index_of": index_of, "values_of": values_of, "flatten": flatten, "equals": equals, "order": order,
-    "parent_of": parent_of, "sort_by": sort_by, "is_true": is_true, "Expref": Expref, "deepcopy": deepcopy,
+    "parent_of": parent_of, "sort_by": sort_by, "sort_by_field": sort_by_field, "is_true": is_true,
+    "Expref": Expref, "deepcopy": deepcopy,
     "NUMBERS": NUMBERS, "arithmetic": arithmetic, "unary_arithmetic": unary_arithmetic, "partial": partial,
     "OMIT": OMIT, "RULE_ERRORS": RULE_ERRORS, "with_values": with_values, "not_array": not_array,
     "BindingFailure": BindingFailure,

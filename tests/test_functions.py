@@ -787,3 +787,15 @@ def test_library_calls_are_not_wrapped() -> None:
         assert "try:" not in TABLE.caller(name).__source__  # type: ignore[attr-defined]
         direct = TABLE.direct_call(name, spec.min_args)
         assert direct is None or direct[0] is spec.func
+
+
+@pytest.mark.parametrize(("values", "expected"), [
+    (["CLM-", "P1"], "CLM-P1"), (["a", "", "b"], "ab"), (["a"], "a"), (["a", 1, None, 2.5], "a12.5"),
+    ([None, None], None), ([None, "x"], "x"), ([1, 2], "12"), (["x", True], "TypeError"),
+])
+def test_concat_of_strings_only_joins_them_as_concat_of_anything(values: list[Any], expected: Any) -> None:
+    try:
+        result = TABLE.call_function("concat", values)
+    except JMESPathTypeError:
+        result = "TypeError"
+    assert result == expected
