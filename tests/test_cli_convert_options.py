@@ -119,3 +119,21 @@ def test_the_options_are_the_ones_check_test_and_fuzz_have() -> None:
     helps = {name: {action.dest: action.help for action in commands[name]._actions}
              for name in ("convert", "check", "test", "fuzz")}
     assert len({each["functions"] for each in helps.values()}) == 1
+
+
+def test_a_mapping_that_does_not_load_has_every_unknown_function_said(tmp_path: Path) -> None:
+    write_mapping(tmp_path, ('"lower(trim(', '"lowr(trim('), ("concat('crm:', @)", "concatt('crm:', @)"))
+    done = mapper("convert", "mapping.yaml", str(CONTACT), cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (2, "")
+    lines = done.stderr.splitlines()
+    assert lines[:2] == ["mapping.yaml:17:19: M104 error: unknown function lowr() (did you mean lower()?)",
+                         "mapping.yaml:46:12: M104 error: unknown function concatt() (did you mean concat()?)"]
+    assert lines[2].startswith("mapper: error: mapping.yaml:17:19: unknown function lowr()")
+
+
+def test_a_mapping_with_one_fault_has_it_said_once(tmp_path: Path) -> None:
+    write_mapping(tmp_path, ('"lower(trim(', '"lowr(trim('))
+    done = mapper("convert", "mapping.yaml", str(CONTACT), cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[0].startswith("mapper: error: mapping.yaml:17:19: unknown function lowr()")
+    assert "M104" not in done.stderr

@@ -6,6 +6,7 @@ import argparse
 import os
 from typing import TYPE_CHECKING, Any
 
+from ..errors import MapperError, MappingError
 from ..formats import FORMAT_NAMES, XmlLimits
 from ._common import (
     EXIT_INPUT,
@@ -123,8 +124,13 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
     from ._stdin import sniff
 
     functions = user_functions(args.functions)
-    loaded = [load_checked(path, functions, args.validate_source if number == 0 else None)
-              for number, path in enumerate(mappings)]
+    loaded = []
+    for number, path in enumerate(mappings):
+        try:
+            loaded.append(load_checked(path, functions, args.validate_source if number == 0 else None))
+        except MappingError as error:  # the CLI reports it; mapper check may know of more faults than this one
+            streams.stderr.write(other_faults(path, error, functions))
+            raise
     steps = [step for step, _ in loaded]
     mapping = steps[0] if len(steps) == 1 else chain(*steps)
     if any([report_findings(path, findings, args, streams) for path, (_, findings) in zip(mappings, loaded)]):
@@ -165,6 +171,21 @@ def load_checked(path: str, functions: list[Any], validate_source: bool | None) 
     from .. import load_cache
 
     return load_cache.load(path, lambda mapping: check_findings(path, mapping), validate_source=validate_source)
+
+
+def other_faults(path: str, error: MappingError, functions: list[Any]) -> str:
+    """What ``mapper check`` prints of the mapping at ``path`` that did not load, when it finds errors beyond the
+    one the load stopped at (every unknown function, not just the first); else nothing."""
+    from ..tooling.check import FORMATS, check_file
+
+    try:
+        errors = [diagnostic for diagnostic in check_file(path, functions=functions) if diagnostic.fails]
+    except MapperError:  # the check cannot read it either: the load's error says it all
+        return ""
+    at = error.location
+    others = [diagnostic for diagnostic in errors
+              if at is None or (diagnostic.location.line, diagnostic.location.column) != (at.line, at.column)]
+    return FORMATS["text"](errors) if others else ""
 
 
 def check_findings(path: str, mapping: Mapping) -> Findings:
