@@ -185,7 +185,8 @@ def other_faults(path: str, error: MappingError, functions: list[Any]) -> str:
     at = error.location
     others = [diagnostic for diagnostic in errors
               if at is None or (diagnostic.location.line, diagnostic.location.column) != (at.line, at.column)]
-    return FORMATS["text"](errors) if others else ""
+    # One error is the load's own (a missing file, too large, ...), whatever place each gives it.
+    return FORMATS["text"](errors) if len(errors) > 1 and others else ""
 
 
 def check_findings(path: str, mapping: Mapping) -> Findings:
