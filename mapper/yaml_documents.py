@@ -72,18 +72,6 @@ def parse(text: str, file: str) -> tuple[Any, Positions, Positions]:
     return data, node_positions, key_positions
 
 
-def positions(text: str) -> tuple[Positions, Positions]:
-    """The position of every node and of every key of a document already parsed (none when it does not compose)."""
-    node_positions: Positions = {}
-    key_positions: Positions = {}
-    try:
-        node = yaml.compose(text, Loader=_CoreSchemaLoader)
-    except yaml.YAMLError:
-        node = None
-    if node is not None:
-        _collect_positions(node, (), node_positions, key_positions)
-    return node_positions, key_positions
-
 def _check_aliases_and_depth(text: str, file: str) -> None:
     """Refuse a document nesting deeper than ``MAX_DEPTH`` or whose aliases add more than
     ``MAX_ALIAS_NODES`` nodes, or a recursive alias, at the place it happens.
@@ -212,20 +200,3 @@ def _scalar(node: yaml.Node, file: str) -> Any:
         return value
     line, column = _mark(node)
     raise MappingSyntaxError(f"unsupported YAML tag {tag}", Location(file, line, column))
-
-
-def _collect_positions(
-    node: yaml.Node,
-    path: DocPath,
-    positions: Positions,
-    key_positions: Positions,
-) -> None:
-    positions[path] = _mark(node)
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
-            key_positions[path + (key,)] = _mark(key_node)
-            _collect_positions(value_node, path + (key,), positions, key_positions)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _collect_positions(item, path + (index,), positions, key_positions)
