@@ -106,31 +106,48 @@ def run(folder: Path, texts: dict[str, str], *, functions: Sequence[Any] = ()) -
     """The page's texts (``mapping``, ``input``, ``input_format``, ``source_schema``, ``target_schema``) through
     the engine and ``check``, with ``folder`` as the mappings folder their references may read."""
     with Sandbox(folder, texts.get("name") or "playground") as sandbox:
-        refusals = sandbox.write(texts["mapping"], {"source": texts["source_schema"],
-                                                    "target": texts["target_schema"]})
-        if refusals:
-            return {"output": None, "problems": [_problem(sandbox, refusal.message, refusal.location)
-                                                 for refusal in refusals], "findings": []}
+        refused = _written(sandbox, texts)
+        if refused:
+            return {"output": None, "problems": refused, "findings": []}
         findings = [_finding(sandbox, diagnostic.to_dict()) for diagnostic in
                     check_file(sandbox.mapping_path, functions=functions)]
-        try:
-            mapping = load(sandbox.mapping_path, functions=functions)
-        except MappingError as error:
-            return {"output": None, "problems": [_mapping_problem(sandbox, error)], "findings": findings}
+        mapping = _loaded(sandbox, functions)
+        if isinstance(mapping, list):
+            return {"output": None, "problems": mapping, "findings": findings}
         fmt = texts.get("input_format", "json")
         output, problems = _convert(sandbox, mapping, texts["input"], fmt)
         return {"output": output, "problems": problems, "findings": findings,
                 "lineage": lineage_of(mapping).to_dict(), "explain": _explained(mapping, texts["input"], fmt)}
 
 
+def _written(sandbox: Sandbox, texts: dict[str, str]) -> list[dict[str, Any]]:
+    """Write the page's mapping and schemas into ``sandbox``; the problems of what it refuses to write."""
+    refusals = sandbox.write(texts["mapping"], {"source": texts["source_schema"], "target": texts["target_schema"]})
+    return [_problem(sandbox, refusal.message, refusal.location) for refusal in refusals]
+
+
+def _loaded(sandbox: Sandbox, functions: Sequence[Any]) -> Mapping | list[dict[str, Any]]:
+    """The sandbox's mapping loaded, or the problem that keeps it from loading."""
+    try:
+        return load(sandbox.mapping_path, functions=functions)
+    except MappingError as error:
+        return [_mapping_problem(sandbox, error)]
+
+
+def _first_of(mapping: Mapping, text: str, fmt: str) -> Any:
+    """The first record of ``text`` as ``mapping`` reads it: the record, the ``PayloadError`` that keeps it from
+    being read (the input may break off before it), or None for an input with no record."""
+    try:
+        return next(iter(source_reader(mapping, fmt).records(io.BytesIO(text.encode("utf-8")), "input")), None)
+    except PayloadError as error:
+        return error
+
+
 def _explained(mapping: Mapping, text: str, fmt: str) -> dict[str, Any] | None:
     """The trace of the input's first record (``mapper explain``'s JSON form); None when none can be read."""
     if fmt not in INPUT_FORMATS:
         return None
-    try:
-        record = next(iter(source_reader(mapping, fmt).records(io.BytesIO(text.encode("utf-8")), "input")), None)
-    except PayloadError:
-        return None
+    record = _first_of(mapping, text, fmt)
     if record is None or isinstance(record, PayloadError):
         return None
     explanation = explain(mapping, record)
@@ -278,18 +295,13 @@ def _first_record(text: str, fmt: str, folder: Path | None, texts: dict[str, str
         return [{"editor": "input", "line": None, "column": None, "where": "input",
                  "message": f"{fmt.upper()} input is read by the mapping: send {', '.join(MAPPING_TEXTS)}"}]
     with Sandbox(folder, texts.get("name") or "playground") as sandbox:
-        refusals = sandbox.write(texts["mapping"], {"source": texts["source_schema"],
-                                                    "target": texts["target_schema"]})
-        if refusals:
-            return [_problem(sandbox, refusal.message, refusal.location) for refusal in refusals]
-        try:
-            mapping = load(sandbox.mapping_path, functions=functions)
-        except MappingError as error:
-            return [_mapping_problem(sandbox, error)]
-        try:
-            record = next(iter(source_reader(mapping, fmt).records(io.BytesIO(text.encode("utf-8")), "input")), None)
-        except PayloadError as error:  # the input breaks off before its first record
-            record = error
+        refused = _written(sandbox, texts)
+        if refused:
+            return refused
+        mapping = _loaded(sandbox, functions)
+        if isinstance(mapping, list):
+            return mapping
+        record = _first_of(mapping, text, fmt)
         if isinstance(record, PayloadError):
             return [{"editor": "input", "line": record.line, "column": record.column, "where": "input",
                      "message": sandbox.shown(str(record))}]
