@@ -32,8 +32,6 @@ record number), so a message always says *where*.
 
 from __future__ import annotations
 
-import pickle
-import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -229,6 +227,8 @@ class Problem:
         # Once pickled, the text from the process that raised it: a traceback rebuilt elsewhere (tblib,
         # as dask installs it) has lost the column positions and may miss lines.
         if self.cause_traceback is None and self.cause is not None and self.cause.__traceback__ is not None:
+            import traceback  # only a rule that raised needs it, not a start-up
+
             return "".join(traceback.format_exception(self.cause))
         return self.cause_traceback
 
@@ -267,6 +267,8 @@ class Problem:
 
 def _round_trips(cause: BaseException | None) -> bool:
     # An exception pickles as type(error)(*error.args), which fails for some signatures only when loaded.
+    import pickle
+
     try:
         pickle.loads(pickle.dumps(cause))
     except Exception:  # noqa: BLE001 (any failure means: do not send it)

@@ -1,13 +1,14 @@
 """A cache of loaded mappings, for a tool run once per event (a pre-commit hook, a shell loop).
 
 ``load(path, findings)`` is ``mapper.load(path)`` followed by ``findings(mapping)`` (``mapper convert`` passes
-the check it runs at load). When a cache entry of the same mapping says which files those two read, and each
-still holds the bytes it held then (content hashes, not mtimes), the parsed mapping, its schemas and the
-findings come from the entry: the YAML parse, the mapping-file format check, the schemas' reading and the
-checker are skipped. The compile step runs either way (it is what a ``Mapping`` is built from).
+the check it runs at load). When a cache entry of the same mapping holds the bytes of every file those two
+read, and each file still holds them, the parsed mapping, its schemas, the findings and the generated module
+(compiled) come from the entry: the YAML parse, the mapping-file format check, the schemas' reading, the
+checker and the compiler are skipped, and not even imported (``Mapping.from_exported``).
 
 An entry is keyed on the mapping's path as given and the working directory (messages name files as given),
-mapper's version and the mtimes of its sources (an edited checkout is another version) and Python's version.
+mapper's version and the mtimes of its sources (an edited checkout is another version) and Python's version;
+the key is kept in the entry and compared, so entries whose file names collide only miss.
 Entries live in ``$XDG_CACHE_HOME/mapper`` (else ``~/.cache/mapper``), one pickle each, written atomically.
 A missing, corrupt, unreadable or unwritable cache is a miss, silently: it never changes a result.
 ``MAPPER_CACHE=0`` turns the cache off. A load that raises is never cached.
@@ -15,25 +16,26 @@ A missing, corrupt, unreadable or unwritable cache is a miss, silently: it never
 
 from __future__ import annotations
 
-import hashlib
+import marshal
 import os
 import pickle
 import sys
 import tempfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from . import mapping as loader
 from .documents import reads_recorded
-from .mapping import Mapping
+from .mapping import Exported, Mapping, exported_of
 
 __all__ = ["cache_directory", "enabled", "load"]
 
 Findings = TypeVar("Findings")
 
 #: Bumped when the layout of an entry changes.
-_FORMAT = 1
+_FORMAT = 2
 
 
 def enabled() -> bool:
@@ -56,22 +58,28 @@ def load(path: str, findings: Callable[[Mapping], Findings], *,
     if not enabled():
         mapping = loader.load(path, validate_source=validate_source)
         return mapping, findings(mapping)
-    entry = _entry_path(path)
-    cached = _read_entry(entry)
+    key = _key(path)
+    entry = cache_directory() / f"{zlib.crc32(key.encode('utf-8', 'surrogateescape')):08x}.pickle"
+    cached = _read_entry(entry, key)
     if cached is not None:
-        spec, source_schema, target_schema, found = cached
+        spec, source_schema, target_schema, found, exported = cached
+        if exported is not None:
+            return Mapping.from_exported(spec, source_schema, target_schema, exported,
+                                         validate_source=validate_source), found
         return Mapping(spec, source_schema, target_schema, validate_source=validate_source), found
     with reads_recorded() as read:
         mapping = loader.load(path, validate_source=validate_source)
         found = findings(mapping)
-    hashes = {file: hashlib.sha256(data).hexdigest() for file, data in read.items()}
-    _write_entry(entry, (_FORMAT, hashes, mapping.spec, mapping.source_schema, mapping.target_schema, found))
+    exported = exported_of(mapping)
+    written = None if exported is None else (exported.source, marshal.dumps(exported.code), exported.filename,
+                                             exported.uses_scope)
+    _write_entry(entry, (_FORMAT, key, read, mapping.spec, mapping.source_schema, mapping.target_schema, found,
+                         written))
     return mapping, found
 
 
-def _entry_path(path: str) -> Path:
-    key = "\0".join([str(_FORMAT), path, os.getcwd(), sys.version, _mapper_version()])
-    return cache_directory() / f"{hashlib.sha256(key.encode('utf-8', 'surrogateescape')).hexdigest()}.pickle"
+def _key(path: str) -> str:
+    return "\0".join([str(_FORMAT), path, os.getcwd(), sys.version, _mapper_version()])
 
 
 def _mapper_version() -> str:
@@ -88,20 +96,23 @@ def _mapper_version() -> str:
     return "\n".join(stamps)
 
 
-def _read_entry(entry: Path) -> tuple[Any, Any, Any, Any] | None:
-    """The spec, schemas and findings of a fresh entry; ``None`` for a missing, stale or broken one."""
+def _read_entry(entry: Path, key: str) -> tuple[Any, Any, Any, Any, Exported | None] | None:
+    """The spec, schemas, findings and generated module of a fresh entry for ``key``; ``None`` for a missing,
+    stale or broken one, or one of another key."""
     try:
         with open(entry, "rb") as stream:
-            layout, hashes, spec, source_schema, target_schema, found = pickle.load(stream)
-        if layout != _FORMAT:
+            layout, entry_key, files, spec, source_schema, target_schema, found, written = pickle.load(stream)
+        if layout != _FORMAT or entry_key != key:
             return None
-        for file, digest in hashes.items():
+        for file, data in files.items():
             with open(file, "rb") as stream:
-                if hashlib.sha256(stream.read()).hexdigest() != digest:
+                if stream.read() != data:
                     return None
+        exported = None if written is None else Exported(written[0], marshal.loads(written[1]), written[2],
+                                                         written[3])
     except Exception:  # noqa: BLE001 - whatever is wrong with an entry, the load runs as without a cache
         return None
-    return spec, source_schema, target_schema, found
+    return spec, source_schema, target_schema, found, exported
 
 
 def _write_entry(entry: Path, contents: tuple[Any, ...]) -> None:

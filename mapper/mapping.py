@@ -3,26 +3,30 @@
 A ``Mapping`` holds everything compiled at load time. It is reusable,
 thread-safe (nothing per record is shared) and picklable (it is rebuilt from
 its parsed spec and schemas in the receiving process, so worker processes
-compile once each).
+compile once each). ``Mapping.from_exported`` builds one from the generated
+module a load cache kept (``mapper.load_cache``), without the compiler.
 """
 
 from __future__ import annotations
 
+import linecache
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from types import CodeType
+from typing import TYPE_CHECKING, Any
 
-from .compiler import CompiledMapping, compile_mapping
-from .documents import load_document
 from .errors import ExpressionError, MappingError, Problem, RecordError
-from .functions import FunctionSpec, build_function_table
-from .mapping_file import parse_mapping, placed_in_file
+from .functions import FunctionSpec, FunctionTable, build_function_table
 from .model import MappingSpec
-from .provenance import Provenance
 from .runtime import BindingFailure, Failures, Scope
-from .schemas import Schema, load_schema
+from .schemas import Schema
 from .validation import RecordValidator
+
+if TYPE_CHECKING:  # the compiler and the file readers are imported only where a load needs them
+    from .compiler import Builder, CompiledMapping
+    from .provenance import Provenance
 
 UserFunction = Callable[..., Any] | FunctionSpec
 
@@ -56,6 +60,9 @@ class Result:
 class Mapping:
     """A compiled mapping. Build with ``mapper.load(path)``."""
 
+    _build: Builder
+    _uses_scope: bool
+
     def __init__(
         self,
         spec: MappingSpec,
@@ -65,17 +72,56 @@ class Mapping:
         functions: Sequence[UserFunction] = (),
         validate_source: bool | None = None,
     ) -> None:
+        from .compiler import compile_mapping
+
+        self._prepare(spec, source_schema, target_schema, tuple(functions), validate_source)
+        self.function_table = build_function_table(self.functions)
+        self._compiled = compile_mapping(spec, target_schema.root, self.function_table)
+        self._build, self._uses_scope = self._compiled.build, self._compiled.uses_scope
+
+    @classmethod
+    def from_exported(cls, spec: MappingSpec, source_schema: Schema, target_schema: Schema, exported: Exported, *,
+                      validate_source: bool | None = None) -> Mapping:
+        """The mapping whose compiled module was written out as ``exported`` (``exported_of``), without compiling
+        again: the builders are the same code, so every record comes out as ``Mapping(spec, ...)`` makes it.
+        ``compiled`` compiles when first asked for. Only for mappings without user functions."""
+        mapping = cls.__new__(cls)
+        mapping._prepare(spec, source_schema, target_schema, (), validate_source)
+        linecache.cache[exported.filename] = (len(exported.source), None, exported.source.splitlines(True),
+                                              exported.filename)  # tracebacks show the generated lines
+        namespace: dict[str, Any] = {"__name__": exported.filename}
+        exec(exported.code, namespace)  # noqa: S102 - mapper's own generated code, compiled by exported_of
+        mapping._build, mapping._uses_scope = namespace["build_record"], exported.uses_scope
+        return mapping
+
+    def _prepare(self, spec: MappingSpec, source_schema: Schema, target_schema: Schema,
+                 functions: tuple[UserFunction, ...], validate_source: bool | None) -> None:
+        """What every way of building a mapping sets, apart from its builder."""
         self.spec = spec
         self.source_schema = source_schema
         self.target_schema = target_schema
-        self.functions = tuple(functions)
+        self.functions = functions
         self.validate_source = spec.source.validate if validate_source is None else validate_source
-        self.function_table = build_function_table(self.functions)
-        self._compiled: CompiledMapping = compile_mapping(spec, target_schema.root, self.function_table)
-        self._provenance = Provenance(spec.rules)
         self._target_validator = RecordValidator(target_schema)
         self._target_is_valid = self._target_validator.is_valid
         self._source_validator = RecordValidator(source_schema) if self.validate_source else None
+
+    @cached_property
+    def function_table(self) -> FunctionTable:
+        """Every function the mapping's expressions can call: built-in, library, context and its user functions."""
+        return build_function_table(self.functions)
+
+    @cached_property
+    def _compiled(self) -> CompiledMapping:
+        from .compiler import compile_mapping
+
+        return compile_mapping(self.spec, self.target_schema.root, self.function_table)
+
+    @cached_property
+    def _provenance(self) -> Provenance:
+        from .provenance import Provenance  # only a record with problems asks
+
+        return Provenance(self.spec.rules)
 
     @property
     def name(self) -> str:
@@ -117,9 +163,8 @@ class Mapping:
             if source_problems:
                 return Result(record_number, None, source_problems, record)
         failures: Failures = []
-        compiled = self._compiled
-        scope = Scope.top(record) if compiled.uses_scope else None
-        output = compiled.build(record, scope, (), failures)
+        scope = Scope.top(record) if self._uses_scope else None
+        output = self._build(record, scope, (), failures)
         try:
             if not failures and self._target_is_valid(output):
                 return Result(record_number, output, (), record)  # the common case, in the fewest steps
@@ -156,6 +201,28 @@ class Mapping:
         )
 
 
+@dataclass(frozen=True)
+class Exported:
+    """A mapping's generated module as a load cache keeps it: the source, its compiled code (marshal can write
+    it), the file name tracebacks give it, and whether its builders take a ``Scope``."""
+
+    source: str
+    code: CodeType
+    filename: str
+    uses_scope: bool
+
+
+def exported_of(mapping: Mapping) -> Exported | None:
+    """``mapping``'s generated module, compiled, for ``Mapping.from_exported``; None when it cannot be written
+    as a module (a user function that is not importable)."""
+    try:
+        source = mapping.compiled.source
+    except MappingError:
+        return None
+    filename = f"<mapper generated: {mapping.spec.file}>"
+    return Exported(source, compile(source, filename, "exec"), filename, mapping.compiled.uses_scope)
+
+
 def _describe_failure(error: Exception) -> str:
     text = str(error)
     if isinstance(error, (LookupError, ValueError, TypeError)) and text:
@@ -175,6 +242,10 @@ def load(path: str | Path, *, functions: Sequence[UserFunction] = (), validate_s
     Raises a ``MappingError`` subclass, located in the file at fault, when the
     mapping file or a schema it names is wrong.
     """
+    from .documents import load_document
+    from .mapping_file import parse_mapping, placed_in_file
+    from .schemas import load_schema
+
     try:
         document = load_document(path)
     except FileNotFoundError:

@@ -14,7 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import mapper
 from mapper import load_cache
+from mapper.tooling.fixtures import find_cases, read_input
 
 ROOT = Path(__file__).parent.parent
 EXECUTABLE = shutil.which("mapper") or str(Path(sys.executable).parent / "mapper")
@@ -147,6 +149,52 @@ def test_a_warm_run_reads_no_yaml_and_runs_no_checker(tmp_path: Path, cache_on: 
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path,
                            env=dict(os.environ)).stdout for _ in range(2)]
     assert runs == ["['mapper.tooling.check', 'yaml']\n", "[]\n"]
+
+
+def test_a_warm_run_neither_compiles_nor_reads_the_mapping_file_format(tmp_path: Path, cache_on: Path) -> None:
+    # The generated module comes compiled from the entry (Mapping.from_exported): no compiler, no format check.
+    write_project(tmp_path)
+    code = ("import sys\nfrom mapper.cli import run\n"
+            "status = run(['convert', 'payment.yaml', 'order.json', '-o', 'out.json', '--quiet'], sys.stdin.buffer,"
+            " sys.stdout.buffer, sys.stderr)\nassert status == 0, status\n"
+            "print(sorted({'mapper.compiler', 'mapper.codegen', 'mapper.mapping_file', 'mapper.parser'}"
+            " & set(sys.modules)))")
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path,
+                           env=dict(os.environ)).stdout for _ in range(2)]
+    assert runs == ["['mapper.codegen', 'mapper.compiler', 'mapper.mapping_file', 'mapper.parser']\n", "[]\n"]
+    assert json.loads((tmp_path / "out.json").read_text("utf-8"))["amount"] == 1250
+
+
+SHIPPED = sorted((ROOT / "mappings").glob("*.yaml"))
+
+
+def _outcomes(mapping: mapper.Mapping, records: list[object]) -> list[object]:
+    return [(result.output, [problem.to_dict() for problem in result.problems])
+            for result in mapping.apply_many(records)]
+
+
+@pytest.mark.parametrize("mapping_file", SHIPPED, ids=[path.stem for path in SHIPPED])
+def test_a_mapping_from_the_cache_maps_every_fixture_as_a_fresh_load(mapping_file: Path, cache_on: Path) -> None:
+    fresh = mapper.load(mapping_file)
+    records = [record for case in find_cases(mapping_file) for record in read_input(fresh, case.input_path)[0]
+               if not isinstance(record, mapper.PayloadError)]
+    assert records
+    load_cache.load(str(mapping_file), lambda loaded: None)  # cold: writes the entry
+    warm, _ = load_cache.load(str(mapping_file), lambda loaded: None)
+    assert "_compiled" not in vars(warm)  # built from the entry's module, not compiled
+    assert _outcomes(warm, records) == _outcomes(fresh, records)
+    assert warm.compiled.source == fresh.compiled.source  # compiled when asked for
+
+
+def test_a_rule_error_from_a_cached_mapping_shows_the_generated_line(tmp_path: Path, cache_on: Path) -> None:
+    write_project(tmp_path)
+    mapping = str(tmp_path / "payment.yaml")
+    load_cache.load(mapping, lambda loaded: None)
+    warm, _ = load_cache.load(mapping, lambda loaded: None)
+    [problem] = warm.result({"total": 12.5, "currency": "XYZ", "tier": "g"}).problems
+    assert problem.rule == "$minor_units"
+    text = problem.traceback_text()
+    assert text is not None and "to_minor_units(" in text and "<mapper generated:" in text
 
 
 @pytest.mark.parametrize("value", ["0", "false", "No", "OFF"])

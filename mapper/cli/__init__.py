@@ -18,7 +18,6 @@ import argparse
 import os
 import signal
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import IO, Any, NoReturn
 
@@ -143,7 +142,7 @@ def run(argv: Sequence[str], stdin: IO[bytes], stdout: IO[bytes], stderr: IO[str
         return EXIT_USAGE
     except Exception as error:  # a bug: still one line, unless --debug
         if args.debug:
-            stderr.write("".join(traceback.format_exception(error)))
+            _write_traceback(stderr, error)
         stderr.write(f"mapper: internal error: {type(error).__name__}: {error} "
                      f"(run again with --debug for the traceback, and report it)\n")
         return EXIT_USAGE
@@ -151,10 +150,16 @@ def run(argv: Sequence[str], stdin: IO[bytes], stdout: IO[bytes], stderr: IO[str
 
 def _report(stderr: IO[str], error: BaseException, debug: bool, message: str | None = None) -> None:
     if debug:
-        stderr.write("".join(traceback.format_exception(error)))
+        _write_traceback(stderr, error)
     if message is None:
         message = f"{error.filename}: {error.strerror}" if isinstance(error, OSError) and error.filename else str(error)
     stderr.write(f"mapper: error: {message}\n")
+
+
+def _write_traceback(stderr: IO[str], error: BaseException) -> None:
+    import traceback  # --debug alone prints one: a start-up does not import it
+
+    stderr.write("".join(traceback.format_exception(error)))
 
 
 def main() -> None:

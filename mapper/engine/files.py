@@ -17,7 +17,6 @@ from typing import IO, Any, TypeGuard
 from ..errors import ConversionError
 from ..formats import TABLE_FORMATS, RecordWriter, XmlLimits, check_format, format_of_path, writer
 from ..formats.csv_read import CsvDialect
-from ..formats.xml_needs import fallback_keys
 from ..mapping import Mapping, load
 from .counts import Counts
 from .local import Destination, Run
@@ -82,9 +81,8 @@ def convert_files(
     if not isinstance(mapping, Mapping):
         mapping = load(os.fspath(mapping))
     # Only what the rules can see of what the source schema leaves open is read from XML.
-    needs = fallback_keys(mapping)
     items = resolve_inputs([os.fspath(name) for name in inputs], input_format, records, mapping, "source",
-                           xml_limits=xml_limits, csv=csv, fallback_keys=needs)
+                           xml_limits=xml_limits, csv=csv, read_for=mapping)
     check_readable(items)
     _refuse_clashes(items, output, rejects, stdin)
     if output_format is None:

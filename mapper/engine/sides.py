@@ -14,17 +14,17 @@ from .units import Input
 
 def resolve_inputs(names: Sequence[str], given: str | None, records: str | None, mapping: Mapping | None,
                    side: str, schema: Any = None, xml_limits: XmlLimits | None = None, *,
-                   csv: CsvDialect | None = None, fallback_keys: frozenset[str] | None = None) -> list[Input]:
+                   csv: CsvDialect | None = None, read_for: Mapping | None = None) -> list[Input]:
     """``resolve_input`` for each of ``names``; the XML inputs share one reader (building its plan from the
     schema costs more than reading a small document), which reads them one after another."""
     readers: dict[str, RecordReader] = {}
     return [resolve_input(name, given, records, mapping, side, schema, xml_limits, csv=csv,
-                          fallback_keys=fallback_keys, readers=readers) for name in names]
+                          read_for=read_for, readers=readers) for name in names]
 
 
 def resolve_input(name: str, given: str | None, records: str | None, mapping: Mapping | None,
                   side: str, schema: Any = None, xml_limits: XmlLimits | None = None, *,
-                  csv: CsvDialect | None = None, fallback_keys: frozenset[str] | None = None,
+                  csv: CsvDialect | None = None, read_for: Mapping | None = None,
                   readers: dict[str, RecordReader] | None = None) -> Input:
     """An input (a path, or ``-`` for standard input) with its format and its reader.
 
@@ -32,7 +32,8 @@ def resolve_input(name: str, given: str | None, records: str | None, mapping: Ma
     the mapping's ``side`` (``source`` or ``target``); its records are
     ``records``, else the side's when the format is the side's own. The
     schema is ``schema``, else the side's; ``xml_limits`` bound an XML input, of whose undescribed parts
-    only ``fallback_keys`` are read when given (``formats.xml_needs``); ``csv`` lays out a CSV one. An XML
+    only those the rules of ``read_for`` may see are read when it is given (``formats.xml_needs``); ``csv``
+    lays out a CSV one. An XML
     reader already in ``readers`` (by format) is used again, and a new one put there. Raises
     ``ConversionError`` when the format cannot be told or the records path cannot work.
     """
@@ -51,6 +52,11 @@ def resolve_input(name: str, given: str | None, records: str | None, mapping: Ma
     known = readers.get(fmt) if readers is not None and fmt == "xml" else None
     if known is not None:
         return Input(name, fmt, known)
+    fallback_keys = None
+    if fmt == "xml" and read_for is not None:
+        from ..formats.xml_needs import fallback_keys as needed_by  # a JSON run never parses the rules again
+
+        fallback_keys = needed_by(read_for)
     try:
         made = reader(fmt, schema, records=records, namespaces=namespaces, xml_limits=xml_limits, csv=csv,
                       fallback_keys=fallback_keys)

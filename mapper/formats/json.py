@@ -40,7 +40,6 @@ import orjson
 
 from ..documents import path_to_pointer
 from ..errors import MappingError, PayloadError, PayloadSyntaxError, Problem, RecordError, TooDeepError
-from ..expressions import compile as compile_expression
 from . import MAX_DEPTH, EncodingWriter, nests_deeper, too_deep
 
 #: Documents up to this size are parsed whole (exact error positions); larger ones stream.
@@ -183,10 +182,14 @@ class JsonReader:
     """
 
     def __init__(self, records: str | None = None, *, buffer_limit: int = BUFFER_LIMIT) -> None:
-        try:
-            self._select = compile_expression(records) if records else None
-        except MappingError as error:
-            raise PayloadError(f"records {records!r} is not a JMESPath expression: {error.message}") from error
+        self._select = None
+        if records:
+            from ..expressions import compile as compile_expression  # only a records expression needs it
+
+            try:
+                self._select = compile_expression(records)
+            except MappingError as error:
+                raise PayloadError(f"records {records!r} is not a JMESPath expression: {error.message}") from error
         self._records = records
         self._path = tuple(records.split(".")) if records and _DOTTED_PATH.fullmatch(records) else None
         self.buffer_limit = buffer_limit

@@ -8,9 +8,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from decimal import ROUND_HALF_EVEN
-from difflib import get_close_matches
 from functools import cache, lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from .. import strptime
 from .describe import show
@@ -26,6 +24,8 @@ _MICROSECONDS = {"s": 1_000_000, "ms": 1_000, "us": 1}
 
 @cache
 def _known_zones() -> tuple[str, ...]:
+    from zoneinfo import available_timezones
+
     return tuple(sorted(available_timezones()))
 
 
@@ -38,6 +38,8 @@ def _lookup_zone(name: str) -> tzinfo | None:
         sign, hours, minutes = offset.groups()
         delta = timedelta(hours=int(hours), minutes=int(minutes))
         return timezone(-delta if sign == "-" else delta) if delta < timedelta(hours=24) else None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # a third of the library's import, for named zones only
+
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory, a name too long for a file
@@ -47,6 +49,8 @@ def _lookup_zone(name: str) -> tzinfo | None:
 def _zone(function: str, name: str) -> tzinfo:
     zone = _lookup_zone(name)
     if zone is None:
+        from difflib import get_close_matches
+
         known = {key.lower(): key for key in _known_zones()}
         close = [known[key] for key in get_close_matches(name.lower(), list(known), n=1)]
         hint = f' (did you mean "{close[0]}"?)' if close else " (expected an IANA name such as \"Europe/Paris\", " \

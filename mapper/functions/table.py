@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from difflib import get_close_matches
 from functools import cache
 from types import MappingProxyType
 from typing import Any
@@ -155,6 +154,8 @@ def _kind_of(name: str) -> str:
 def unknown_function(name: str, known: Iterable[str]) -> str:
     """The one wording of a call to ``name``, which is not among the ``known`` function names:
     ``unknown function uppercase() (did you mean upper()?)``."""
+    from difflib import get_close_matches  # only a load that fails asks
+
     names = sorted(known)
     close = get_close_matches(name, names, n=1, cutoff=0.75)
     if not close:
