@@ -94,7 +94,7 @@ def add_stream_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--delimiter", type=one_character, metavar="CHAR",
                         help="CSV: the cell delimiter (tab: '\\t'; default: sniffed when reading, ',' when writing)")
     parser.add_argument("--quotechar", type=one_character, metavar="CHAR",
-                        help="CSV: the quote character (default: sniffed when reading, '\"' when writing)")
+                        help="CSV: the quote character (default '\"')")
     parser.add_argument("--encoding", type=encoding, default="utf-8", metavar="CODEC",
                         help="CSV: the text encoding, e.g. cp1252 (default utf-8; a byte order mark is skipped)")
 
@@ -116,8 +116,11 @@ def encoding(text: str) -> str:
     return text
 
 
-def csv_dialect(args: argparse.Namespace) -> CsvDialect:
-    """The CSV layout of ``--delimiter``, ``--quotechar`` and ``--encoding``."""
+def csv_dialect(args: argparse.Namespace) -> CsvDialect | None:
+    """The CSV layout of ``--delimiter``, ``--quotechar`` and ``--encoding``; None when none is given (each
+    format's own layout, so a run without CSV need not import the CSV reader)."""
+    if args.delimiter is None and args.quotechar is None and args.encoding == "utf-8":
+        return None
     from ..formats.csv_read import CsvDialect
 
     return CsvDialect(delimiter=args.delimiter, quotechar=args.quotechar, encoding=args.encoding)

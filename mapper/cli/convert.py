@@ -121,7 +121,6 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
     from ..chains import chain  # the engine, only when run
     from ..engine import convert_files
     from ._progress import Progress
-    from ._stdin import sniff
 
     functions = user_functions(args.functions)
     loaded = []
@@ -137,6 +136,8 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
         return EXIT_USAGE
     input_format, stdin = args.input_format, streams.stdin
     if _sniffs_stdin(args, mapping):
+        from ._stdin import sniff
+
         input_format, stdin = sniff(stdin)
     progress = Progress(streams.stderr, args.inputs, jobs=args.jobs or 1)
     counts = convert_files(

@@ -12,11 +12,10 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Sequence
-from typing import IO, Any, TypeGuard
+from typing import IO, TYPE_CHECKING, Any, TypeGuard
 
 from ..errors import ConversionError
 from ..formats import TABLE_FORMATS, RecordWriter, XmlLimits, check_format, format_of_path, writer
-from ..formats.csv_read import CsvDialect
 from ..mapping import Mapping, load
 from .counts import Counts
 from .local import Destination, Run
@@ -24,7 +23,9 @@ from .observer import Observer
 from .sides import resolve_inputs, writer_options
 from .tasks import ConvertTask, Task, ValidateTask
 from .units import Input, check_readable, read_units
-from .xml_jobs import can_fork
+
+if TYPE_CHECKING:
+    from ..formats.csv_read import CsvDialect
 
 StrPath = str | os.PathLike[str]
 
@@ -135,7 +136,13 @@ def _run(task: Task, writer_factory: Callable[[], RecordWriter] | None, items: l
     # XML records are processed where they are read, before the reader goes on, unless the workers map what
     # this process reads (standard input, no fork): only then do problems go without their element's line.
     return run.execute(read_units(items, sys.stdin.buffer if stdin is None else stdin, observer,
-                                  workers_read_xml=jobs > 1 and can_fork(), located=jobs <= 1))
+                                  workers_read_xml=jobs > 1 and _can_fork(), located=jobs <= 1))
+
+
+def _can_fork() -> bool:
+    from .xml_jobs import can_fork  # only a run with workers asks
+
+    return can_fork()
 
 
 def _refuse_clashes(inputs: Sequence[Input], output: Destination, rejects: Destination,

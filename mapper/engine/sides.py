@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConversionError, PayloadError
 from ..formats import FORMAT_NAMES, TABLE_FORMATS, RecordReader, XmlLimits, format_of_path, reader, writer
-from ..formats.csv_read import CsvDialect
 from ..mapping import Mapping
 from .units import Input
+
+if TYPE_CHECKING:
+    from ..formats.csv_read import CsvDialect
 
 
 def resolve_inputs(names: Sequence[str], given: str | None, records: str | None, mapping: Mapping | None,

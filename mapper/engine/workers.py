@@ -22,7 +22,6 @@ from .observer import Observer
 from .processes import compact, prepare_worker, restore
 from .tasks import Outcome, Task, process
 from .units import BLOCK, FILE, Unit, split_blocks
-from .xml_jobs import file_outcomes
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -46,6 +45,8 @@ def _by_kind(task: Task, units: Iterable[Unit], jobs: int, observer: Observer) -
     """Runs of FILE units through ``xml_jobs``, the other units through a pool of workers that map them."""
     for files, run in groupby(units, key=lambda unit: unit[3] == FILE):
         if files:
+            from .xml_jobs import file_outcomes
+
             yield from file_outcomes(task, [unit[4] for unit in run], jobs, observer)
         else:
             yield from _expand(ordered_map(_process_chunk, _chunks(run), jobs=jobs, initializer=_set_task,
