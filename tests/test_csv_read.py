@@ -110,6 +110,18 @@ def test_the_delimiter_is_sniffed(text: str, expected: list[Any]) -> None:
     assert read(text) == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("name,band,note\nO'Brien,Rock 'n' roll,'til dawn\n",
+     [{"name": "O'Brien", "band": "Rock 'n' roll", "note": "'til dawn"}]),
+    ("a,b,c\n',','\n", [{"a": "'", "b": "'", "c": "'"}]),
+    ("a;b;c\n';';'\n", [{"a": "'", "b": "'", "c": "'"}]),
+    ("a;b\n\"x;y\";'z'\n", [{"a": "x;y", "b": "'z'"}]),
+], ids=["apostrophes in names", "commas", "semicolons", "quoted and apostrophes"])
+def test_an_apostrophe_is_text_not_a_quote(text: str, expected: list[Any]) -> None:
+    # csv.Sniffer took `,'a',` for a cell quoted with apostrophes, and split or merged cells.
+    assert read(text) == expected
+
+
 def test_a_given_dialect_is_not_sniffed() -> None:
     text = "a;b\n'1;2';3\n"
     assert read(text, dialect=CsvDialect(delimiter=";", quotechar="'")) == [{"a": "1;2", "b": "3"}]

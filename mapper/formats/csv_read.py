@@ -14,9 +14,10 @@ caller is done here: typing, nesting, positions and clear refusals.
   schema says integer, ``"true"`` is true where boolean); one that cannot be
   typed without loss rejects its row. Without a schema, or where it says
   nothing, a cell stays text.
-- **Dialect.** ``CsvDialect``: the delimiter and quote character, sniffed from the
-  first KiB unless given (comma and ``"`` when the sniffer cannot tell), and the
-  encoding (UTF-8 by default; a byte order mark is skipped).
+- **Dialect.** ``CsvDialect``: the delimiter, sniffed from the first KiB unless
+  given (comma when the sniffer cannot tell); the quote character, ``"`` unless
+  given (an apostrophe in text is no quote: sniffing took ``,'a',`` for a quoted
+  cell); and the encoding (UTF-8 by default; a byte order mark is skipped).
 - **Positions.** Rows are streamed, one at a time. Each record's line is the
   physical line its row starts on, newlines inside quoted cells counted
   (``record_line``). A row that is not a record (more or fewer cells than the
@@ -57,8 +58,8 @@ Step = str | int
 
 @dataclass(frozen=True)
 class CsvDialect:
-    """How a CSV text is laid out. ``delimiter`` and ``quotechar`` None: sniffed when reading, ``,`` and
-    ``"`` when writing. ``encoding`` is any codec Python knows; ``line_terminator`` is the writer's."""
+    """How a CSV text is laid out. ``delimiter`` None: sniffed when reading, ``,`` when writing;
+    ``quotechar`` None: ``"``. ``encoding`` is any codec Python knows; ``line_terminator`` is the writer's."""
 
     delimiter: str | None = None
     quotechar: str | None = None
@@ -126,15 +127,17 @@ class CsvReader:
                                          source=source, line=start)
 
     def _format(self, sample: str) -> dict[str, Any]:
-        """The delimiter and quote character: the dialect's, else sniffed from ``sample``."""
-        delimiter, quotechar = self.dialect.delimiter, self.dialect.quotechar
-        if delimiter is None or quotechar is None:
+        """The delimiter and quote character: the dialect's, else a delimiter sniffed from ``sample`` and ``"``."""
+        quotechar = self.dialect.quotechar or '"'
+        delimiter = self.dialect.delimiter
+        if delimiter is None:
+            # csv.Sniffer takes either quote mark around a cell for the quote character: the one that is not
+            # ours is text (O'Brien, rock 'n' roll), so it is hidden from the sniffer.
+            other = "'" if quotechar == '"' else '"'
             try:
-                sniffed = csv.Sniffer().sniff(sample, delimiters=_SNIFFED_DELIMITERS)
+                delimiter = csv.Sniffer().sniff(sample.replace(other, "_"), delimiters=_SNIFFED_DELIMITERS).delimiter
             except csv.Error:  # one column, or too little text to tell
-                sniffed = csv.excel
-            delimiter = delimiter or sniffed.delimiter
-            quotechar = quotechar or sniffed.quotechar or '"'
+                delimiter = ","
         return {"delimiter": delimiter, "quotechar": quotechar, "doublequote": True}
 
     @staticmethod
