@@ -19,35 +19,21 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from importlib import import_module
 from typing import IO, Any, NoReturn
 
 try:  # most of a start-up: a Ctrl-C meanwhile ends it as one later would, without a traceback
     from .. import __version__
     from ..errors import ConversionError, MapperError, MappingError, PayloadError
-    from . import (
-        check,
-        completion,
-        convert,
-        drift,
-        eval,
-        explain,
-        fuzz,
-        lineage,
-        playground,
-        precommit,
-        scaffold,
-        schema,
-        serve,
-        test,
-        validate,
-    )
     from ._common import EXIT_INPUT, EXIT_USAGE, Streams, Terminated, UsageError, in_flags
 except KeyboardInterrupt:
     sys.stderr.write("mapper: interrupted\n")
     raise SystemExit(130) from None
 
-COMMANDS = (convert, validate, check, test, fuzz, schema, eval, explain, lineage, scaffold, drift, serve, playground,
-            completion, precommit)
+#: The commands in the order ``--help`` lists them, by module of this package (``precommit`` is ``pre-commit``);
+#: a run imports its own alone.
+COMMANDS = ("convert", "validate", "check", "test", "fuzz", "schema", "eval", "explain", "lineage", "scaffold",
+            "drift", "serve", "playground", "completion", "precommit")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -79,11 +65,11 @@ def build_parser(only: str | None = None) -> _Parser:
     parser = _Parser(prog="mapper", description="Declarative data mapping between JSON Schemas.")
     parser.add_argument("--version", action="version", version=f"mapper {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
-    for command in COMMANDS:
-        if only is not None and command.__name__.rpartition(".")[2] != only.replace("-", ""):
+    for name in COMMANDS:
+        if only is not None and name != only.replace("-", ""):
             continue
-        sub = command.add_parser(commands)
-        rules = ", and of what the rules of a rejected record raised" if command is convert else ""
+        sub = import_module(f"{__name__}.{name}").add_parser(commands)
+        rules = ", and of what the rules of a rejected record raised" if name == "convert" else ""
         sub.add_argument("--debug", action="store_true", help=f"show the traceback of an error{rules}")
         parser.commands[sub.prog.split()[-1]] = sub
     return parser

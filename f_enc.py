@@ -1,0 +1,2 @@
+def f(data):
+    return build_encounters__item(data, None, 0, ("x",), [])
