@@ -118,8 +118,7 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
         raise UsageError("--rejects - writes to standard output: give the output a file with -o")
     if args.rejects is not None and args.rejects == args.output:
         raise UsageError("--rejects and --output name the same file")
-    from ..chains import chain  # the engine, only when run
-    from ..engine import convert_files
+    from ..engine import convert_files  # the engine, only when run
     from ._progress import Progress
 
     functions = user_functions(args.functions)
@@ -131,7 +130,12 @@ def execute(args: argparse.Namespace, streams: Streams) -> int:
             streams.stderr.write(other_faults(path, error, functions))
             raise
     steps = [step for step, _ in loaded]
-    mapping = steps[0] if len(steps) == 1 else chain(*steps)
+    if len(steps) == 1:
+        mapping = steps[0]
+    else:
+        from ..chains import chain
+
+        mapping = chain(*steps)
     if any([report_findings(path, findings, args, streams) for path, (_, findings) in zip(mappings, loaded)]):
         return EXIT_USAGE
     input_format, stdin = args.input_format, streams.stdin
