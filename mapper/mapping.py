@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from types import CodeType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import ExpressionError, MappingError, Problem, RecordError
 from .functions import FunctionSpec, FunctionTable, build_function_table
@@ -201,10 +201,10 @@ class Mapping:
         )
 
 
-@dataclass(frozen=True)
-class Exported:
+class Exported(NamedTuple):
     """A mapping's generated module as a load cache keeps it: the source, its compiled code (marshal can write
-    it), the file name tracebacks give it, and whether its builders take a ``Scope``."""
+    it), the file name tracebacks give it, and whether its builders take a ``Scope``. (A named tuple: a
+    dataclass costs a start-up four times as much to define.)"""
 
     source: str
     code: CodeType
