@@ -2,9 +2,10 @@
 
 ``load(path, findings)`` is ``mapper.load(path)`` followed by ``findings(mapping)`` (``mapper convert`` passes
 the check it runs at load). When a cache entry of the same mapping holds the bytes of every file those two
-read, and each file still holds them, the parsed mapping, its schemas, the findings and the generated module
-(compiled) come from the entry: the YAML parse, the mapping-file format check, the schemas' reading, the
-checker and the compiler are skipped, and not even imported (``Mapping.from_exported``).
+read (a digest of those over ``KEPT_WHOLE`` bytes), and each file still holds them, the parsed mapping, its
+schemas, the findings and the generated module (compiled) come from the entry: the YAML parse, the
+mapping-file format check, the schemas' reading, the checker and the compiler are skipped, and not even
+imported (``Mapping.from_exported``).
 
 An entry is keyed on the mapping's path as given and the working directory (messages name files as given),
 mapper's version and the mtimes of its sources (an edited checkout is another version) and Python's version;
@@ -36,6 +37,9 @@ Findings = TypeVar("Findings")
 
 #: Bumped when the layout of an entry changes.
 _FORMAT = 2
+
+#: Files up to this size are kept in an entry and compared whole; a larger one (a big lookup table) by its digest.
+KEPT_WHOLE = 256 * 1024
 
 
 def enabled() -> bool:
@@ -73,7 +77,8 @@ def load(path: str, findings: Callable[[Mapping], Findings], *,
     exported = exported_of(mapping)
     written = None if exported is None else (exported.source, marshal.dumps(exported.code), exported.filename,
                                              exported.uses_scope)
-    _write_entry(entry, (_FORMAT, key, read, mapping.spec, mapping.source_schema, mapping.target_schema, found,
+    kept = {file: data if len(data) <= KEPT_WHOLE else _digest(data) for file, data in read.items()}
+    _write_entry(entry, (_FORMAT, key, kept, mapping.spec, mapping.source_schema, mapping.target_schema, found,
                          written))
     return mapping, found
 
@@ -104,15 +109,22 @@ def _read_entry(entry: Path, key: str) -> tuple[Any, Any, Any, Any, Exported | N
             layout, entry_key, files, spec, source_schema, target_schema, found, written = pickle.load(stream)
         if layout != _FORMAT or entry_key != key:
             return None
-        for file, data in files.items():
+        for file, kept in files.items():
             with open(file, "rb") as stream:
-                if stream.read() != data:
-                    return None
+                data = stream.read()
+            if data != kept and (isinstance(kept, bytes) or _digest(data) != kept):
+                return None
         exported = None if written is None else Exported(written[0], marshal.loads(written[1]), written[2],
                                                          written[3])
     except Exception:  # noqa: BLE001 - whatever is wrong with an entry, the load runs as without a cache
         return None
     return spec, source_schema, target_schema, found, exported
+
+
+def _digest(data: bytes) -> str:
+    import hashlib  # only for files over KEPT_WHOLE: hashlib loads OpenSSL, 3% of a warm start-up
+
+    return hashlib.sha256(data).hexdigest()
 
 
 def _write_entry(entry: Path, contents: tuple[Any, ...]) -> None:

@@ -231,3 +231,18 @@ def test_whatever_an_entry_holds_the_load_is_the_uncached_one(
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def test_a_file_over_kept_whole_is_kept_as_its_digest_and_a_change_is_seen(
+        tmp_path: Path, cache_on: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A big lookup table is not copied into every entry: its digest stands for it, and still sees an edit.
+    monkeypatch.setattr(load_cache, "KEPT_WHOLE", 20)
+    write_project(tmp_path)
+    mapping, order = str(tmp_path / "payment.yaml"), json.loads(PROJECT["order.json"])
+    assert load_cache.load(mapping, lambda loaded: None)[0].apply(order)["region"] == "europe"
+    [entry] = entries(cache_on)
+    assert b"eur,europe" not in entry.read_bytes() and b"g: gold" not in entry.read_bytes()
+    assert load_cache.load(mapping, lambda loaded: None)[0].apply(order)["region"] == "europe"  # warm
+    regions = tmp_path / "shared" / "regions.csv"
+    regions.write_text(regions.read_text("utf-8").replace("eur,europe", "eur,eurozone"), encoding="utf-8")
+    assert load_cache.load(mapping, lambda loaded: None)[0].apply(order)["region"] == "eurozone"
