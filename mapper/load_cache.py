@@ -9,7 +9,8 @@ imported (``Mapping.from_exported``).
 
 An entry is keyed on the mapping's path as given and the working directory (messages name files as given),
 mapper's version and the mtimes of its sources (an edited checkout is another version) and Python's version;
-the key is kept in the entry and compared, so entries whose file names collide only miss.
+the key is kept in the entry and compared, so entries whose file names collide only miss. A file is named
+after the path and the directory alone: a new version replaces its entry instead of adding one.
 Entries live in ``$XDG_CACHE_HOME/mapper`` (else ``~/.cache/mapper``), one pickle each, written atomically.
 A missing, corrupt, unreadable or unwritable cache is a miss, silently: it never changes a result.
 ``MAPPER_CACHE=0`` turns the cache off. A load that raises is never cached.
@@ -63,7 +64,7 @@ def load(path: str, findings: Callable[[Mapping], Findings], *,
         mapping = loader.load(path, validate_source=validate_source)
         return mapping, findings(mapping)
     key = _key(path)
-    entry = cache_directory() / f"{zlib.crc32(key.encode('utf-8', 'surrogateescape')):08x}.pickle"
+    entry = _entry_path(path)
     cached = _read_entry(entry, key)
     if cached is not None:
         spec, source_schema, target_schema, found, exported = cached
@@ -85,6 +86,13 @@ def load(path: str, findings: Callable[[Mapping], Findings], *,
 
 def _key(path: str) -> str:
     return "\0".join([str(_FORMAT), path, os.getcwd(), sys.version, _mapper_version()])
+
+
+def _entry_path(path: str) -> Path:
+    """The one entry of ``path`` run from the working directory: a new mapper or Python replaces it, so the
+    cache holds an entry per mapping and directory, however often mapper is upgraded or edited."""
+    place = "\0".join([path, os.getcwd()]).encode("utf-8", "surrogateescape")
+    return cache_directory() / f"{zlib.crc32(place):08x}.pickle"
 
 
 def _mapper_version() -> str:

@@ -246,3 +246,16 @@ def test_a_file_over_kept_whole_is_kept_as_its_digest_and_a_change_is_seen(
     regions = tmp_path / "shared" / "regions.csv"
     regions.write_text(regions.read_text("utf-8").replace("eur,europe", "eur,eurozone"), encoding="utf-8")
     assert load_cache.load(mapping, lambda loaded: None)[0].apply(order)["region"] == "eurozone"
+
+
+def test_a_new_mapper_version_replaces_the_entry_of_a_mapping(
+        tmp_path: Path, cache_on: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Editing mapper (or upgrading it, or Python) makes a new key: its entry takes the old one's place.
+    write_project(tmp_path)
+    mapping = str(tmp_path / "payment.yaml")
+    load_cache.load(mapping, lambda loaded: "first")
+    assert load_cache.load(mapping, lambda loaded: "again")[1] == "first"  # warm
+    monkeypatch.setattr(load_cache, "_mapper_version", lambda: "0.2.0")
+    assert load_cache.load(mapping, lambda loaded: "second")[1] == "second"  # another version: a miss
+    assert load_cache.load(mapping, lambda loaded: "again")[1] == "second"
+    assert len(entries(cache_on)) == 1
