@@ -338,14 +338,16 @@ def test_docs_csv_states_the_limits_and_its_example_runs(tmp_path: Path) -> None
 
 
 def test_mapper_convert_reads_names_with_apostrophes(tmp_path: Path) -> None:
-    # An Irish surname and a company with an apostrophe, unquoted, as CRM exports write them.
+    # Apostrophes unquoted, as CRM exports write them; the sniffer took ` 'n' ` for quotes and refused the row
+    # ("',' expected after"). The industry is the mapping's second tag.
     source = tmp_path / "export.csv"
-    source.write_text("Id,FirstName,LastName,Email,Account.Name\n"
-                      "0035e00000Xy7QgAAJ,Siobhán,O'Brien,siobhan@example.ie,Rock 'n' Roll Ltd\n"
-                      "0035e00000Xy7QhAAJ,D'Arcy,Moore,darcy@example.ie,Moore's\n", encoding="utf-8")
+    source.write_text("Id,FirstName,LastName,Email,Account.Name,Account.Industry\n"
+                      "0035e00000Xy7QgAAJ,Siobhán,O'Brien,siobhan@example.ie,Rock 'n' Roll Ltd,'Round the Clock Media\n"
+                      "0035e00000Xy7QhAAJ,D'Arcy,Moore,darcy@example.ie,Moore's,Retail\n", encoding="utf-8")
     result = run_mapper("convert", str(SCENARIO), str(source), "-o", str(tmp_path / "out.json"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     members = json.loads((tmp_path / "out.json").read_text("utf-8"))
     assert [member["merge_fields"]["LNAME"] for member in members] == ["O'Brien", "Moore"]
     assert [member["merge_fields"]["FNAME"] for member in members] == ["Siobhán", "D'Arcy"]
     assert [member["merge_fields"]["COMPANY"] for member in members] == ["Rock 'n' Roll Ltd", "Moore's"]
+    assert [member["tags"] for member in members] == [["crm:'Round the Clock Media"], ["crm:Retail"]]
