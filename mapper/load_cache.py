@@ -111,9 +111,13 @@ def _mapper_version() -> str:
 
 def _read_entry(entry: Path, key: str) -> tuple[Any, Any, Any, Any, Exported | None] | None:
     """The spec, schemas, findings and generated module of a fresh entry for ``key``; ``None`` for a missing,
-    stale or broken one, or one of another key."""
+    stale or broken one, one of another key, or one another user could have written (loading an entry runs
+    the code it holds, so it must be as safe as mapper's own files)."""
     try:
         with open(entry, "rb") as stream:
+            status = os.fstat(stream.fileno())
+            if status.st_uid != os.getuid() or status.st_mode & 0o022:
+                return None
             layout, entry_key, files, spec, source_schema, target_schema, found, written = pickle.load(stream)
         if layout != _FORMAT or entry_key != key:
             return None
@@ -139,7 +143,7 @@ def _write_entry(entry: Path, contents: tuple[Any, ...]) -> None:
     """Write ``contents`` to ``entry`` atomically (a reader sees the old entry or the new, never half); a cache
     that cannot be written is left alone."""
     try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
+        entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         descriptor, temporary = tempfile.mkstemp(dir=entry.parent, prefix=entry.name, suffix=".tmp")
         try:
             with os.fdopen(descriptor, "wb") as stream:

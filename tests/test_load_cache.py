@@ -259,3 +259,15 @@ def test_a_new_mapper_version_replaces_the_entry_of_a_mapping(
     assert load_cache.load(mapping, lambda loaded: "second")[1] == "second"  # another version: a miss
     assert load_cache.load(mapping, lambda loaded: "again")[1] == "second"
     assert len(entries(cache_on)) == 1
+
+
+def test_an_entry_others_may_write_is_ignored(tmp_path: Path, cache_on: Path) -> None:
+    # An entry holds code that loading it runs: one that is group- or world-writable is a miss, and replaced.
+    write_project(tmp_path)
+    mapping = str(tmp_path / "payment.yaml")
+    load_cache.load(mapping, lambda loaded: "first")
+    [entry] = entries(cache_on)
+    entry.chmod(0o666)
+    assert load_cache.load(mapping, lambda loaded: "second")[1] == "second"
+    assert entry.stat().st_mode & 0o077 == 0  # written again, as the user's alone
+    assert load_cache.load(mapping, lambda loaded: "third")[1] == "second"
