@@ -1,2 +1,0 @@
-def f(data):
-    return build_encounters__item(data, None, 0, ("x",), [])
