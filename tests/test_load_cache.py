@@ -139,29 +139,20 @@ def test_mapper_cache_0_writes_nothing(tmp_path: Path, cache_on: Path) -> None:
     assert not cache_on.exists()
 
 
-def test_a_warm_run_reads_no_yaml_and_runs_no_checker(tmp_path: Path, cache_on: Path) -> None:
-    # What the cache is for: the YAML parse and the checker are skipped (measured in benchmarks/bench_startup.py).
+@pytest.mark.parametrize("modules", [
+    # What the cache is for: the YAML parse and the checker are skipped (measured in benchmarks/bench_startup.py),
+    ["mapper.tooling.check", "yaml"],
+    # and the generated module comes compiled from the entry (Mapping.from_exported): no compiler, no format check.
+    ["mapper.codegen", "mapper.compiler", "mapper.mapping_file", "mapper.parser"],
+], ids=["checker and YAML", "compiler and mapping-file reader"])
+def test_a_warm_run_imports_neither(tmp_path: Path, cache_on: Path, modules: list[str]) -> None:
     write_project(tmp_path)
     code = ("import sys\nfrom mapper.cli import run\n"
             "status = run(['convert', 'payment.yaml', 'order.json', '-o', 'out.json', '--quiet'], sys.stdin.buffer,"
-            " sys.stdout.buffer, sys.stderr)\nassert status == 0, status\n"
-            "print(sorted({'yaml', 'mapper.tooling.check'} & set(sys.modules)))")
+            f" sys.stdout.buffer, sys.stderr)\nassert status == 0, status\nprint(sorted(sys.modules.keys() & {modules!r}))")
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path,
                            env=dict(os.environ)).stdout for _ in range(2)]
-    assert runs == ["['mapper.tooling.check', 'yaml']\n", "[]\n"]
-
-
-def test_a_warm_run_neither_compiles_nor_reads_the_mapping_file_format(tmp_path: Path, cache_on: Path) -> None:
-    # The generated module comes compiled from the entry (Mapping.from_exported): no compiler, no format check.
-    write_project(tmp_path)
-    code = ("import sys\nfrom mapper.cli import run\n"
-            "status = run(['convert', 'payment.yaml', 'order.json', '-o', 'out.json', '--quiet'], sys.stdin.buffer,"
-            " sys.stdout.buffer, sys.stderr)\nassert status == 0, status\n"
-            "print(sorted({'mapper.compiler', 'mapper.codegen', 'mapper.mapping_file', 'mapper.parser'}"
-            " & set(sys.modules)))")
-    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path,
-                           env=dict(os.environ)).stdout for _ in range(2)]
-    assert runs == ["['mapper.codegen', 'mapper.compiler', 'mapper.mapping_file', 'mapper.parser']\n", "[]\n"]
+    assert runs == [f"{modules}\n", "[]\n"]  # cold, then warm
     assert json.loads((tmp_path / "out.json").read_text("utf-8"))["amount"] == 1250
 
 
