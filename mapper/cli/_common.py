@@ -6,8 +6,7 @@ import argparse
 import codecs
 import os
 import time
-from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, NamedTuple
 
 from ..formats import FORMAT_NAMES, MAX_ATTRIBUTES, MAX_ELEMENTS, XmlLimits
 
@@ -19,8 +18,7 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_REJECTS, EXIT_USAGE, EXIT_INPUT = 0, 1, 2, 3
 
 
-@dataclass(frozen=True)
-class Streams:
+class Streams(NamedTuple):
     """Standard input, output (bytes) and error (text) of one run."""
 
     stdin: IO[bytes]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import IO, Any
 
 from ..errors import ConversionError
@@ -27,7 +26,6 @@ from .workers import outcomes
 Destination = str | os.PathLike[str] | IO[bytes] | None
 
 
-@dataclass
 class Run:
     """One conversion or validation: where outcomes go, and when to stop.
 
@@ -37,13 +35,16 @@ class Run:
     the run at that many rejects, with ``Counts.stopped``.
     """
 
-    task: Task
-    writer_factory: Callable[[], RecordWriter] | None
-    output: Destination = None
-    rejects: Destination = None
-    max_rejects: int | None = None
-    jobs: int = 1
-    observer: Observer = field(default_factory=Observer)
+    def __init__(self, task: Task, writer_factory: Callable[[], RecordWriter] | None, *,
+                 output: Destination = None, rejects: Destination = None, max_rejects: int | None = None,
+                 jobs: int = 1, observer: Observer | None = None) -> None:
+        self.task = task
+        self.writer_factory = writer_factory
+        self.output = output
+        self.rejects = rejects
+        self.max_rejects = max_rejects
+        self.jobs = jobs
+        self.observer = observer or Observer()
 
     def execute(self, units: Iterable[Unit]) -> Counts:
         """Process every unit; write outputs and rejects; commit files unless interrupted.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Final
 
 from ..errors import PayloadError, Problem, RecordError
@@ -23,20 +23,27 @@ from .units import BAD, LOCATED, RAW, VALUE, Unit
 OK, REJECT, BROKEN = 0, 1, 2
 
 
-@dataclass(slots=True)
 class Outcome:
     """What became of one unit: ``output`` written, ``reject`` reported, or the input ``BROKEN``.
 
     ``message`` says where and why, for a reject or a broken input; ``tracebacks``
     holds, when the task ``debug``s, a (where, traceback) pair for each exception a
-    rule of the rejected record raised.
+    rule of the rejected record raised. (A plain class: CPython 3.11 generates a dataclass's methods from
+    source when it defines the class, about 1 ms of every start-up.)
     """
 
-    status: int
-    output: Any = None
-    reject: dict[str, Any] | None = None
-    message: str = ""
-    tracebacks: tuple[tuple[str, str], ...] = ()
+    __slots__ = ("status", "output", "reject", "message", "tracebacks")
+
+    def __init__(self, status: int, output: Any = None, reject: dict[str, Any] | None = None, message: str = "",
+                 tracebacks: tuple[tuple[str, str], ...] = ()) -> None:
+        self.status = status
+        self.output = output
+        self.reject = reject
+        self.message = message
+        self.tracebacks = tracebacks
+
+    def __repr__(self) -> str:
+        return f"Outcome({self.status!r}, output={self.output!r}, reject={self.reject!r}, message={self.message!r})"
 
 
 class Task:

@@ -23,8 +23,7 @@ import io
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import IO, Any, Final
+from typing import IO, Any, Final, NamedTuple
 
 from ..errors import PayloadError
 from ..formats import SKIPPED, RecordReader
@@ -39,8 +38,7 @@ BLOCK_SIZE: Final = 1 << 20
 Unit = tuple[str, int, "int | None", int, Any]
 
 
-@dataclass(frozen=True)
-class Input:
+class Input(NamedTuple):
     """One input: a path or ``-`` (standard input), its format and its reader."""
 
     name: str
