@@ -194,21 +194,31 @@ class _Compiler:
         name = self.builder_name(rule)
         for binding in rule.bindings:
             self.bind(emitter, binding)
-        out = emitter.assign("{}", "built")
         required = node.required() if node is not None else frozenset()
         order = node.property_names() if node is not None else []
+        # Every value is computed first, then the object is one dict literal (sized once, in the target's
+        # key order); a value left out (null where the target does not require the key, a false `when`)
+        # is deleted from it, and one that failed (OMIT, flagged in `failed`) is filtered out at the end.
+        failed = emitter.assign("False", "failed")
+        values: list[tuple[str, str, Rule]] = []
         for key, child in sorted(rule.fields, key=lambda item: _position(order, item[0])):
             child_node = node.property(key) if node is not None else None
             emitter.comment(f"{_rule_name(child)}: {_where(child)}")
             with emitter.block("try:"):
                 value = self.field(emitter, child, child_node, "data", key)
-                tests = [] if key in required else [f"{value} is not None"]
-                if child.when is not None:
-                    tests.append(f"{value} is not OMIT")
-                store = f"{out}[{key!r}] = {value}"
-                emitter.line(f"if {' and '.join(tests)}: {store}" if tests else store)
             with emitter.block("except RULE_ERRORS as error:  # rejects the record; any other error is a bug"):
                 emitter.line(f"failures.append((path + ({key!r},), error))")
+                emitter.line(f"{value} = {failed} = OMIT")
+            values.append((key, value, child))
+        out = emitter.assign("{" + ", ".join(f"{key!r}: {value}" for key, value, _ in values) + "}", "built")
+        for key, value, child in values:
+            left_out = [] if key in required else [f"{value} is None"]
+            if child.when is not None:
+                left_out.append(f"{value} is OMIT")
+            if left_out:
+                emitter.line(f"if {' or '.join(left_out)}: del {out}[{key!r}]")
+        emitter.line(f"if {failed} is not False: {out} = {{key: value for key, value in {out}.items() "
+                     "if value is not OMIT}")
         self.finish(emitter, name, out, rule, parameters)
         return name
 
