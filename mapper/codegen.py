@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from difflib import get_close_matches
+from keyword import iskeyword
 from operator import itemgetter
 from typing import Any
 
@@ -91,6 +92,18 @@ class Emitter(FunctionWriter):
         # ``borrowed`` are their locals, ``captured`` those read so far, in order.
         self.borrowed: frozenset[str] = frozenset()
         self.captured: list[str] = []
+        #: When not None, the fields of ``data`` read anywhere in the function, by name: the locals a
+        #: prologue fills once (``reads()``), so that rules reading the same field share one read.
+        #: Only for functions whose ``data`` never changes (a builder's parameter).
+        self.hoisted: dict[str, str] | None = None
+
+    def owns(self, name: str) -> bool:
+        """Whether ``name`` is a local that an expression of this function assigned for itself (not
+        ``data``, a parameter, a ``$name`` variable, a hoisted read or a global): its writer may go on
+        assigning to it."""
+        return (name.isidentifier() and not iskeyword(name) and name not in PARAMETERS
+                and name not in self.module.namespace and name not in self.variables.values()
+                and name not in (self.hoisted or {}).values() and name not in self.borrowed)
 
     def scope_variable(self) -> str:
         """The variable holding the Scope of this function's data (see ``item``)."""
@@ -140,6 +153,8 @@ class Emitter(FunctionWriter):
         held = self.held(read)
         if held is not None:
             return held
+        if source == "data" and self.hoisted is not None:
+            return self._hoisted_field(node["value"])
         target = self.fresh(identifier(node["value"]))
         with self.block("try:"):
             self.line(f"{target} = {source}.get({node['value']!r})")
@@ -147,6 +162,24 @@ class Emitter(FunctionWriter):
             self.line(f"{target} = None")
         self.remember(read, target)
         return target
+
+    def _hoisted_field(self, name: str) -> str:
+        """The local that the prologue (``reads``) fills with field ``name`` of ``data``, read once for
+        every rule of the function."""
+        local = self.hoisted.get(name) if self.hoisted is not None else None
+        if local is None:
+            local = self.fresh(identifier(name))
+            self.hoisted[name] = local  # type: ignore[index]
+        return local
+
+    def reads(self) -> list[str]:
+        """The prologue reading the ``hoisted`` fields of ``data``: all null when it is not an object (only
+        objects have .get among JSON values, so the first read raises for anything else)."""
+        if not self.hoisted:
+            return []
+        locals_ = list(self.hoisted.values())
+        reads = [f"    {local} = data.get({name!r})" for name, local in self.hoisted.items()]
+        return ["try:", *reads, "except AttributeError:", f"    {' = '.join(locals_)} = None"]
 
     def _subexpression(self, node: Node, source: str) -> str:
         for child in node["children"]:

@@ -156,6 +156,7 @@ class _Compiler:
         ``outer`` is the Scope enclosing the ``each``; the item's own is made only when needed (building
         one for every item was half of what the context functions cost)."""
         emitter = Emitter(self.functions, self.module, lookups=self.lookups)
+        emitter.hoisted = {}  # the rules of a builder read each field of its data once
         if item:
             emitter.item = ("outer", "index")
         parameters = [emitter.fresh(f"var_{name}") for name in variables]
@@ -170,7 +171,7 @@ class _Compiler:
         """Define the builder ``name`` written by ``emitter``, returning variable ``result``."""
         self.reads_scope = self.reads_scope or emitter.scope_used
         parameters = ["data", "scope", "path", "failures"]
-        prologue: list[str] = []
+        prologue = emitter.reads()
         if emitter.item is not None:
             parameters = ["data", "outer", "index", "path", "failures"]
             if emitter.scope_used:
@@ -350,7 +351,9 @@ class _Compiler:
             bound = emitter.bind(const, f"const_{key}")
             return emitter.assign(f"deepcopy({bound})" if isinstance(const, (list, dict)) else bound, key)
         assert rule.source is not None
-        value = emitter.assign(self.inline(emitter, rule.source, data, key), key)
+        inlined = self.inline(emitter, rule.source, data, key)
+        # The expression's own local is the field's value (one copy less); anything shared is copied.
+        value = inlined if emitter.owns(inlined) else emitter.assign(inlined, key)
         steps = []
         if rule.lookup:
             steps.append(f"{value} = {emitter.translate(self.lookups[rule.lookup], value)}")
