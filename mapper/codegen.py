@@ -429,13 +429,13 @@ class Emitter(FunctionWriter):
         arguments = [self.node(child, source) for child in node["children"]]
         if name == "sum":
             return self._sum(arguments[0])
+        if name == "join":
+            return self._join(*arguments)
         if spec.context:
             return self._context_call(spec, arguments)
         count = len(arguments)
         table = self.function_table()
-        caller = self.bind_shared(("call", name, count), self.functions.positional_caller(name, count),
-                                  f"call_{name}", Recipe(f"{table}.positional_caller({name!r}, {count})"))
-        call = f"{caller}({', '.join(arguments)})"
+        call = f"{self._checked_caller(name, count)}({', '.join(arguments)})"
         direct = self.functions.direct_call(name, count)
         if direct is not None:
             # The function itself when every argument has a type it takes, the checked call otherwise.
@@ -457,9 +457,7 @@ class Emitter(FunctionWriter):
         """``sum(array)``: Python's own sum (what jmespath's gives) when ``array`` is a list of numbers only,
         its types checked in one loop without a call; anything else goes through the checked call for its
         error. (A sum is never null, so null says the loop found something else.)"""
-        table = self.function_table()
-        caller = self.bind_shared(("call", "sum", 1), self.functions.positional_caller("sum", 1), "call_sum",
-                                  Recipe(f"{table}.positional_caller('sum', 1)"))
+        caller = self._checked_caller("sum", 1)
         result = self.assign("None", "sum")
         with self.block(f"if type({array}) is list:"):
             number = self.fresh("number")
@@ -469,6 +467,25 @@ class Emitter(FunctionWriter):
                 self.line(f"{result} = sum({array})")
         self.line(f"if {result} is None: {result} = {caller}({array})")
         return result
+
+    def _join(self, separator: str, array: str) -> str:
+        """``join(separator, array)``: ``str.join`` (what jmespath's gives) when the separator is a string
+        and the array a list, its items checked in C (a TypeError for any but strings); anything else
+        goes through the checked call for its error. (A join is never null.)"""
+        caller = self._checked_caller("join", 2)
+        result = self.assign("None", "joined")
+        with self.block(f"if type({separator}) is str and type({array}) is list:"):
+            with self.block("try:"):
+                self.line(f"{result} = {separator}.join({array})")
+            with self.block("except TypeError:"):
+                self.line("pass")
+        self.line(f"if {result} is None: {result} = {caller}({separator}, {array})")
+        return result
+
+    def _checked_caller(self, name: str, count: int) -> str:
+        """The global holding the checked call of ``name`` with ``count`` arguments."""
+        return self.bind_shared(("call", name, count), self.functions.positional_caller(name, count),
+                                f"call_{name}", Recipe(f"{self.function_table()}.positional_caller({name!r}, {count})"))
 
     def _context_call(self, spec: FunctionSpec, arguments: list[str]) -> str:
         """``root()``, ``index()`` or ``parent(levels)``, read from the scope (or from ``item``).

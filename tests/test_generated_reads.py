@@ -119,3 +119,12 @@ def test_sum_of_numbers_makes_no_call() -> None:
     emitter = Emitter(build_function_table(()))
     emitter.expression(parse("sum(d[].n)"), "sum(d[].n)", "data")
     assert any(line.strip().endswith("= sum(projected)") for line in emitter.lines)
+
+
+@settings(max_examples=300)
+@given(st.one_of(st.text(max_size=2), _SCALARS),
+       st.one_of(st.lists(st.text(max_size=3), max_size=4), st.lists(_SCALARS, max_size=4), _SCALARS))
+def test_join_gives_what_the_checked_call_gives(separator: Any, value: Any) -> None:
+    """join() of strings is str.join: the value the checked call gives; anything else has the checked
+    call's error, in its words."""
+    assert _outcome("join(s, d)", {"s": separator, "d": value}) == _checked_outcome("join", separator, value)
