@@ -96,6 +96,9 @@ class Emitter(FunctionWriter):
         #: prologue fills once (``reads()``), so that rules reading the same field share one read.
         #: Only for functions whose ``data`` never changes (a builder's parameter).
         self.hoisted: dict[str, str] | None = None
+        #: The locals holding a scalar literal (assigned once, never changed), with its value: a test of
+        #: their type is decided here.
+        self.constants: dict[str, Any] = {}
 
     def owns(self, name: str) -> bool:
         """Whether ``name`` is a local that an expression of this function assigned for itself (not
@@ -104,6 +107,17 @@ class Emitter(FunctionWriter):
         return (name.isidentifier() and not iskeyword(name) and name not in PARAMETERS
                 and name not in self.module.namespace and name not in self.variables.values()
                 and name not in (self.hoisted or {}).values() and name not in self.borrowed)
+
+    def type_test(self, value: str, kinds: frozenset[type], key: Any, prefix: str, *, negate: bool = False) -> str:
+        """A test that the type of ``value`` is one of ``kinds`` (``negate``: none of them): one or two
+        ``is`` tests when the types are builtins (a third of the cost of a set lookup), else a lookup in
+        the set, bound once per ``key``."""
+        if len(kinds) <= 2 and kinds <= _BUILTIN_TYPES:
+            same, joined = ("is not", " and ") if negate else ("is", " or ")
+            tests = [f"{value} {same} None" if kind is _NONE else f"type({value}) {same} {kind.__name__}"
+                     for kind in sorted(kinds, key=_type_order)]
+            return tests[0] if len(tests) == 1 else f"({joined.join(tests)})"
+        return f"type({value}) {'not in' if negate else 'in'} {self.bind_shared(key, kinds, prefix)}"
 
     def scope_variable(self) -> str:
         """The variable holding the Scope of this function's data (see ``item``)."""
@@ -141,7 +155,9 @@ class Emitter(FunctionWriter):
             # A fresh copy each time: the caller may change what it gets.
             return self.assign(f"deepcopy({self.bind(value, 'literal')})", "literal")
         if value is None or isinstance(value, (bool, int, str)):
-            return self.assign(repr(value), "literal")
+            local = self.assign(repr(value), "literal")
+            self.constants[local] = value
+            return local
         return self.bind(value, "literal")
 
     def _field(self, node: Node, source: str) -> str:
@@ -440,8 +456,9 @@ class Emitter(FunctionWriter):
         if direct is not None:
             # The function itself when every argument has a type it takes, the checked call otherwise.
             function, types = direct
-            tests = [f"type({argument}) in {self.bind_shared(('accepts', name, at), accepted, f'accepts_{name}')}"
-                     for at, (argument, accepted) in enumerate(zip(arguments, types)) if accepted is not None]
+            tests = [self.type_test(argument, accepted, ("accepts", name, at), f"accepts_{name}")
+                     for at, (argument, accepted) in enumerate(zip(arguments, types))
+                     if accepted is not None and type(self.constants.get(argument, _UNKNOWN)) not in accepted]
             func = self.bind_shared(("func", name, count), function, f"func_{name}",
                                     Recipe(f"{table}.direct_call({name!r}, {count})[0]"))
             direct_call = f"{func}({', '.join(arguments)})"
@@ -449,8 +466,10 @@ class Emitter(FunctionWriter):
         if spec.int_operator is not None:
             # Integers are exact in Python: only other numbers need the function (the library's decimals).
             first, second = arguments
-            call = (f"{first} {spec.int_operator} {second} if type({first}) is int and type({second}) "
-                    f"is int else {call}")
+            ints = " and ".join(f"type({argument}) is int" for argument in arguments
+                                if type(self.constants.get(argument, _UNKNOWN)) is not int)
+            call = f"{first} {spec.int_operator} {second} if {ints} else {call}" if ints else \
+                f"{first} {spec.int_operator} {second}"
         return self.assign(call, name)
 
     def _sum(self, array: str) -> str:
@@ -474,7 +493,8 @@ class Emitter(FunctionWriter):
         goes through the checked call for its error. (A join is never null.)"""
         caller = self._checked_caller("join", 2)
         result = self.assign("None", "joined")
-        with self.block(f"if type({separator}) is str and type({array}) is list:"):
+        text = "" if type(self.constants.get(separator)) is str else f"type({separator}) is str and "
+        with self.block(f"if {text}type({array}) is list:"):
             with self.block("try:"):
                 self.line(f"{result} = {separator}.join({array})")
             with self.block("except TypeError:"):
@@ -556,6 +576,19 @@ class Emitter(FunctionWriter):
         return self.assign(f"{sort} if type({array}) is list else "
                            f"{caller}([{array}, Expref({self.bind(body, 'expref_node')}, {key}, {scope})])",
                            "in_order")
+
+
+#: The Python types a type test names as builtins (``type(v) is str``) instead of a bound set.
+_NONE = type(None)
+_BUILTIN_TYPES = frozenset({str, bool, int, float, list, dict, _NONE})
+
+#: Not the value of any literal.
+_UNKNOWN = object()
+
+
+def _type_order(kind: type) -> tuple[bool, bool, str]:
+    """int first (integers are the more common numbers), null last, else by name: the same source every load."""
+    return kind is not int, kind is _NONE, kind.__name__
 
 
 #: The arithmetic operators whose result on two ints is Python's own operator on them.

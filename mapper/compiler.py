@@ -361,7 +361,8 @@ class _Compiler:
             kinds = "_".join(sorted(types))
             coercer = emitter.bind_shared(("coerce", types), coerce, f"coerce_{kinds}",
                                           Recipe.call(coercer_for, types))
-            steps.append(f"if {_not_of_types(emitter, value, types)}: {value} = {coercer}({value})")
+            exact = emitter.type_test(value, python_types(types), ("types", types), f"types_{kinds}", negate=True)
+            steps.append(f"if {exact}: {value} = {coercer}({value})")
         if rule.has_default:
             default = rule.default
             if coerce is not None and default is not None:
@@ -398,25 +399,6 @@ def _written_value(coerce: Coercer, rule: ValueRule, value: Any, what: str) -> A
     except CoercionError as error:
         raise MappingFormatError(f"rule {rule.name!r}: {refused_value(what, value, str(error))}",
                                  rule.location) from None
-
-
-#: The Python types a test names as builtins (``type(v) is not str``) instead of a bound set.
-_BUILTIN_TYPES = frozenset({str, bool, int, float, list, dict})
-
-
-def _not_of_types(emitter: Emitter, value: str, types: frozenset[str]) -> str:
-    """A test that ``value`` is of none of the Python types of JSON ``types`` (it needs converting): one or
-    two ``is not`` tests on builtin types (a third of the cost of a set lookup), else the bound set."""
-    exact = python_types(types)
-    if len(exact) <= 2 and exact <= _BUILTIN_TYPES:
-        return " and ".join(f"type({value}) is not {kind.__name__}" for kind in sorted(exact, key=_type_order))
-    kinds = "_".join(sorted(types))
-    return f"type({value}) not in {emitter.bind_shared(('types', types), exact, f'types_{kinds}')}"
-
-
-def _type_order(kind: type) -> tuple[bool, str]:
-    """int first (integers are the more common numbers), then by name: the same source every load."""
-    return kind is not int, kind.__name__
 
 
 def _rule_name(rule: Rule) -> str:
