@@ -245,8 +245,9 @@ class Emitter(FunctionWriter):
         base = self.node(left, source)
         return self._collect(f"isinstance({base}, list)", base, right, condition)
 
-    def _collect(self, test: str, items: str, body: Node, condition: Node | None) -> str:
-        """The loop of every projection: keep the non-null results of ``body`` per item."""
+    def _collect(self, test: str, items: str, body: Node, condition: Node | None, *, flatten: bool = False) -> str:
+        """The loop of every projection: keep the non-null results of ``body`` per item (``flatten``: an
+        array's items instead of the array, as ``[]`` after the projection would)."""
         result = self.assign("None", "projected")
         with self.block(f"if {test}:"):
             self.line(f"{result} = []")
@@ -254,18 +255,30 @@ class Emitter(FunctionWriter):
             with self.block(f"for {item} in {items}:"):
                 if condition is not None:
                     with self.block(f"if {self.truth(condition, item)}:"):
-                        self._append_non_null(result, body, item)
+                        self._append_non_null(result, body, item, flatten)
                 else:
-                    self._append_non_null(result, body, item)
+                    self._append_non_null(result, body, item, flatten)
         return result
 
-    def _append_non_null(self, result: str, body: Node, item: str) -> None:
+    def _append_non_null(self, result: str, body: Node, item: str, flatten: bool) -> None:
         value = self.node(body, item)
+        if flatten:
+            with self.block(f"if isinstance({value}, list):"):
+                self.line(f"{result}.extend({value})")
+            with self.block(f"elif {value} is not None:"):
+                self.line(f"{result}.append({value})")
+            return
         with self.block(f"if {value} is not None:"):
             self.line(f"{result}.append({value})")
 
     def _flatten(self, node: Node, source: str) -> str:
-        return self.assign(f"flatten({self.node(node['children'][0], source)})", "flattened")
+        child = node["children"][0]
+        if child["type"] == "projection" and not ends_in_slice(child["children"][0]):
+            # `a[*].b[]`: the projection's loop flattens as it collects, with no list made to be flattened.
+            left, right = child["children"]
+            base = self.node(left, source)
+            return self._collect(f"isinstance({base}, list)", base, right, None, flatten=True)
+        return self.assign(f"flatten({self.node(child, source)})", "flattened")
 
     def _multi_select_list(self, node: Node, source: str) -> str:
         result = self.assign("None", "selected")

@@ -128,3 +128,17 @@ def test_join_gives_what_the_checked_call_gives(separator: Any, value: Any) -> N
     """join() of strings is str.join: the value the checked call gives; anything else has the checked
     call's error, in its words."""
     assert _outcome("join(s, d)", {"s": separator, "d": value}) == _checked_outcome("join", separator, value)
+
+
+_NESTED = st.recursive(_SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                          st.dictionaries(st.sampled_from("ab"), inner, max_size=2)),
+                       max_leaves=12)
+
+
+@settings(max_examples=300)
+@given(_NESTED)
+@pytest.mark.parametrize("text", ["d[*].a[]", "d[*].a[].b", "d[*].a[][]", "d.a[*].b[]", "d[*][]", "d[*].a[0][]"])
+def test_a_projection_flattened_as_it_collects_gives_what_jmespath_gives(text: str, value: Any) -> None:
+    """`a[*].b[]` flattens in the projection's loop: what jmespath gives, on any JSON value."""
+    record = {"d": value}
+    assert _outcome(text, record) == jmespath.search(text, record)
