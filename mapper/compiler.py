@@ -296,11 +296,16 @@ class _Compiler:
                 passed = "".join(f", {local}" for local in emitter.variables.values())
                 item, index = emitter.fresh("item"), emitter.fresh("position")
                 call = f"{build}({item}, {outer}, {index}, path + ({key!r}, {index}), failures{passed})"
+                # A loop rather than a comprehension: in Python 3.11 each comprehension makes a function
+                # and calls it, more than the appends cost on the few items of most arrays.
+                emitter.line(f"{result} = []")
                 if flattened is None:
-                    emitter.line(f"{result} = [{call} for {index}, {item} in enumerate({items})]")
+                    loop = f"for {index}, {item} in enumerate({items}):"
                 else:
                     names = ", ".join(emitter.variables[name] for name in rule.names)
-                    emitter.line(f"{result} = [{call} for {index}, ({item}, {names}) in enumerate({flattened})]")
+                    loop = f"for {index}, ({item}, {names}) in enumerate({flattened}):"
+                with emitter.block(loop):
+                    emitter.line(f"{result}.append({call})")
             finally:
                 emitter.variables = enclosing
         return result
