@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from difflib import get_close_matches
+from keyword import iskeyword
 from operator import itemgetter
 from typing import Any
 
@@ -91,6 +92,32 @@ class Emitter(FunctionWriter):
         # ``borrowed`` are their locals, ``captured`` those read so far, in order.
         self.borrowed: frozenset[str] = frozenset()
         self.captured: list[str] = []
+        #: When not None, the fields of ``data`` read anywhere in the function, by name: the locals a
+        #: prologue fills once (``reads()``), so that rules reading the same field share one read.
+        #: Only for functions whose ``data`` never changes (a builder's parameter).
+        self.hoisted: dict[str, str] | None = None
+        #: The locals holding a scalar literal (assigned once, never changed), with its value: a test of
+        #: their type is decided here.
+        self.constants: dict[str, Any] = {}
+
+    def owns(self, name: str) -> bool:
+        """Whether ``name`` is a local that an expression of this function assigned for itself (not
+        ``data``, a parameter, a ``$name`` variable, a hoisted read or a global): its writer may go on
+        assigning to it."""
+        return (name.isidentifier() and not iskeyword(name) and name not in PARAMETERS
+                and name not in self.module.namespace and name not in self.variables.values()
+                and name not in (self.hoisted or {}).values() and name not in self.borrowed)
+
+    def type_test(self, value: str, kinds: frozenset[type], key: Any, prefix: str, *, negate: bool = False) -> str:
+        """A test that the type of ``value`` is one of ``kinds`` (``negate``: none of them): one or two
+        ``is`` tests when the types are builtins (a third of the cost of a set lookup), else a lookup in
+        the set, bound once per ``key``."""
+        if len(kinds) <= 2 and kinds <= _BUILTIN_TYPES:
+            same, joined = ("is not", " and ") if negate else ("is", " or ")
+            tests = [f"{value} {same} None" if kind is _NONE else f"type({value}) {same} {kind.__name__}"
+                     for kind in sorted(kinds, key=_type_order)]
+            return tests[0] if len(tests) == 1 else f"({joined.join(tests)})"
+        return f"type({value}) {'not in' if negate else 'in'} {self.bind_shared(key, kinds, prefix)}"
 
     def scope_variable(self) -> str:
         """The variable holding the Scope of this function's data (see ``item``)."""
@@ -128,7 +155,9 @@ class Emitter(FunctionWriter):
             # A fresh copy each time: the caller may change what it gets.
             return self.assign(f"deepcopy({self.bind(value, 'literal')})", "literal")
         if value is None or isinstance(value, (bool, int, str)):
-            return self.assign(repr(value), "literal")
+            local = self.assign(repr(value), "literal")
+            self.constants[local] = value
+            return local
         return self.bind(value, "literal")
 
     def _field(self, node: Node, source: str) -> str:
@@ -140,6 +169,8 @@ class Emitter(FunctionWriter):
         held = self.held(read)
         if held is not None:
             return held
+        if source == "data" and self.hoisted is not None:
+            return self._hoisted_field(node["value"])
         target = self.fresh(identifier(node["value"]))
         with self.block("try:"):
             self.line(f"{target} = {source}.get({node['value']!r})")
@@ -147,6 +178,24 @@ class Emitter(FunctionWriter):
             self.line(f"{target} = None")
         self.remember(read, target)
         return target
+
+    def _hoisted_field(self, name: str) -> str:
+        """The local that the prologue (``reads``) fills with field ``name`` of ``data``, read once for
+        every rule of the function."""
+        local = self.hoisted.get(name) if self.hoisted is not None else None
+        if local is None:
+            local = self.fresh(identifier(name))
+            self.hoisted[name] = local  # type: ignore[index]
+        return local
+
+    def reads(self) -> list[str]:
+        """The prologue reading the ``hoisted`` fields of ``data``: all null when it is not an object (only
+        objects have .get among JSON values, so the first read raises for anything else)."""
+        if not self.hoisted:
+            return []
+        locals_ = list(self.hoisted.values())
+        reads = [f"    {local} = data.get({name!r})" for name, local in self.hoisted.items()]
+        return ["try:", *reads, "except AttributeError:", f"    {' = '.join(locals_)} = None"]
 
     def _subexpression(self, node: Node, source: str) -> str:
         for child in node["children"]:
@@ -196,8 +245,9 @@ class Emitter(FunctionWriter):
         base = self.node(left, source)
         return self._collect(f"isinstance({base}, list)", base, right, condition)
 
-    def _collect(self, test: str, items: str, body: Node, condition: Node | None) -> str:
-        """The loop of every projection: keep the non-null results of ``body`` per item."""
+    def _collect(self, test: str, items: str, body: Node, condition: Node | None, *, flatten: bool = False) -> str:
+        """The loop of every projection: keep the non-null results of ``body`` per item (``flatten``: an
+        array's items instead of the array, as ``[]`` after the projection would)."""
         result = self.assign("None", "projected")
         with self.block(f"if {test}:"):
             self.line(f"{result} = []")
@@ -205,18 +255,30 @@ class Emitter(FunctionWriter):
             with self.block(f"for {item} in {items}:"):
                 if condition is not None:
                     with self.block(f"if {self.truth(condition, item)}:"):
-                        self._append_non_null(result, body, item)
+                        self._append_non_null(result, body, item, flatten)
                 else:
-                    self._append_non_null(result, body, item)
+                    self._append_non_null(result, body, item, flatten)
         return result
 
-    def _append_non_null(self, result: str, body: Node, item: str) -> None:
+    def _append_non_null(self, result: str, body: Node, item: str, flatten: bool) -> None:
         value = self.node(body, item)
+        if flatten:
+            with self.block(f"if isinstance({value}, list):"):
+                self.line(f"{result}.extend({value})")
+            with self.block(f"elif {value} is not None:"):
+                self.line(f"{result}.append({value})")
+            return
         with self.block(f"if {value} is not None:"):
             self.line(f"{result}.append({value})")
 
     def _flatten(self, node: Node, source: str) -> str:
-        return self.assign(f"flatten({self.node(node['children'][0], source)})", "flattened")
+        child = node["children"][0]
+        if child["type"] == "projection" and not ends_in_slice(child["children"][0]):
+            # `a[*].b[]`: the projection's loop flattens as it collects, with no list made to be flattened.
+            left, right = child["children"]
+            base = self.node(left, source)
+            return self._collect(f"isinstance({base}, list)", base, right, None, flatten=True)
+        return self.assign(f"flatten({self.node(child, source)})", "flattened")
 
     def _multi_select_list(self, node: Node, source: str) -> str:
         result = self.assign("None", "selected")
@@ -394,19 +456,22 @@ class Emitter(FunctionWriter):
         if spec.refines is not None and spec.refines.kind == "lookup":
             return self._lookup_call(node, source)
         arguments = [self.node(child, source) for child in node["children"]]
+        if name == "sum":
+            return self._sum(arguments[0])
+        if name == "join":
+            return self._join(*arguments)
         if spec.context:
             return self._context_call(spec, arguments)
         count = len(arguments)
         table = self.function_table()
-        caller = self.bind_shared(("call", name, count), self.functions.positional_caller(name, count),
-                                  f"call_{name}", Recipe(f"{table}.positional_caller({name!r}, {count})"))
-        call = f"{caller}({', '.join(arguments)})"
+        call = f"{self._checked_caller(name, count)}({', '.join(arguments)})"
         direct = self.functions.direct_call(name, count)
         if direct is not None:
             # The function itself when every argument has a type it takes, the checked call otherwise.
             function, types = direct
-            tests = [f"type({argument}) in {self.bind_shared(('accepts', name, at), accepted, f'accepts_{name}')}"
-                     for at, (argument, accepted) in enumerate(zip(arguments, types)) if accepted is not None]
+            tests = [self.type_test(argument, accepted, ("accepts", name, at), f"accepts_{name}")
+                     for at, (argument, accepted) in enumerate(zip(arguments, types))
+                     if accepted is not None and type(self.constants.get(argument, _UNKNOWN)) not in accepted]
             func = self.bind_shared(("func", name, count), function, f"func_{name}",
                                     Recipe(f"{table}.direct_call({name!r}, {count})[0]"))
             direct_call = f"{func}({', '.join(arguments)})"
@@ -414,9 +479,46 @@ class Emitter(FunctionWriter):
         if spec.int_operator is not None:
             # Integers are exact in Python: only other numbers need the function (the library's decimals).
             first, second = arguments
-            call = (f"{first} {spec.int_operator} {second} if type({first}) is int and type({second}) "
-                    f"is int else {call}")
+            ints = " and ".join(f"type({argument}) is int" for argument in arguments
+                                if type(self.constants.get(argument, _UNKNOWN)) is not int)
+            call = f"{first} {spec.int_operator} {second} if {ints} else {call}" if ints else \
+                f"{first} {spec.int_operator} {second}"
         return self.assign(call, name)
+
+    def _sum(self, array: str) -> str:
+        """``sum(array)``: Python's own sum (what jmespath's gives) when ``array`` is a list of numbers only,
+        its types checked in one loop without a call; anything else goes through the checked call for its
+        error. (A sum is never null, so null says the loop found something else.)"""
+        caller = self._checked_caller("sum", 1)
+        result = self.assign("None", "sum")
+        with self.block(f"if type({array}) is list:"):
+            number = self.fresh("number")
+            with self.block(f"for {number} in {array}:"):
+                self.line(f"if type({number}) is not int and type({number}) is not float: break")
+            with self.block("else:"):
+                self.line(f"{result} = sum({array})")
+        self.line(f"if {result} is None: {result} = {caller}({array})")
+        return result
+
+    def _join(self, separator: str, array: str) -> str:
+        """``join(separator, array)``: ``str.join`` (what jmespath's gives) when the separator is a string
+        and the array a list, its items checked in C (a TypeError for any but strings); anything else
+        goes through the checked call for its error. (A join is never null.)"""
+        caller = self._checked_caller("join", 2)
+        result = self.assign("None", "joined")
+        text = "" if type(self.constants.get(separator)) is str else f"type({separator}) is str and "
+        with self.block(f"if {text}type({array}) is list:"):
+            with self.block("try:"):
+                self.line(f"{result} = {separator}.join({array})")
+            with self.block("except TypeError:"):
+                self.line("pass")
+        self.line(f"if {result} is None: {result} = {caller}({separator}, {array})")
+        return result
+
+    def _checked_caller(self, name: str, count: int) -> str:
+        """The global holding the checked call of ``name`` with ``count`` arguments."""
+        return self.bind_shared(("call", name, count), self.functions.positional_caller(name, count),
+                                f"call_{name}", Recipe(f"{self.function_table()}.positional_caller({name!r}, {count})"))
 
     def _context_call(self, spec: FunctionSpec, arguments: list[str]) -> str:
         """``root()``, ``index()`` or ``parent(levels)``, read from the scope (or from ``item``).
@@ -487,6 +589,19 @@ class Emitter(FunctionWriter):
         return self.assign(f"{sort} if type({array}) is list else "
                            f"{caller}([{array}, Expref({self.bind(body, 'expref_node')}, {key}, {scope})])",
                            "in_order")
+
+
+#: The Python types a type test names as builtins (``type(v) is str``) instead of a bound set.
+_NONE = type(None)
+_BUILTIN_TYPES = frozenset({str, bool, int, float, list, dict, _NONE})
+
+#: Not the value of any literal.
+_UNKNOWN = object()
+
+
+def _type_order(kind: type) -> tuple[bool, bool, str]:
+    """int first (integers are the more common numbers), null last, else by name: the same source every load."""
+    return kind is not int, kind is _NONE, kind.__name__
 
 
 #: The arithmetic operators whose result on two ints is Python's own operator on them.

@@ -156,6 +156,7 @@ class _Compiler:
         ``outer`` is the Scope enclosing the ``each``; the item's own is made only when needed (building
         one for every item was half of what the context functions cost)."""
         emitter = Emitter(self.functions, self.module, lookups=self.lookups)
+        emitter.hoisted = {}  # the rules of a builder read each field of its data once
         if item:
             emitter.item = ("outer", "index")
         parameters = [emitter.fresh(f"var_{name}") for name in variables]
@@ -170,7 +171,7 @@ class _Compiler:
         """Define the builder ``name`` written by ``emitter``, returning variable ``result``."""
         self.reads_scope = self.reads_scope or emitter.scope_used
         parameters = ["data", "scope", "path", "failures"]
-        prologue: list[str] = []
+        prologue = emitter.reads()
         if emitter.item is not None:
             parameters = ["data", "outer", "index", "path", "failures"]
             if emitter.scope_used:
@@ -194,21 +195,31 @@ class _Compiler:
         name = self.builder_name(rule)
         for binding in rule.bindings:
             self.bind(emitter, binding)
-        out = emitter.assign("{}", "built")
         required = node.required() if node is not None else frozenset()
         order = node.property_names() if node is not None else []
+        # Every value is computed first, then the object is one dict literal (sized once, in the target's
+        # key order); a value left out (null where the target does not require the key, a false `when`)
+        # is deleted from it, and one that failed (OMIT, flagged in `failed`) is filtered out at the end.
+        failed = emitter.assign("False", "failed")
+        values: list[tuple[str, str, Rule]] = []
         for key, child in sorted(rule.fields, key=lambda item: _position(order, item[0])):
             child_node = node.property(key) if node is not None else None
             emitter.comment(f"{_rule_name(child)}: {_where(child)}")
             with emitter.block("try:"):
                 value = self.field(emitter, child, child_node, "data", key)
-                tests = [] if key in required else [f"{value} is not None"]
-                if child.when is not None:
-                    tests.append(f"{value} is not OMIT")
-                store = f"{out}[{key!r}] = {value}"
-                emitter.line(f"if {' and '.join(tests)}: {store}" if tests else store)
             with emitter.block("except RULE_ERRORS as error:  # rejects the record; any other error is a bug"):
                 emitter.line(f"failures.append((path + ({key!r},), error))")
+                emitter.line(f"{value} = {failed} = OMIT")
+            values.append((key, value, child))
+        out = emitter.assign("{" + ", ".join(f"{key!r}: {value}" for key, value, _ in values) + "}", "built")
+        for key, value, child in values:
+            left_out = [] if key in required else [f"{value} is None"]
+            if child.when is not None:
+                left_out.append(f"{value} is OMIT")
+            if left_out:
+                emitter.line(f"if {' or '.join(left_out)}: del {out}[{key!r}]")
+        emitter.line(f"if {failed} is not False: {out} = {{key: value for key, value in {out}.items() "
+                     "if value is not OMIT}")
         self.finish(emitter, name, out, rule, parameters)
         return name
 
@@ -285,11 +296,16 @@ class _Compiler:
                 passed = "".join(f", {local}" for local in emitter.variables.values())
                 item, index = emitter.fresh("item"), emitter.fresh("position")
                 call = f"{build}({item}, {outer}, {index}, path + ({key!r}, {index}), failures{passed})"
+                # A loop rather than a comprehension: in Python 3.11 each comprehension makes a function
+                # and calls it, more than the appends cost on the few items of most arrays.
+                emitter.line(f"{result} = []")
                 if flattened is None:
-                    emitter.line(f"{result} = [{call} for {index}, {item} in enumerate({items})]")
+                    loop = f"for {index}, {item} in enumerate({items}):"
                 else:
                     names = ", ".join(emitter.variables[name] for name in rule.names)
-                    emitter.line(f"{result} = [{call} for {index}, ({item}, {names}) in enumerate({flattened})]")
+                    loop = f"for {index}, ({item}, {names}) in enumerate({flattened}):"
+                with emitter.block(loop):
+                    emitter.line(f"{result}.append({call})")
             finally:
                 emitter.variables = enclosing
         return result
@@ -340,16 +356,18 @@ class _Compiler:
             bound = emitter.bind(const, f"const_{key}")
             return emitter.assign(f"deepcopy({bound})" if isinstance(const, (list, dict)) else bound, key)
         assert rule.source is not None
-        value = emitter.assign(self.inline(emitter, rule.source, data, key), key)
+        inlined = self.inline(emitter, rule.source, data, key)
+        # The expression's own local is the field's value (one copy less); anything shared is copied.
+        value = inlined if emitter.owns(inlined) else emitter.assign(inlined, key)
         steps = []
         if rule.lookup:
             steps.append(f"{value} = {emitter.translate(self.lookups[rule.lookup], value)}")
         if coerce is not None and types is not None:
             kinds = "_".join(sorted(types))
-            exact = emitter.bind_shared(("types", types), python_types(types), f"types_{kinds}")
             coercer = emitter.bind_shared(("coerce", types), coerce, f"coerce_{kinds}",
                                           Recipe.call(coercer_for, types))
-            steps.append(f"if type({value}) not in {exact}: {value} = {coercer}({value})")
+            exact = emitter.type_test(value, python_types(types), ("types", types), f"types_{kinds}", negate=True)
+            steps.append(f"if {exact}: {value} = {coercer}({value})")
         if rule.has_default:
             default = rule.default
             if coerce is not None and default is not None:

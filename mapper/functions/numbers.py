@@ -277,6 +277,7 @@ _CURRENCY = param("currency", "string", expects=Expects("currency"))
 
 
 _EXACT_BELOW = 2.0 ** 36  # the fast route of to_minor_units() for |amount| below it (4 decimals at most)
+_MINOR_SCALES = {code: 10 ** exponent for code, exponent in _MINOR_UNITS.items()}  # 10**exponent, computed once
 
 
 _CONVENTION = param("convention", "string", optional=True)
@@ -296,9 +297,8 @@ def _to_minor_units(amount: float | str | None, currency: str, convention: str =
         # amount as written has at most `exponent` decimals and `units` is exactly it in
         # minor units (below 2**36 two such decimals are further apart than the float's
         # precision, so no other decimal reads as the same float).
-        exponent = _MINOR_UNITS.get(currency)
-        if exponent is not None:
-            scale = 10 ** exponent
+        scale = _MINOR_SCALES.get(currency)
+        if scale is not None:
             units: int = round(amount * scale)
             if units / scale == amount:
                 return units
