@@ -72,12 +72,9 @@ class Mapping:
         functions: Sequence[UserFunction] = (),
         validate_source: bool | None = None,
     ) -> None:
-        from .compiler import compile_mapping
-
         self._prepare(spec, source_schema, target_schema, tuple(functions), validate_source)
-        self.function_table = build_function_table(self.functions)
-        self._compiled = compile_mapping(spec, target_schema.root, self.function_table)
-        self._build, self._uses_scope = self._compiled.build, self._compiled.uses_scope
+        compiled = self._compiled  # now, so that a rule that cannot compile fails the load
+        self._build, self._uses_scope = compiled.build, compiled.uses_scope
 
     @classmethod
     def from_exported(cls, spec: MappingSpec, source_schema: Schema, target_schema: Schema, exported: Exported, *,
